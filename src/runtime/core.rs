@@ -1,0 +1,233 @@
+//! The loop's own state and its scheduling step: the ready queue, the owned tasks, the timers,
+//! the clock and the reactor. Everything here is touched only on the loop's thread.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use slab::Slab;
+
+use super::shared::{RemoteBatch, Shared};
+use crate::io::reactor::Reactor;
+use crate::loom::Arc;
+use crate::task::raw::{self, RunOutcome, TaskRef, NOT_OWNED};
+use crate::task::Task;
+use crate::time::{Clock, Timers};
+
+/// Marks a task spawned from another thread that the loop has not yet put in its owned set.
+pub(crate) const AWAITING_ADOPTION: u32 = u32::MAX - 1;
+
+/// How many tasks one iteration runs before the loop looks at timers, other threads and I/O
+/// again. Bounds how long a crowd of ready tasks can delay a due timer.
+const BUDGET: usize = 256;
+
+pub(crate) struct Core {
+    pub(crate) shared: Arc<Shared>,
+    /// Tasks ready to run, in the order they became ready. Each entry owns a reference.
+    run_queue: RefCell<VecDeque<TaskRef>>,
+    /// Every task not yet complete; the loop's strong hold on them (asyncio keeps weak ones).
+    owned: RefCell<Slab<TaskRef>>,
+    pub(crate) timers: RefCell<Timers>,
+    pub(crate) clock: Clock,
+    reactor: RefCell<Reactor>,
+    /// Reused buffers, so a steady state allocates nothing.
+    remote_batch: RefCell<RemoteBatch>,
+    fired: RefCell<Vec<std::task::Waker>>,
+    /// Shutdown has begun: new tasks are cancelled as soon as they are made.
+    closing: Cell<bool>,
+}
+
+impl Core {
+    pub(crate) fn new(reactor: Reactor, clock: Clock) -> Core {
+        Core {
+            shared: Arc::new(Shared::new(reactor.unparker())),
+            run_queue: RefCell::new(VecDeque::new()),
+            owned: RefCell::new(Slab::new()),
+            timers: RefCell::new(Timers::new()),
+            clock,
+            reactor: RefCell::new(reactor),
+            remote_batch: RefCell::new(RemoteBatch::default()),
+            fired: RefCell::new(Vec::new()),
+            closing: Cell::new(false),
+        }
+    }
+
+    /// Makes a task of `future`, queued to run on this loop.
+    pub(crate) fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let (handle, owned, queued) = raw::allocate(future, self.shared.clone());
+        if self.closing.get() {
+            // Shutdown is dropping tasks; one made now (say, by a `Drop` impl) is cancelled at once.
+            let _ = queued.run(true);
+        } else {
+            self.adopt(owned);
+            self.push(queued);
+        }
+        Task::new(handle)
+    }
+
+    /// Puts a task in the owned set, keeping `owned`'s reference there.
+    fn adopt(&self, owned: TaskRef) {
+        let mut set = self.owned.borrow_mut();
+        let key = u32::try_from(set.vacant_key()).expect("more than 4 billion live tasks");
+        owned.header().owned_slot.store(key, Ordering::Relaxed);
+        set.insert(owned);
+    }
+
+    /// Removes a completed task from the owned set.
+    fn disown(&self, task: &TaskRef) {
+        let slot = task.header().owned_slot.swap(NOT_OWNED, Ordering::Relaxed);
+        if slot != NOT_OWNED && slot != AWAITING_ADOPTION {
+            let entry = self.owned.borrow_mut().remove(slot as usize);
+            drop(entry); // after the borrow ends: freeing a task may run user `Drop` code
+        }
+    }
+
+    /// Queues a task on the local ready queue.
+    pub(crate) fn push(&self, task: TaskRef) {
+        self.run_queue.borrow_mut().push_back(task);
+    }
+
+    pub(crate) fn has_ready_tasks(&self) -> bool {
+        !self.run_queue.borrow().is_empty()
+    }
+
+    /// Runs one task and files it by how the run ended.
+    fn run_task(&self, task: TaskRef) {
+        match task.run(false) {
+            RunOutcome::Pending | RunOutcome::Skipped => drop(task),
+            RunOutcome::Requeue => self.push(task),
+            RunOutcome::Complete => {
+                self.disown(&task);
+                drop(task);
+            }
+        }
+    }
+
+    /// One iteration of the loop: take remote work, fire due timers, run a batch of ready tasks,
+    /// and park if nothing is left to do. `main_ready` says whether the future the loop is
+    /// driving was woken (then the loop must not park).
+    pub(crate) fn tick(&self, main_ready: &dyn Fn() -> bool) {
+        if self.shared.is_notified() {
+            self.drain_remote();
+        }
+        self.fire_timers();
+        let batch = self.run_queue.borrow().len().min(BUDGET);
+        for _ in 0..batch {
+            let next = self.run_queue.borrow_mut().pop_front();
+            match next {
+                Some(task) => self.run_task(task),
+                None => break,
+            }
+        }
+        if !self.has_ready_tasks()
+            && !main_ready()
+            && !self.shared.is_notified()
+            && !self.shared.stop_requested()
+        {
+            self.park(main_ready);
+        }
+    }
+
+    fn drain_remote(&self) {
+        let mut batch = std::mem::take(&mut *self.remote_batch.borrow_mut());
+        self.shared.take_remote(&mut batch);
+        if !batch.cancelled_timers.is_empty() {
+            let mut timers = self.timers.borrow_mut();
+            for key in batch.cancelled_timers.drain(..) {
+                timers.cancel(key);
+            }
+        }
+        for task in batch.tasks.drain(..) {
+            if task.header().owned_slot.load(Ordering::Relaxed) == AWAITING_ADOPTION {
+                self.adopt(task.clone());
+            }
+            self.push(task);
+        }
+        *self.remote_batch.borrow_mut() = batch;
+    }
+
+    /// Wakes the tasks whose timers are due.
+    fn fire_timers(&self) {
+        let mut fired = std::mem::take(&mut *self.fired.borrow_mut());
+        {
+            let mut timers = self.timers.borrow_mut();
+            let Some(next) = timers.next_deadline() else {
+                return;
+            };
+            let now = self.clock.now_ticks();
+            if next > now {
+                return;
+            }
+            timers.fire_until(now, &mut fired);
+        }
+        // Wake after releasing the timers: a waker may run code that touches them.
+        for waker in fired.drain(..) {
+            waker.wake();
+        }
+        *self.fired.borrow_mut() = fired;
+    }
+
+    /// Waits for a timer, a remote wake or I/O. Under the paused clock, time jumps to the next
+    /// timer instead of passing.
+    fn park(&self, main_ready: &dyn Fn() -> bool) {
+        let next = self.timers.borrow_mut().next_deadline();
+        if self.clock.is_paused() {
+            match next {
+                Some(deadline) if deadline != u64::MAX => {
+                    // Look (without waiting) for remote work first: it runs before time moves.
+                    self.reactor.borrow_mut().park(Some(Duration::ZERO));
+                    if !self.shared.is_notified() && !main_ready() {
+                        self.clock.advance_to_ticks(deadline);
+                    }
+                }
+                _ => self.reactor.borrow_mut().park(None),
+            }
+        } else {
+            let timeout = next.map(|deadline| {
+                Duration::from_nanos(deadline - self.clock.now_ticks().min(deadline))
+            });
+            self.reactor.borrow_mut().park(timeout);
+        }
+    }
+
+    /// Cancels every task, dropping the futures on this thread. Runs once, from `EventLoop`'s
+    /// `Drop`, with this loop entered.
+    pub(crate) fn shutdown(&self) {
+        self.closing.set(true);
+        for task in self.shared.close_remote() {
+            if task.header().owned_slot.load(Ordering::Relaxed) == AWAITING_ADOPTION {
+                self.adopt(task.clone());
+            }
+        }
+        loop {
+            let tasks: Vec<TaskRef> = self.owned.borrow().iter().map(|(_, t)| t.clone()).collect();
+            if tasks.is_empty() {
+                break;
+            }
+            for task in tasks {
+                let _ = task.run(true);
+                self.disown(&task);
+            }
+        }
+        let queue = std::mem::take(&mut *self.run_queue.borrow_mut());
+        drop(queue);
+        let fired = std::mem::take(&mut *self.fired.borrow_mut());
+        drop(fired);
+        self.timers.borrow_mut().clear();
+    }
+}
+
+/// A task the closed loop will never take: cancel it here if it never reached the loop (only
+/// `LoopHandle::spawn` makes those, with `Send` futures), then release the entry.
+pub(crate) fn cancel_orphan(task: TaskRef) {
+    if task.header().owned_slot.load(Ordering::Relaxed) == AWAITING_ADOPTION {
+        task.header().owned_slot.store(NOT_OWNED, Ordering::Relaxed);
+        let _ = task.run(true);
+    }
+}

@@ -1,0 +1,363 @@
+//! `EventLoop`: asyncio's event loop, single-threaded.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::marker::PhantomData;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::{Duration, Instant};
+
+use super::builder::Builder;
+use super::callback::CallbackHandle;
+use super::context;
+use super::core::Core;
+use super::handle::LoopHandle;
+use super::shared::Shared;
+use crate::io::reactor::Reactor;
+use crate::loom::Arc;
+use crate::task::Task;
+use crate::time::{sleep_until, Clock};
+
+/// An event loop: runs tasks, timers and callbacks on the thread that drives it.
+///
+/// Create one, drive it with [`run_until_complete`](EventLoop::run_until_complete) or
+/// [`run_forever`](EventLoop::run_forever), and [`close`](EventLoop::close) it (or drop it).
+/// Tasks spawned during one run keep running in the next, as in asyncio.
+///
+/// # Examples
+/// ```
+/// use baton::{sleep, EventLoop};
+/// use std::time::Duration;
+///
+/// async fn square(x: u64) -> u64 {
+///     sleep(Duration::from_millis(10)).await;
+///     x * x
+/// }
+///
+/// let mut lp = EventLoop::new()?;
+/// assert_eq!(lp.run_until_complete(square(3)), 9);
+/// lp.close();
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct EventLoop {
+    core: Box<Core>,
+    /// Tasks with `!Send` futures live here: the loop stays on its thread.
+    _not_send: PhantomData<*const ()>,
+}
+
+impl EventLoop {
+    /// A new loop with the real clock.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut lp = baton::EventLoop::new()?;
+    /// assert_eq!(lp.run_until_complete(async { 1 + 1 }), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the OS refuses the poller (e.g. out of file descriptors).
+    pub fn new() -> io::Result<EventLoop> {
+        Builder::new().build()
+    }
+
+    /// Options for a new loop, such as the paused clock for tests.
+    ///
+    /// # Examples
+    /// ```
+    /// let lp = baton::EventLoop::builder().paused_clock().build()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    pub(crate) fn from_builder(paused_clock: bool) -> io::Result<EventLoop> {
+        Ok(EventLoop {
+            core: Box::new(Core::new(Reactor::new()?, Clock::new(paused_clock))),
+            _not_send: PhantomData,
+        })
+    }
+
+    /// Runs the loop until `future` completes, and returns its output (asyncio's
+    /// `run_until_complete`). Other tasks run meanwhile; those still pending when it returns
+    /// stay on the loop for the next run. The future may borrow local variables.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::{gather, sleep, EventLoop};
+    /// use std::time::Duration;
+    ///
+    /// let mut lp = EventLoop::builder().paused_clock().build()?;
+    /// let name = String::from("borrowed");
+    /// let len = lp.run_until_complete(async {
+    ///     sleep(Duration::from_secs(1)).await;
+    ///     name.len()
+    /// });
+    /// assert_eq!(len, 8);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Panics
+    /// If `future` panics: the panic propagates, and the loop stays usable. If another loop is
+    /// already running on this thread (called from inside a task): `.await` instead.
+    #[track_caller]
+    pub fn run_until_complete<F: Future>(&mut self, future: F) -> F::Output {
+        let core: &Core = &self.core;
+        let _enter = context::enter(core);
+        let main = Arc::new(MainWaker {
+            woken: AtomicBool::new(true),
+            shared: core.shared.clone(),
+        });
+        let waker = Waker::from(main.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(future);
+        loop {
+            if main.woken.swap(false, Ordering::AcqRel) {
+                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                    return output;
+                }
+            }
+            core.tick(&|| main.woken.load(Ordering::Acquire));
+        }
+    }
+
+    /// Runs the loop until [`stop`](EventLoop::stop) (or [`LoopHandle::stop`]) is called
+    /// (asyncio's `run_forever`). A stop requested before the call makes it run one iteration.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut lp = baton::EventLoop::builder().paused_clock().build()?;
+    /// let handle = lp.handle();
+    /// lp.call_later(Duration::from_secs(5), move || handle.stop());
+    /// let start = lp.time();
+    /// lp.run_forever();
+    /// assert_eq!(lp.time() - start, Duration::from_secs(5));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Panics
+    /// If another loop is already running on this thread.
+    #[track_caller]
+    pub fn run_forever(&mut self) {
+        let core: &Core = &self.core;
+        let _enter = context::enter(core);
+        loop {
+            core.tick(&|| core.shared.stop_requested());
+            if core.shared.take_stop_request() {
+                return;
+            }
+        }
+    }
+
+    /// Asks [`run_forever`](EventLoop::run_forever) to return after its current iteration.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut lp = baton::EventLoop::new()?;
+    /// lp.stop();
+    /// lp.run_forever(); // returns after one iteration
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn stop(&self) {
+        self.core.shared.request_stop();
+    }
+
+    /// Schedules `future` as a task on this loop (asyncio's `loop.create_task`); it starts when
+    /// the loop next runs.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut lp = baton::EventLoop::new()?;
+    /// let t = lp.spawn(async { 7 });
+    /// assert_eq!(lp.run_until_complete(t).unwrap(), 7);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.core.spawn(future)
+    }
+
+    /// The loop's clock (asyncio's `loop.time()`); under the paused clock, virtual time.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut lp = baton::EventLoop::builder().paused_clock().build()?;
+    /// let start = lp.time();
+    /// lp.run_until_complete(baton::sleep(Duration::from_secs(3600)));
+    /// assert_eq!(lp.time() - start, Duration::from_secs(3600));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn time(&self) -> Instant {
+        self.core.clock.now()
+    }
+
+    /// Runs `callback` on the loop soon, in FIFO order with tasks (asyncio's `call_soon`).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// let mut lp = baton::EventLoop::new()?;
+    /// let hits = Rc::new(Cell::new(0));
+    /// let h = hits.clone();
+    /// lp.call_soon(move || h.set(h.get() + 1));
+    /// lp.run_until_complete(baton::yield_now());
+    /// assert_eq!(hits.get(), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn call_soon<F: FnOnce() + 'static>(&self, callback: F) -> CallbackHandle {
+        CallbackHandle::new(self.core.spawn(async move { callback() }))
+    }
+
+    /// Runs `callback` on the loop once `delay` has passed (asyncio's `call_later`).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut lp = baton::EventLoop::builder().paused_clock().build()?;
+    /// let cancelled = lp.call_later(Duration::from_secs(1), || unreachable!());
+    /// assert!(cancelled.cancel());
+    /// lp.run_until_complete(baton::sleep(Duration::from_secs(2)));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn call_later<F: FnOnce() + 'static>(
+        &self,
+        delay: Duration,
+        callback: F,
+    ) -> CallbackHandle {
+        let when = self.time().checked_add(delay);
+        CallbackHandle::new(self.core.spawn(async move {
+            match when {
+                Some(when) => sleep_until(when).await,
+                None => std::future::pending().await,
+            }
+            callback()
+        }))
+    }
+
+    /// Runs `callback` on the loop at `when`, on the loop's clock (asyncio's `call_at`).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut lp = baton::EventLoop::builder().paused_clock().build()?;
+    /// let when = lp.time() + Duration::from_secs(10);
+    /// let handle = lp.handle();
+    /// lp.call_at(when, move || handle.stop());
+    /// lp.run_forever();
+    /// assert_eq!(lp.time(), when);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn call_at<F: FnOnce() + 'static>(&self, when: Instant, callback: F) -> CallbackHandle {
+        CallbackHandle::new(self.core.spawn(async move {
+            sleep_until(when).await;
+            callback()
+        }))
+    }
+
+    /// A handle for other threads: spawn `Send` futures, call functions, stop the loop.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut lp = baton::EventLoop::new()?;
+    /// let handle = lp.handle();
+    /// let t = std::thread::spawn(move || handle.spawn(async { 6 * 7 }))
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(lp.run_until_complete(t).unwrap(), 42);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn handle(&self) -> LoopHandle {
+        LoopHandle::new(self.core.shared.clone())
+    }
+
+    /// Cancels every task that remains (dropping their futures here) and frees the loop
+    /// (asyncio's `close`). Dropping the loop does the same.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut lp = baton::EventLoop::new()?;
+    /// let t = lp.spawn(std::future::pending::<()>());
+    /// lp.close();
+    /// assert!(t.cancelled());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn close(self) {
+        drop(self);
+    }
+}
+
+impl Drop for EventLoop {
+    fn drop(&mut self) {
+        let core: &Core = &self.core;
+        let _enter = context::enter_for_shutdown(core);
+        core.shutdown();
+    }
+}
+
+impl fmt::Debug for EventLoop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventLoop")
+            .field("paused_clock", &self.core.clock.is_paused())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs `future` on a new event loop, closes it, and returns the output (asyncio's `run`).
+///
+/// # Examples
+/// ```
+/// use baton::sleep;
+/// use std::time::Duration;
+///
+/// async fn compute_square(x: u64) -> u64 {
+///     sleep(Duration::from_millis(1)).await;
+///     x * x
+/// }
+///
+/// assert_eq!(baton::run(compute_square(3)), 9);
+/// ```
+///
+/// # Panics
+/// If the loop cannot be created (the OS refused a poller), if `future` panics, or if called
+/// from inside a running loop.
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    let mut lp = match EventLoop::new() {
+        Ok(lp) => lp,
+        Err(e) => panic!("baton::run could not create an event loop: {e}"),
+    };
+    lp.run_until_complete(future)
+}
+
+/// Wakes the future that `run_until_complete` drives (it is not a task).
+struct MainWaker {
+    woken: AtomicBool,
+    shared: Arc<Shared>,
+}
+
+impl Wake for MainWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        if !self.shared.is_current() {
+            self.shared.notify();
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! `LoopHandle`: reach a loop from any thread.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::atomic::Ordering;
+
+use super::callback::CallbackHandle;
+use super::context;
+use super::core::{cancel_orphan, AWAITING_ADOPTION};
+use super::shared::Shared;
+use crate::loom::Arc;
+use crate::task::raw;
+use crate::task::Task;
+
+/// A `Send + Sync + Clone` handle to an event loop, for other threads (asyncio's
+/// `run_coroutine_threadsafe` and `call_soon_threadsafe`). Anything it sends wakes a parked loop
+/// at once.
+///
+/// # Examples
+/// ```
+/// let mut lp = baton::EventLoop::new()?;
+/// let handle = lp.handle();
+/// let worker = std::thread::spawn(move || {
+///     handle.call_soon_threadsafe(|| println!("ran on the loop"));
+///     handle.stop();
+/// });
+/// lp.run_forever();
+/// worker.join().unwrap();
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct LoopHandle {
+    shared: Arc<Shared>,
+}
+
+impl LoopHandle {
+    pub(crate) fn new(shared: Arc<Shared>) -> LoopHandle {
+        LoopHandle { shared }
+    }
+
+    /// Schedules `future` as a task on the loop from any thread (asyncio's
+    /// `run_coroutine_threadsafe`). The task handle can be awaited on any thread or loop.
+    ///
+    /// If the loop has closed, the future is dropped here and the task reports
+    /// `Err(TaskError::Cancelled)`.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut lp = baton::EventLoop::new()?;
+    /// let handle = lp.handle();
+    /// let task = std::thread::spawn(move || handle.spawn(async { "from afar" }))
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(lp.run_until_complete(task).unwrap(), "from afar");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        if self.shared.is_current() {
+            // On the loop's own thread the local path is cheaper and keeps FIFO order.
+            return context::with_core(|core| core.spawn(future));
+        }
+        let (handle, owned, queued) = raw::allocate(future, self.shared.clone());
+        // The loop takes the owned reference when it adopts the task.
+        drop(owned);
+        queued
+            .header()
+            .owned_slot
+            .store(AWAITING_ADOPTION, Ordering::Relaxed);
+        if let Err(queued) = self.shared.push_remote(queued) {
+            cancel_orphan(queued);
+        }
+        Task::new(handle)
+    }
+
+    /// Runs `callback` on the loop soon, from any thread (asyncio's `call_soon_threadsafe`).
+    /// If the loop has closed, the callback is dropped and the handle reports it cancelled.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let mut lp = baton::EventLoop::new()?;
+    /// let ran = Arc::new(AtomicBool::new(false));
+    /// let (r, handle) = (ran.clone(), lp.handle());
+    /// std::thread::spawn(move || {
+    ///     handle.call_soon_threadsafe(move || r.store(true, Ordering::SeqCst));
+    ///     handle.stop();
+    /// });
+    /// lp.run_forever();
+    /// # while !ran.load(Ordering::SeqCst) { lp.run_until_complete(baton::yield_now()); }
+    /// assert!(ran.load(Ordering::SeqCst));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn call_soon_threadsafe<F: FnOnce() + Send + 'static>(
+        &self,
+        callback: F,
+    ) -> CallbackHandle {
+        CallbackHandle::new(self.spawn(async move { callback() }))
+    }
+
+    /// Asks `run_forever` to return after its current iteration, from any thread.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut lp = baton::EventLoop::new()?;
+    /// let handle = lp.handle();
+    /// std::thread::spawn(move || handle.stop());
+    /// lp.run_forever();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn stop(&self) {
+        self.shared.request_stop();
+    }
+
+    /// True once the loop was closed (or dropped).
+    ///
+    /// # Examples
+    /// ```
+    /// let lp = baton::EventLoop::new()?;
+    /// let handle = lp.handle();
+    /// assert!(!handle.is_closed());
+    /// lp.close();
+    /// assert!(handle.is_closed());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+
+    /// The handle of the loop running on this thread, if any.
+    ///
+    /// # Examples
+    /// ```
+    /// assert!(baton::LoopHandle::try_current().is_none());
+    /// baton::run(async { assert!(baton::LoopHandle::try_current().is_some()) });
+    /// ```
+    pub fn try_current() -> Option<LoopHandle> {
+        context::try_with_core(|core| core.map(|core| LoopHandle::new(core.shared.clone())))
+    }
+}
+
+/// The handle of the loop running on this thread (asyncio's `get_running_loop`).
+///
+/// # Examples
+/// ```
+/// baton::run(async {
+///     let handle = baton::get_running_loop();
+///     let t = handle.spawn(async { 1 });
+///     assert_eq!(t.await.unwrap(), 1);
+/// });
+/// ```
+///
+/// # Panics
+/// Outside a running event loop.
+#[track_caller]
+pub fn get_running_loop() -> LoopHandle {
+    context::with_core(|core| LoopHandle::new(core.shared.clone()))
+}
+
+impl fmt::Debug for LoopHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoopHandle")
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}

@@ -1,0 +1,368 @@
+//! The type-erased task: one allocation holding a header, then the future and later its output.
+//!
+//! ```text
+//! Cell<F> (#[repr(C)], one heap allocation)
+//! +-----------------------------+
+//! | Header                      |  state word, vtable, loop, awaiter waker, id, owned slot
+//! +-----------------------------+
+//! | Stage<F> (a union)          |  the future while incomplete; then its output, or a panic
+//! |                             |  payload, or nothing (which one: the state flags say)
+//! +-----------------------------+
+//! ```
+//!
+//! The header is all that code outside this file sees; the vtable's functions know `F` and reach
+//! the stage. `TaskRef` is a counted pointer to the header.
+
+use std::any::Any;
+use std::cell::UnsafeCell;
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::task::{Context, Poll, Waker};
+
+use super::error::TaskError;
+use super::state::{self, Idle, Start, State};
+use super::waker::borrowed_waker;
+use super::TaskId;
+use crate::loom::Arc;
+use crate::runtime::Shared;
+
+/// A panic payload, boxed once more so the stage stays one pointer wide for it.
+pub(crate) type PanicPayload = Box<dyn Any + Send + 'static>;
+
+/// Marks a task not (or no longer) in its loop's owned-task set.
+pub(crate) const NOT_OWNED: u32 = u32::MAX;
+
+/// The part of a task every owner of a `TaskRef` may read.
+pub(crate) struct Header {
+    pub(crate) state: State,
+    vtable: &'static Vtable,
+    /// The loop the task belongs to; the header holds one strong count of it.
+    pub(crate) shared: Arc<Shared>,
+    /// The `Task<T>` handle's waker. Written only by the handle while `AWAITER` is clear; read
+    /// only by the loop at completion while `AWAITER` is set (see `state.rs`).
+    pub(crate) awaiter: UnsafeCell<Option<Waker>>,
+    pub(crate) id: TaskId,
+    /// The task's key in its loop's owned set, or `NOT_OWNED`. Touched only on the loop thread;
+    /// an atomic only so the header stays `Sync` without a lock.
+    pub(crate) owned_slot: AtomicU32,
+}
+
+/// What a task does, erased over its future type.
+struct Vtable {
+    /// Polls (or, with `force_cancel`, cancels) the task. Loop thread only.
+    run: unsafe fn(NonNull<Header>, bool) -> RunOutcome,
+    /// Moves the output out as `Result<T, TaskError>` into `*mut Option<Result<T, TaskError>>`.
+    take_output: unsafe fn(NonNull<Header>, *mut ()),
+    /// Drops an output nobody took.
+    drop_output: unsafe fn(NonNull<Header>),
+    /// Frees the allocation.
+    dealloc: unsafe fn(NonNull<Header>),
+}
+
+/// How a run of a task ended.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum RunOutcome {
+    /// Waiting for a waker.
+    Pending,
+    /// Woken while it ran: queue it again.
+    Requeue,
+    /// Done (returned, panicked or cancelled): remove it from the owned set.
+    Complete,
+    /// Was already complete; nothing ran.
+    Skipped,
+}
+
+#[repr(C)]
+struct Cell<F: Future> {
+    header: Header,
+    stage: UnsafeCell<Stage<F>>,
+}
+
+union Stage<F: Future> {
+    future: ManuallyDrop<F>,
+    output: ManuallyDrop<F::Output>,
+    panic: ManuallyDrop<Box<PanicPayload>>,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A counted reference to a task. Dropping it releases the reference.
+pub(crate) struct TaskRef(NonNull<Header>);
+
+// SAFETY: a `TaskRef` only touches the header's atomics and, on the last reference, frees the
+// allocation. Freeing drops the future only if it never completed, which for tasks with `!Send`
+// futures cannot happen away from their loop: the loop's owned set holds a reference until the
+// task completes, and `close` completes every owned task on the loop thread (see `task/mod.rs`).
+unsafe impl Send for TaskRef {}
+// SAFETY: as for `Send`; shared access goes through atomics only.
+unsafe impl Sync for TaskRef {}
+
+/// Allocates a task for `future` on the loop `shared`, already scheduled and with a handle.
+/// Returns three references to it: for the handle, for the owned set, and for the queue entry.
+pub(crate) fn allocate<F>(future: F, shared: Arc<Shared>) -> (TaskRef, TaskRef, TaskRef)
+where
+    F: Future + 'static,
+{
+    let cell = Box::new(Cell {
+        header: Header {
+            state: State::new_scheduled(3),
+            vtable: &Vtable {
+                run: run::<F>,
+                take_output: take_output::<F>,
+                drop_output: drop_output::<F>,
+                dealloc: dealloc::<F>,
+            },
+            shared,
+            awaiter: UnsafeCell::new(None),
+            id: TaskId(NEXT_ID.fetch_add(1, Ordering::Relaxed)),
+            owned_slot: AtomicU32::new(NOT_OWNED),
+        },
+        stage: UnsafeCell::new(Stage {
+            future: ManuallyDrop::new(future),
+        }),
+    });
+    let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+    (TaskRef(ptr), TaskRef(ptr), TaskRef(ptr))
+}
+
+impl TaskRef {
+    /// Adopts a reference that was counted for a raw pointer (a `Waker`'s).
+    ///
+    /// # Safety
+    /// `ptr` points at a live task header and the caller gives up one counted reference to it.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> TaskRef {
+        TaskRef(ptr)
+    }
+
+    pub(crate) fn as_ptr(&self) -> NonNull<Header> {
+        self.0
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: this reference keeps the allocation alive, and the header is only ever read
+        // through shared references (its mutable parts are atomics and the guarded awaiter).
+        unsafe { self.0.as_ref() }
+    }
+
+    /// Runs the task once. Loop thread only: it may poll or drop a `!Send` future.
+    pub(crate) fn run(&self, force_cancel: bool) -> RunOutcome {
+        // SAFETY: the vtable matches the cell it was created with; the caller is the task's loop
+        // (the owned set and queues that hold `TaskRef`s live only on it).
+        unsafe { (self.header().vtable.run)(self.0, force_cancel) }
+    }
+
+    /// Moves the finished output out. Only the handle calls this, after seeing `COMPLETE`
+    /// without `STAGE_EMPTY`, and it marks the stage empty itself.
+    ///
+    /// # Safety
+    /// `T` is the task's output type.
+    pub(crate) unsafe fn take_output<T>(&self) -> Result<T, TaskError> {
+        let mut out: Option<Result<T, TaskError>> = None;
+        // SAFETY: `T` matches by the caller's contract; the handle has exclusive access to the
+        // stage once it saw `COMPLETE` (the loop never touches it again).
+        unsafe { (self.header().vtable.take_output)(self.0, (&mut out as *mut Option<_>).cast()) };
+        out.expect("take_output wrote the output")
+    }
+
+    /// Drops an output that nobody took (the handle is going away).
+    pub(crate) fn drop_output(&self) {
+        // SAFETY: only `Task::drop` calls this, when `drop_handle` reported an output was left.
+        unsafe { (self.header().vtable.drop_output)(self.0) }
+    }
+}
+
+impl Clone for TaskRef {
+    fn clone(&self) -> TaskRef {
+        self.header().state.ref_inc();
+        TaskRef(self.0)
+    }
+}
+
+impl Drop for TaskRef {
+    fn drop(&mut self) {
+        if self.header().state.ref_dec() {
+            // SAFETY: that was the last reference; nobody else can reach the allocation.
+            unsafe { (self.header().vtable.dealloc)(self.0) }
+        }
+    }
+}
+
+/// Frees a task whose last reference a waker held.
+///
+/// # Safety
+/// The caller held the last reference to `ptr`.
+pub(crate) unsafe fn dealloc_raw(ptr: NonNull<Header>) {
+    // SAFETY: by the caller's contract the allocation is live and unreachable by anyone else.
+    unsafe { (ptr.as_ref().vtable.dealloc)(ptr) }
+}
+
+/// # Safety
+/// `ptr` is a live `Cell<F>`, called on its loop's thread, and the caller holds a reference.
+unsafe fn run<F: Future>(ptr: NonNull<Header>, force_cancel: bool) -> RunOutcome {
+    // SAFETY: `ptr` points at a `Cell<F>` (the vtable was built for it) kept alive by the caller.
+    let cell = unsafe { ptr.cast::<Cell<F>>().as_ref() };
+    let stage = cell.stage.get();
+    match cell.header.state.start(force_cancel) {
+        Start::Skip => RunOutcome::Skipped,
+        Start::Cancel => {
+            // SAFETY: `start` set RUNNING on an incomplete task, so the stage holds the future and
+            // no one else touches it until `complete`.
+            unsafe { drop_future_quietly(&mut (*stage).future) };
+            complete::<F>(cell, state::CANCELLED);
+            RunOutcome::Complete
+        }
+        Start::Poll => {
+            let waker = borrowed_waker(ptr);
+            let mut cx = Context::from_waker(&waker);
+            // SAFETY: RUNNING gives this call exclusive access to the future, which stays at
+            // this address until it is dropped in place: it is pinned.
+            let future = unsafe { Pin::new_unchecked(&mut *(*stage).future) };
+            match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {
+                Ok(Poll::Pending) => match cell.header.state.finish_pending() {
+                    Idle::Waiting => RunOutcome::Pending,
+                    Idle::Requeue => RunOutcome::Requeue,
+                },
+                Ok(Poll::Ready(output)) => {
+                    // SAFETY: still RUNNING; the future is live and is replaced by its output.
+                    unsafe {
+                        drop_future_quietly(&mut (*stage).future);
+                        (*stage).output = ManuallyDrop::new(output);
+                    }
+                    complete::<F>(cell, 0);
+                    RunOutcome::Complete
+                }
+                Err(payload) => {
+                    // SAFETY: as above; a future that panicked is dropped, not polled again.
+                    unsafe {
+                        drop_future_quietly(&mut (*stage).future);
+                        (*stage).panic = ManuallyDrop::new(Box::new(payload));
+                    }
+                    complete::<F>(cell, state::PANICKED);
+                    RunOutcome::Complete
+                }
+            }
+        }
+    }
+}
+
+/// Drops a future in place; a panic from its `Drop` is reported by the panic hook and contained,
+/// so one task's faulty destructor cannot unwind through the loop.
+///
+/// # Safety
+/// `future` is live and is not used again.
+unsafe fn drop_future_quietly<F>(future: &mut ManuallyDrop<F>) {
+    // SAFETY: by the caller's contract.
+    let _ = catch_unwind(AssertUnwindSafe(|| unsafe { ManuallyDrop::drop(future) }));
+}
+
+/// Marks the task complete, drops an output nobody will take, and wakes the awaiting handle.
+fn complete<F: Future>(cell: &Cell<F>, how: usize) {
+    let prev = cell.header.state.complete(how);
+    if !prev.has(state::HANDLE) && how != state::CANCELLED {
+        // SAFETY: no handle exists, so `complete` set STAGE_EMPTY on our behalf and nobody else
+        // will touch the stage: drop what the task produced.
+        unsafe { drop_stage_output::<F>(cell, how == state::PANICKED) };
+    } else if prev.has(state::AWAITER) {
+        // SAFETY: AWAITER was set when we completed, so the handle wrote the slot and will not
+        // touch it again (see `state.rs`); we only read it.
+        let awaiter = unsafe { &*cell.header.awaiter.get() };
+        if let Some(waker) = awaiter {
+            waker.wake_by_ref();
+        }
+    }
+}
+
+/// # Safety
+/// The stage holds an output (or a payload if `panicked`) that no one else will touch.
+unsafe fn drop_stage_output<F: Future>(cell: &Cell<F>, panicked: bool) {
+    let stage = cell.stage.get();
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: by the caller's contract.
+        unsafe {
+            if panicked {
+                ManuallyDrop::drop(&mut (*stage).panic);
+            } else {
+                ManuallyDrop::drop(&mut (*stage).output);
+            }
+        }
+    }));
+}
+
+/// # Safety
+/// `ptr` is a live `Cell<F>` whose stage holds an output or payload the caller owns exclusively;
+/// `out` points at an `Option<Result<F::Output, TaskError>>`.
+unsafe fn take_output<F: Future>(ptr: NonNull<Header>, out: *mut ()) {
+    // SAFETY: by the caller's contract.
+    unsafe {
+        let cell = ptr.cast::<Cell<F>>().as_ref();
+        let snapshot = cell.header.state.load();
+        let result = if snapshot.has(state::CANCELLED) {
+            Err(TaskError::Cancelled)
+        } else if snapshot.has(state::PANICKED) {
+            Err(TaskError::Panicked(*ManuallyDrop::take(
+                &mut (*cell.stage.get()).panic,
+            )))
+        } else {
+            Ok(ManuallyDrop::take(&mut (*cell.stage.get()).output))
+        };
+        cell.header.state.take_stage();
+        *out.cast::<Option<Result<F::Output, TaskError>>>() = Some(result);
+    }
+}
+
+/// # Safety
+/// As for `take_output`: the caller owns the stage's output exclusively.
+unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: by the caller's contract.
+    unsafe {
+        let cell = ptr.cast::<Cell<F>>().as_ref();
+        let snapshot = cell.header.state.load();
+        if !snapshot.has(state::CANCELLED) {
+            drop_stage_output::<F>(cell, snapshot.has(state::PANICKED));
+        }
+    }
+}
+
+/// # Safety
+/// The last reference to the `Cell<F>` at `ptr` is gone.
+unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
+    // SAFETY: nobody else can reach the cell; it was made by `Box::new` in `allocate`.
+    let cell = unsafe { Box::from_raw(ptr.cast::<Cell<F>>().as_ptr()) };
+    let snapshot = cell.header.state.load();
+    if !snapshot.has(state::STAGE_EMPTY) {
+        // SAFETY: the flags say what the stage holds, and we own it now. An incomplete future
+        // here belongs to a task that never reached a loop (its loop closed before taking it),
+        // which only `LoopHandle::spawn` can create, with a `Send` future.
+        unsafe {
+            if !snapshot.has(state::COMPLETE) {
+                drop_future_quietly(&mut (*cell.stage.get()).future);
+            } else {
+                drop_stage_output::<F>(&cell, snapshot.has(state::PANICKED));
+            }
+        }
+    }
+    drop(cell);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_task_fits_in_64_bytes() {
+        async fn nothing() {}
+        assert!(std::mem::size_of::<Cell<std::future::Ready<()>>>() <= 64);
+        let fut = nothing();
+        assert!(std::mem::size_of_val(&fut) <= 8);
+        fn cell_size<F: Future>(_: &F) -> usize {
+            std::mem::size_of::<Cell<F>>()
+        }
+        assert_eq!(cell_size(&fut), 64);
+        assert_eq!(cell_size(&async {}), 64);
+    }
+}

@@ -1,0 +1,406 @@
+//! The task state word: flags in the low bits, the reference count above them.
+//!
+//! Every change of a task's state happens here, as a named transition over one atomic word, so
+//! that a flag and the reference count always change together and a reader of this file sees the
+//! whole vocabulary. Transitions return what the caller must do next (`#[must_use]` enums).
+//!
+//! Flags, with when they are set and what they rule out:
+//!
+//! | flag          | set when                                   | cleared when                | rules out |
+//! |---------------|--------------------------------------------|-----------------------------|-----------|
+//! | `SCHEDULED`   | a wake or cancel while not yet queued      | the loop starts polling it  | a second queue entry |
+//! | `RUNNING`     | the loop starts polling it                 | the poll returns            | touching the future from outside the poll |
+//! | `COMPLETE`    | the future returned, panicked or was cancelled | never                   | polling again; scheduling |
+//! | `CANCEL`      | `Task::cancel` or loop shutdown asked for it | never                     | polling the future again |
+//! | `CANCELLED`   | the task completed by cancellation         | never                       | reading an output |
+//! | `PANICKED`    | the task completed by a panic              | never                       | reading an output (the stage holds the payload) |
+//! | `STAGE_EMPTY` | the output (or payload) was taken or dropped | never                     | reading or dropping the stage twice |
+//! | `HANDLE`      | at spawn: the `Task<T>` handle exists      | the handle is dropped       | the loop dropping the output |
+//! | `AWAITER`     | the handle stored a waker in the header    | the handle replaces it      | the handle writing the waker slot |
+//!
+//! The reference count counts: the handle, the loop's owned-task set (until completion), each
+//! queue entry, and each `Waker`. The allocation is freed when it reaches zero.
+
+use crate::loom::atomic::{AtomicUsize, Ordering};
+
+pub(crate) const SCHEDULED: usize = 1 << 0;
+pub(crate) const RUNNING: usize = 1 << 1;
+pub(crate) const COMPLETE: usize = 1 << 2;
+pub(crate) const CANCEL: usize = 1 << 3;
+pub(crate) const CANCELLED: usize = 1 << 4;
+pub(crate) const PANICKED: usize = 1 << 5;
+pub(crate) const STAGE_EMPTY: usize = 1 << 6;
+pub(crate) const HANDLE: usize = 1 << 7;
+pub(crate) const AWAITER: usize = 1 << 8;
+
+const REF_SHIFT: usize = 9;
+const REF_ONE: usize = 1 << REF_SHIFT;
+#[cfg(test)]
+const FLAGS: usize = REF_ONE - 1;
+
+/// The atomic state word of one task.
+pub(crate) struct State(AtomicUsize);
+
+/// A copy of the state word at one moment.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Snapshot(pub(crate) usize);
+
+impl Snapshot {
+    pub(crate) fn has(self, flag: usize) -> bool {
+        self.0 & flag != 0
+    }
+
+    pub(crate) fn refs(self) -> usize {
+        self.0 >> REF_SHIFT
+    }
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = [
+            (SCHEDULED, "SCHEDULED"),
+            (RUNNING, "RUNNING"),
+            (COMPLETE, "COMPLETE"),
+            (CANCEL, "CANCEL"),
+            (CANCELLED, "CANCELLED"),
+            (PANICKED, "PANICKED"),
+            (STAGE_EMPTY, "STAGE_EMPTY"),
+            (HANDLE, "HANDLE"),
+            (AWAITER, "AWAITER"),
+        ];
+        let mut list = f.debug_list();
+        for (flag, name) in names {
+            if self.has(flag) {
+                list.entry(&name);
+            }
+        }
+        list.entry(&format_args!("refs={}", self.refs()));
+        list.finish()
+    }
+}
+
+/// What a waker must do after marking the task scheduled.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Wake {
+    /// Push the task onto its loop's queue; the queue entry owns the reference this carried.
+    Submit,
+    /// Nothing to push: already queued, running (the loop requeues it), or complete.
+    Nothing,
+    /// Nothing to push, and the reference the waker carried was the last: free the task.
+    Dealloc,
+}
+
+/// What the loop must do with a task it popped from the queue.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// Poll the future.
+    Poll,
+    /// Drop the future and complete the task as cancelled.
+    Cancel,
+    /// The task already completed (cancelled by shutdown while queued): drop the entry.
+    Skip,
+}
+
+/// What happened when a poll returned `Pending`.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Idle {
+    /// Nobody woke it: it waits for a waker.
+    Waiting,
+    /// It was woken or cancelled while running: queue it again.
+    Requeue,
+}
+
+/// What `Task::cancel` must do.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Cancel {
+    /// The task was already complete; nothing changed.
+    AlreadyDone,
+    /// The request is recorded and the task is (or will be) queued by someone else.
+    Requested,
+    /// The request is recorded and the caller must queue the task; a reference was added for it.
+    Submit,
+}
+
+impl State {
+    /// A new task: scheduled, with a handle, holding `refs` references.
+    pub(crate) fn new_scheduled(refs: usize) -> State {
+        State(AtomicUsize::new(SCHEDULED | HANDLE | (refs * REF_ONE)))
+    }
+
+    pub(crate) fn load(&self) -> Snapshot {
+        Snapshot(self.0.load(Ordering::Acquire))
+    }
+
+    /// Applies `f` until the compare-exchange succeeds; `f` returning `None` leaves the word as is.
+    /// Returns the word before the change.
+    fn update(&self, mut f: impl FnMut(usize) -> Option<usize>) -> Snapshot {
+        let mut cur = self.0.load(Ordering::Acquire);
+        loop {
+            let Some(next) = f(cur) else {
+                return Snapshot(cur);
+            };
+            match self
+                .0
+                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return Snapshot(cur),
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    pub(crate) fn ref_inc(&self) {
+        let prev = self.0.fetch_add(REF_ONE, Ordering::Relaxed);
+        // A count this high means references are leaking; wrapping would free a live task.
+        if prev > isize::MAX as usize {
+            std::process::abort();
+        }
+    }
+
+    /// Drops one reference; true when it was the last.
+    #[must_use]
+    pub(crate) fn ref_dec(&self) -> bool {
+        let prev = Snapshot(self.0.fetch_sub(REF_ONE, Ordering::AcqRel));
+        debug_assert!(prev.refs() >= 1, "task reference count underflow");
+        prev.refs() == 1
+    }
+
+    /// A wake through `&Waker`: schedules the task, adding a reference for the queue entry.
+    pub(crate) fn wake_by_ref(&self) -> Wake {
+        let prev = self.update(|s| {
+            if s & (COMPLETE | SCHEDULED) != 0 {
+                None
+            } else if s & RUNNING != 0 {
+                Some(s | SCHEDULED)
+            } else {
+                Some((s | SCHEDULED) + REF_ONE)
+            }
+        });
+        if prev.has(COMPLETE) || prev.has(SCHEDULED) || prev.has(RUNNING) {
+            Wake::Nothing
+        } else {
+            Wake::Submit
+        }
+    }
+
+    /// A wake that consumes a `Waker`: its reference becomes the queue entry's, or is dropped.
+    pub(crate) fn wake_by_val(&self) -> Wake {
+        let prev = self.update(|s| {
+            if s & (COMPLETE | SCHEDULED | RUNNING) != 0 {
+                Some((s | if s & COMPLETE == 0 { SCHEDULED } else { 0 }) - REF_ONE)
+            } else {
+                Some(s | SCHEDULED)
+            }
+        });
+        if prev.has(COMPLETE) || prev.has(SCHEDULED) || prev.has(RUNNING) {
+            if prev.refs() == 1 {
+                Wake::Dealloc
+            } else {
+                Wake::Nothing
+            }
+        } else {
+            Wake::Submit
+        }
+    }
+
+    /// Records a cancellation request, scheduling the task like a wake would.
+    pub(crate) fn cancel(&self) -> Cancel {
+        let prev = self.update(|s| {
+            if s & COMPLETE != 0 {
+                None
+            } else if s & (SCHEDULED | RUNNING) != 0 {
+                Some(s | CANCEL | SCHEDULED)
+            } else {
+                Some((s | CANCEL | SCHEDULED) + REF_ONE)
+            }
+        });
+        if prev.has(COMPLETE) {
+            Cancel::AlreadyDone
+        } else if prev.has(SCHEDULED) || prev.has(RUNNING) {
+            Cancel::Requested
+        } else {
+            Cancel::Submit
+        }
+    }
+
+    /// The loop popped the task: clear `SCHEDULED`, set `RUNNING`. With `force_cancel` (loop
+    /// shutdown) the task is cancelled whatever its queue state.
+    pub(crate) fn start(&self, force_cancel: bool) -> Start {
+        let prev = self.update(|s| {
+            if s & (COMPLETE | RUNNING) != 0 {
+                None
+            } else {
+                let cancel = if force_cancel { CANCEL } else { 0 };
+                Some((s & !SCHEDULED) | RUNNING | cancel)
+            }
+        });
+        if prev.has(COMPLETE) || prev.has(RUNNING) {
+            Start::Skip
+        } else if force_cancel || prev.has(CANCEL) {
+            Start::Cancel
+        } else {
+            Start::Poll
+        }
+    }
+
+    /// The poll returned `Pending`: clear `RUNNING`, and requeue if a wake came meanwhile.
+    pub(crate) fn finish_pending(&self) -> Idle {
+        let prev = self.update(|s| Some(s & !RUNNING));
+        if prev.has(SCHEDULED) {
+            Idle::Requeue
+        } else {
+            Idle::Waiting
+        }
+    }
+
+    /// The task is done (`how` is 0, `PANICKED` or `CANCELLED`): set `COMPLETE`. Without a handle
+    /// nobody will read the output, so `STAGE_EMPTY` is set too and the caller drops it.
+    /// Returns the word before the change.
+    pub(crate) fn complete(&self, how: usize) -> Snapshot {
+        self.update(|s| {
+            let mut next = (s & !(RUNNING | SCHEDULED)) | COMPLETE | how;
+            if s & HANDLE == 0 || how == CANCELLED {
+                next |= STAGE_EMPTY;
+            }
+            Some(next)
+        })
+    }
+
+    /// The handle takes the output (it has exclusive access once `COMPLETE` is seen).
+    pub(crate) fn take_stage(&self) {
+        self.0.fetch_or(STAGE_EMPTY, Ordering::AcqRel);
+    }
+
+    /// The handle is dropped. Returns `(drop_output, last_ref)`: the handle drops an output that
+    /// nobody took, and frees the task if its reference was the last.
+    pub(crate) fn drop_handle(&self) -> (bool, bool) {
+        let prev = self.update(|s| {
+            let mut next = (s & !HANDLE) - REF_ONE;
+            if s & COMPLETE != 0 {
+                next |= STAGE_EMPTY;
+            }
+            Some(next)
+        });
+        let drop_output = prev.has(COMPLETE) && !prev.has(STAGE_EMPTY);
+        (drop_output, prev.refs() == 1)
+    }
+
+    /// Gives the waker slot back to the handle. Fails (returning the word) once complete: the
+    /// loop may be reading the slot.
+    pub(crate) fn unset_awaiter(&self) -> Result<Snapshot, Snapshot> {
+        let prev = self.update(|s| {
+            if s & COMPLETE != 0 {
+                None
+            } else {
+                Some(s & !AWAITER)
+            }
+        });
+        if prev.has(COMPLETE) {
+            Err(prev)
+        } else {
+            Ok(prev)
+        }
+    }
+
+    /// Publishes the waker the handle wrote. Fails once complete: the loop will not read it.
+    pub(crate) fn set_awaiter(&self) -> Result<Snapshot, Snapshot> {
+        let prev = self.update(|s| {
+            if s & COMPLETE != 0 {
+                None
+            } else {
+                Some(s | AWAITER)
+            }
+        });
+        if prev.has(COMPLETE) {
+            Err(prev)
+        } else {
+            Ok(prev)
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn flags(&self) -> usize {
+        self.0.load(Ordering::Acquire) & FLAGS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wake_while_idle_submits_once() {
+        let s = State::new_scheduled(3);
+        assert_eq!(s.start(false), Start::Poll);
+        assert_eq!(s.finish_pending(), Idle::Waiting);
+        assert_eq!(s.wake_by_ref(), Wake::Submit);
+        assert_eq!(s.load().refs(), 4);
+        assert_eq!(s.wake_by_ref(), Wake::Nothing);
+        assert_eq!(s.load().refs(), 4);
+    }
+
+    #[test]
+    fn wake_while_running_requeues_after_poll() {
+        let s = State::new_scheduled(3);
+        assert_eq!(s.start(false), Start::Poll);
+        assert_eq!(s.wake_by_ref(), Wake::Nothing);
+        assert_eq!(s.finish_pending(), Idle::Requeue);
+        assert_eq!(s.load().refs(), 3);
+    }
+
+    #[test]
+    fn wake_by_val_after_complete_releases_reference() {
+        let s = State::new_scheduled(2);
+        assert_eq!(s.start(false), Start::Poll);
+        let _ = s.complete(0);
+        assert_eq!(s.wake_by_val(), Wake::Nothing);
+        assert_eq!(s.wake_by_val(), Wake::Dealloc);
+    }
+
+    #[test]
+    fn cancel_idle_task_submits_and_then_cancels() {
+        let s = State::new_scheduled(3);
+        assert_eq!(s.start(false), Start::Poll);
+        assert_eq!(s.finish_pending(), Idle::Waiting);
+        assert_eq!(s.cancel(), Cancel::Submit);
+        assert_eq!(s.start(false), Start::Cancel);
+        let prev = s.complete(CANCELLED);
+        assert!(prev.has(HANDLE));
+        assert_eq!(s.cancel(), Cancel::AlreadyDone);
+        assert!(s.load().has(STAGE_EMPTY));
+    }
+
+    #[test]
+    fn complete_without_handle_empties_stage() {
+        let s = State::new_scheduled(3);
+        let (drop_output, last) = s.drop_handle();
+        assert!(!drop_output && !last);
+        assert_eq!(s.start(false), Start::Poll);
+        let _ = s.complete(0);
+        assert!(s.load().has(STAGE_EMPTY));
+    }
+
+    #[test]
+    fn awaiter_cannot_be_set_after_completion() {
+        let s = State::new_scheduled(3);
+        assert!(s.set_awaiter().is_ok());
+        assert!(s.unset_awaiter().is_ok());
+        assert_eq!(s.start(false), Start::Poll);
+        let _ = s.complete(0);
+        assert!(s.set_awaiter().is_err());
+        assert!(s.unset_awaiter().is_err());
+        assert_eq!(s.flags() & AWAITER, 0);
+    }
+
+    #[test]
+    fn shutdown_skips_completed_tasks() {
+        let s = State::new_scheduled(3);
+        assert_eq!(s.start(true), Start::Cancel);
+        let _ = s.complete(CANCELLED);
+        assert_eq!(s.start(true), Start::Skip);
+    }
+}

@@ -1,0 +1,80 @@
+//! The loop's clock: real time, or a paused clock that jumps to the next timer when idle.
+
+use std::cell::Cell;
+use std::time::{Duration, Instant};
+
+/// A loop's notion of now. Timers are kept in ticks: nanoseconds since `origin`.
+pub(crate) struct Clock {
+    origin: Instant,
+    /// `Some(elapsed ticks)` when paused: time moves only by `advance_to_ticks`.
+    paused: Option<Cell<u64>>,
+}
+
+impl Clock {
+    pub(crate) fn new(paused: bool) -> Clock {
+        Clock {
+            origin: Instant::now(),
+            paused: paused.then(|| Cell::new(0)),
+        }
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.paused.is_some()
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        match &self.paused {
+            Some(elapsed) => self.origin + Duration::from_nanos(elapsed.get()),
+            None => Instant::now(),
+        }
+    }
+
+    pub(crate) fn now_ticks(&self) -> u64 {
+        match &self.paused {
+            Some(elapsed) => elapsed.get(),
+            None => self.ticks_at(Instant::now()),
+        }
+    }
+
+    /// Ticks at `instant`: 0 for instants before the origin, saturating far in the future.
+    pub(crate) fn ticks_at(&self, instant: Instant) -> u64 {
+        let nanos = instant.saturating_duration_since(self.origin).as_nanos();
+        u64::try_from(nanos).unwrap_or(u64::MAX)
+    }
+
+    /// Ticks `delay` from now, saturating.
+    pub(crate) fn ticks_after(&self, delay: Duration) -> u64 {
+        let delay = u64::try_from(delay.as_nanos()).unwrap_or(u64::MAX);
+        self.now_ticks().saturating_add(delay)
+    }
+
+    /// Moves a paused clock forward to `ticks` (never backwards).
+    pub(crate) fn advance_to_ticks(&self, ticks: u64) {
+        if let Some(elapsed) = &self.paused {
+            elapsed.set(elapsed.get().max(ticks));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paused_clock_moves_only_when_advanced() {
+        let clock = Clock::new(true);
+        let start = clock.now();
+        assert_eq!(clock.now(), start);
+        clock.advance_to_ticks(3_600_000_000_000);
+        assert_eq!(clock.now() - start, Duration::from_secs(3600));
+        clock.advance_to_ticks(5); // never backwards
+        assert_eq!(clock.now() - start, Duration::from_secs(3600));
+    }
+
+    #[test]
+    fn ticks_saturate() {
+        let clock = Clock::new(true);
+        assert_eq!(clock.ticks_after(Duration::MAX), u64::MAX);
+        assert_eq!(clock.ticks_at(clock.origin - Duration::from_secs(1)), 0);
+    }
+}

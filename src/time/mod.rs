@@ -1,0 +1,11 @@
+//! Time: the loop's clock, its timers, and the futures that wait on them.
+
+mod clock;
+mod sleep;
+mod timeout;
+mod timers;
+
+pub(crate) use clock::Clock;
+pub use sleep::{sleep, sleep_until, Sleep};
+pub use timeout::{wait_for, TimeoutError, WaitFor};
+pub(crate) use timers::{TimerKey, Timers};

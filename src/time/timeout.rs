@@ -1,0 +1,96 @@
+//! `wait_for`: asyncio's `wait_for`.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use super::{sleep, Sleep};
+
+/// Runs `future` for at most `duration` (asyncio's `wait_for`). On time-out the future is
+/// dropped at once and the result is `Err(TimeoutError)`.
+///
+/// # Examples
+/// ```
+/// use baton::{sleep, wait_for, EventLoop};
+/// use std::time::Duration;
+///
+/// let mut lp = EventLoop::builder().paused_clock().build().unwrap();
+/// lp.run_until_complete(async {
+///     let quick = wait_for(Duration::from_secs(1), async { 5 }).await;
+///     assert_eq!(quick, Ok(5));
+///     let slow = wait_for(Duration::from_secs(1), sleep(Duration::from_secs(10))).await;
+///     assert!(slow.is_err());
+/// });
+/// ```
+///
+/// # Errors
+/// [`TimeoutError`] when `duration` passes first.
+///
+/// # Cancel safety
+/// As cancel safe as `future`: dropping `WaitFor` drops it.
+pub fn wait_for<F: Future>(duration: Duration, future: F) -> WaitFor<F> {
+    WaitFor {
+        future: Some(future),
+        timer: sleep(duration),
+    }
+}
+
+/// The future returned by [`wait_for`].
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct WaitFor<F> {
+    /// `None` once it finished or timed out (dropped in place, never moved).
+    future: Option<F>,
+    timer: Sleep,
+}
+
+/// The error of [`wait_for`]: the time ran out.
+///
+/// # Examples
+/// ```
+/// assert_eq!(baton::TimeoutError.to_string(), "deadline has elapsed");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TimeoutError;
+
+impl fmt::Display for TimeoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("deadline has elapsed")
+    }
+}
+
+impl std::error::Error for TimeoutError {}
+
+impl<F: Future> Future for WaitFor<F> {
+    type Output = Result<F::Output, TimeoutError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // SAFETY: `future` is structurally pinned: it is never moved out, only dropped in place
+        // by `Pin::set`; `timer` is `Unpin` and may be moved freely; `WaitFor` has no `Drop`.
+        let this = unsafe { self.get_unchecked_mut() };
+        // SAFETY: see above.
+        let mut future = unsafe { Pin::new_unchecked(&mut this.future) };
+        let Some(inner) = future.as_mut().as_pin_mut() else {
+            panic!("WaitFor polled after it completed");
+        };
+        if let Poll::Ready(out) = inner.poll(cx) {
+            future.set(None);
+            return Poll::Ready(Ok(out));
+        }
+        if Pin::new(&mut this.timer).poll(cx).is_ready() {
+            future.set(None);
+            return Poll::Ready(Err(TimeoutError));
+        }
+        Poll::Pending
+    }
+}
+
+impl<F> fmt::Debug for WaitFor<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitFor")
+            .field("finished", &self.future.is_none())
+            .field("timer", &self.timer)
+            .finish()
+    }
+}
