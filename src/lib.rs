@@ -9,3 +9,4 @@
 
 mod combinators;
 
+pub use combinators::{gather, Gather};

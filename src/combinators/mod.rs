@@ -1,9 +1,15 @@
-//! Combinators over futures: asyncio's ways of running several awaitables at
-//! once.
+//! Combinators over futures: [`gather`], asyncio's way of running several
+//! awaitables at once.
 //!
+//! They are runtime-independent: the futures they combine run inside the
+//! combinator itself, driven by whatever polls it, using only `std::task`.
 //! Each child gets its own waker (see `wake_set`), so a wake-up polls only the
 //! child that was woken.
 
+mod gather;
+mod maybe_done;
 #[cfg(test)]
 mod test_util;
 mod wake_set;
+
+pub use gather::{gather, Gather};
