@@ -9,4 +9,4 @@
 
 mod combinators;
 
-pub use combinators::{gather, Gather};
+pub use combinators::{gather, Gather, GatherTuple};

@@ -1,5 +1,5 @@
-//! Combinators over futures: [`gather`], asyncio's way of running several
-//! awaitables at once.
+//! Combinators over futures: [`gather`] and [`gather!`](crate::gather!),
+//! asyncio's ways of running several awaitables at once.
 //!
 //! They are runtime-independent: the futures they combine run inside the
 //! combinator itself, driven by whatever polls it, using only `std::task`.
@@ -7,9 +7,11 @@
 //! child that was woken.
 
 mod gather;
+mod gather_macro;
 mod maybe_done;
 #[cfg(test)]
 mod test_util;
 mod wake_set;
 
 pub use gather::{gather, Gather};
+pub use gather_macro::GatherTuple;
