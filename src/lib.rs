@@ -9,4 +9,4 @@
 
 mod combinators;
 
-pub use combinators::{gather, Gather, GatherTuple};
+pub use combinators::{as_completed, gather, AsCompleted, Gather, GatherTuple, Next};

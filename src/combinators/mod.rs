@@ -1,11 +1,12 @@
-//! Combinators over futures: [`gather`] and [`gather!`](crate::gather!),
-//! asyncio's ways of running several awaitables at once.
+//! Combinators over futures: [`gather`], [`gather!`](crate::gather!) and
+//! [`as_completed`], asyncio's ways of running several awaitables at once.
 //!
 //! They are runtime-independent: the futures they combine run inside the
 //! combinator itself, driven by whatever polls it, using only `std::task`.
 //! Each child gets its own waker (see `wake_set`), so a wake-up polls only the
 //! child that was woken.
 
+mod as_completed;
 mod gather;
 mod gather_macro;
 mod maybe_done;
@@ -13,5 +14,6 @@ mod maybe_done;
 mod test_util;
 mod wake_set;
 
+pub use as_completed::{as_completed, AsCompleted, Next};
 pub use gather::{gather, Gather};
 pub use gather_macro::GatherTuple;
