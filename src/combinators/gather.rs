@@ -150,7 +150,9 @@ impl<F: Future> fmt::Debug for Gather<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::combinators::test_util::{block_on, poll_once, CountingWaker, Probes, YieldN};
+    use crate::combinators::test_util::{
+        block_on, poll_once, CountingWaker, Probe, Probes, YieldN,
+    };
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn assert_send_sync<T: Send + Sync>() {}
@@ -343,6 +345,65 @@ mod tests {
         assert!(result.is_err());
         probes.complete(0);
         drop(g);
+    }
+
+    /// The per-child cost beyond the child future (or its output, whichever
+    /// is larger; both share the slot): the slot's tag, often absorbed by a
+    /// niche, plus one 8-byte wake node.
+    #[test]
+    fn per_child_overhead() {
+        use crate::combinators::wake_set::NODE_SIZE;
+        use std::mem::size_of;
+        fn overhead<F: Future>(name: &str) -> usize {
+            let payload = size_of::<F>().max(size_of::<F::Output>());
+            let slot = size_of::<MaybeDone<F>>() - payload;
+            let total = slot + NODE_SIZE;
+            eprintln!(
+                "{name}: future/output {payload} B, slot tag {slot} B + node {NODE_SIZE} B \
+                 = {total} B per child"
+            );
+            total
+        }
+        async fn sleepy() -> u64 {
+            std::future::pending::<()>().await;
+            7
+        }
+        fn of<F: Future>(_: &F) -> fn(&str) -> usize {
+            overhead::<F>
+        }
+        let totals = [
+            overhead::<tokio::time::Sleep>("tokio::time::Sleep"),
+            of(&sleepy())("async fn -> u64"),
+            overhead::<std::future::Ready<u64>>("Ready<u64>"),
+            overhead::<Probe>("Probe"),
+        ];
+        assert!(totals.iter().all(|&t| t <= 16), "{totals:?}");
+    }
+
+    #[test]
+    #[cfg_attr(miri, ignore = "real timers")]
+    fn under_tokio_with_timers() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let out = rt.block_on(gather((0..50u64).rev().map(|i| async move {
+            tokio::time::sleep(std::time::Duration::from_micros(100 * i)).await;
+            i
+        })));
+        assert_eq!(out, (0..50).rev().collect::<Vec<_>>());
+        let order = rt.block_on(async {
+            let mut done = crate::as_completed([30u64, 10, 20].map(|ms| async move {
+                tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                ms
+            }));
+            let mut order = Vec::new();
+            while let Some(ms) = done.next().await {
+                order.push(ms);
+            }
+            order
+        });
+        assert_eq!(order, [10, 20, 30]);
     }
 
     #[test]

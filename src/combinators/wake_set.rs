@@ -72,6 +72,10 @@ const EMPTY: u32 = u32::MAX;
 /// The most children one set supports: indices must fit in [`INDEX_MASK`].
 pub(crate) const MAX_LEN: usize = INDEX_MASK as usize;
 
+/// Bytes of wake state per child.
+#[cfg(test)]
+pub(crate) const NODE_SIZE: usize = mem::size_of::<Node>();
+
 /// Byte offset of node 0 from the start of the allocation.
 const NODES_OFFSET: usize = mem::size_of::<Header>();
 
