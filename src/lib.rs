@@ -47,12 +47,14 @@
 )]
 #![doc(test(attr(deny(warnings))))]
 
+mod combinators;
 mod io;
 mod loom;
 mod runtime;
 mod task;
 mod time;
 
+pub use combinators::{as_completed, gather, AsCompleted, Gather, GatherTuple, NextCompleted};
 pub use runtime::{get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle};
 pub use task::{spawn, yield_now, Task, TaskError, TaskId, YieldNow};
 pub use time::{sleep, sleep_until, wait_for, Sleep, TimeoutError, WaitFor};

@@ -27,6 +27,7 @@ impl Builder {
     /// # Examples
     /// ```
     /// let lp = baton::Builder::new().build()?;
+    /// lp.close();
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn new() -> Builder {
@@ -56,6 +57,7 @@ impl Builder {
     /// # Examples
     /// ```
     /// let mut lp = baton::EventLoop::builder().build()?;
+    /// assert_eq!(lp.run_until_complete(async { 3 }), 3);
     /// # Ok::<(), std::io::Error>(())
     /// ```
     ///

@@ -68,6 +68,7 @@ impl EventLoop {
     /// # Examples
     /// ```
     /// let lp = baton::EventLoop::builder().paused_clock().build()?;
+    /// lp.close();
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn builder() -> Builder {
@@ -87,7 +88,7 @@ impl EventLoop {
     ///
     /// # Examples
     /// ```
-    /// use baton::{gather, sleep, EventLoop};
+    /// use baton::{sleep, EventLoop};
     /// use std::time::Duration;
     ///
     /// let mut lp = EventLoop::builder().paused_clock().build()?;
@@ -289,7 +290,7 @@ impl EventLoop {
     ///
     /// # Examples
     /// ```
-    /// let mut lp = baton::EventLoop::new()?;
+    /// let lp = baton::EventLoop::new()?;
     /// let t = lp.spawn(std::future::pending::<()>());
     /// lp.close();
     /// assert!(t.cancelled());
