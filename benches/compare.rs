@@ -792,7 +792,172 @@ mod smol_arm {
 // baton arm
 // ---------------------------------------------------------------------------------------------
 
-/// Placeholder until the event loop core lands on `main`: the baton column prints `n/a`.
+/// The baton arm, written against the published API; compiled once the event loop core lands.
+#[cfg(any())]
+mod baton_arm {
+    use super::*;
+
+    pub const AVAILABLE: bool = true;
+
+    fn event_loop() -> baton::EventLoop {
+        baton::EventLoop::new().expect("baton event loop")
+    }
+
+    fn block_on<F: Future>(f: F) -> Duration {
+        let mut lp = event_loop();
+        let start = Instant::now();
+        black_box(lp.run_until_complete(f));
+        let elapsed = start.elapsed();
+        lp.close();
+        elapsed
+    }
+
+    fn run<F: Future>(f: F) -> F::Output {
+        let mut lp = event_loop();
+        let out = lp.run_until_complete(f);
+        lp.close();
+        out
+    }
+
+    pub fn time(workload: &str) -> Duration {
+        match workload {
+            "spawn_many" => block_on(spawn_many()),
+            "yield_many" => block_on(yield_many()),
+            "ping_pong" => block_on(ping_pong()),
+            "chained_spawn" => block_on(chained_spawn()),
+            "timers" => {
+                let durations = timer_durations();
+                block_on(timers(durations))
+            }
+            "gather_sleep" => block_on(gather_sleep()),
+            other => panic!("unknown workload {other:?}"),
+        }
+    }
+
+    async fn spawn_many() {
+        baton::spawn(async {
+            let handles: Vec<_> = (0..SPAWN_MANY).map(|_| baton::spawn(async {})).collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        })
+        .await
+        .unwrap();
+    }
+
+    async fn yield_many() {
+        let handles: Vec<_> = (0..YIELD_TASKS)
+            .map(|_| {
+                baton::spawn(async {
+                    for _ in 0..YIELDS {
+                        baton::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+    }
+
+    async fn ping_pong() {
+        let mut handles = Vec::with_capacity(2 * PING_PAIRS);
+        for _ in 0..PING_PAIRS {
+            let (tx, rx) = oneshot::channel();
+            handles.push(baton::spawn(ponger(rx)));
+            handles.push(baton::spawn(pinger(tx)));
+        }
+        for h in handles {
+            assert_eq!(h.await.unwrap(), PING_MSGS);
+        }
+    }
+
+    /// tokio's `chained_spawn` shape: each task spawns the next and returns.
+    async fn chained_spawn() {
+        fn link(n: usize, done: oneshot::Sender<()>) {
+            if n == 0 {
+                done.send(()).unwrap();
+            } else {
+                drop(baton::spawn(async move { link(n - 1, done) }));
+            }
+        }
+        let (done, rx) = oneshot::channel();
+        drop(baton::spawn(async move { link(CHAIN_DEPTH, done) }));
+        rx.await.unwrap();
+    }
+
+    async fn timers(durations: Vec<Duration>) {
+        let handles: Vec<_> = durations
+            .into_iter()
+            .map(|d| baton::spawn(baton::sleep(d)))
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+    }
+
+    /// `baton::gather`: all inputs polled concurrently inside one future (no task per input).
+    async fn gather_sleep() {
+        let out = baton::gather((0..GATHER).map(|x| async move {
+            baton::sleep(GATHER_SLEEP).await;
+            x * x
+        }))
+        .await;
+        assert_eq!(out.iter().sum::<u64>(), gather_expected());
+    }
+
+    pub fn rss_child(what: &str) {
+        match what {
+            "idle" => run(async {}),
+            "gather_sleep" => run(gather_sleep()),
+            other => panic!("unknown rss child {other:?}"),
+        }
+    }
+
+    pub fn sleepers() -> MemGrowth {
+        run(async {
+            // Warm-up: let lazily built timer structures exist before the "before" reading.
+            baton::sleep(Duration::from_millis(1)).await;
+            let before = mem_before();
+            for _ in 0..SLEEPERS {
+                drop(baton::spawn(async {
+                    SLEEPERS_POLLED.fetch_add(1, Ordering::Relaxed);
+                    baton::sleep(Duration::from_secs(1)).await;
+                }));
+            }
+            while SLEEPERS_POLLED.load(Ordering::Relaxed) < SLEEPERS {
+                baton::yield_now().await;
+            }
+            mem_after(before)
+        })
+    }
+
+    pub fn empty_spawns() -> Counts {
+        run(async {
+            let mut handles = Vec::with_capacity(EMPTY_SPAWNS);
+            for _ in 0..EMPTY_SPAWNS {
+                handles.push(baton::spawn(async {}));
+            }
+            for h in handles.drain(..) {
+                h.await.unwrap();
+            }
+            counting(true);
+            let before = counts();
+            for _ in 0..EMPTY_SPAWNS {
+                handles.push(baton::spawn(async {}));
+            }
+            let spent = counts().since(before);
+            counting(false);
+            for h in handles {
+                h.await.unwrap();
+            }
+            spent
+        })
+    }
+}
+
+/// Stand-in while the core is not on `main`: the baton column prints `n/a`.
+#[cfg(not(any()))]
 mod baton_arm {
     use super::*;
 
