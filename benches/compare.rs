@@ -26,10 +26,11 @@
 //!   workload measures scheduling (wake → queue → poll), not three channel implementations. It is
 //!   `Arc<Mutex<_>>`-based because `tokio::spawn` requires `Send` futures; an uncontended mutex costs
 //!   every runtime the same.
-//! - `gather_sleep`: baton uses `baton::gather`, which polls its inputs inside one future; tokio and
-//!   smol have no `gather`, so they spawn one task per input and await the handles in order (their
-//!   idiomatic equivalent, with no extra dependency). baton therefore creates no tasks there; the
-//!   row compares the idiomatic APIs, not identical work.
+//! - `gather_sleep`: tokio and smol have no `gather`, so they spawn one task per input and await
+//!   the handles in order (their idiomatic equivalent, with no extra dependency). baton's arm is
+//!   meant to use `baton::gather`, which polls its inputs inside one future, but `gather` is not on
+//!   `main` yet, so for now baton spawns and awaits exactly like the others: identical work. Once
+//!   `gather` lands the row will compare idiomatic APIs (baton then creates no task per input).
 //! - tokio is built with `enable_time()` only: the crate's tokio features have no I/O driver.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -107,11 +108,6 @@ impl Rt {
             "smol" => Rt::Smol,
             other => panic!("unknown runtime {other:?}"),
         }
-    }
-
-    /// Whether this runtime's arm is compiled in.
-    fn available(self) -> bool {
-        self != Rt::Baton || baton_arm::AVAILABLE
     }
 
     /// Runs one sample of a timed workload and returns the time spent driving it.
@@ -792,12 +788,8 @@ mod smol_arm {
 // baton arm
 // ---------------------------------------------------------------------------------------------
 
-/// The baton arm, written against the published API; compiled once the event loop core lands.
-#[cfg(any())]
 mod baton_arm {
     use super::*;
-
-    pub const AVAILABLE: bool = true;
 
     fn event_loop() -> baton::EventLoop {
         baton::EventLoop::new().expect("baton event loop")
@@ -896,13 +888,21 @@ mod baton_arm {
         }
     }
 
-    /// `baton::gather`: all inputs polled concurrently inside one future (no task per input).
+    /// Spawn each input and await the handles in order, like tokio and smol: `baton::gather`
+    /// is not on `main` yet. When it lands, this arm should switch to it (see the file docs).
     async fn gather_sleep() {
-        let out = baton::gather((0..GATHER).map(|x| async move {
-            baton::sleep(GATHER_SLEEP).await;
-            x * x
-        }))
-        .await;
+        let handles: Vec<_> = (0..GATHER)
+            .map(|x| {
+                baton::spawn(async move {
+                    baton::sleep(GATHER_SLEEP).await;
+                    x * x
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(handles.len());
+        for h in handles {
+            out.push(h.await.unwrap());
+        }
         assert_eq!(out.iter().sum::<u64>(), gather_expected());
     }
 
@@ -953,27 +953,6 @@ mod baton_arm {
             }
             spent
         })
-    }
-}
-
-/// Stand-in while the core is not on `main`: the baton column prints `n/a`.
-#[cfg(not(any()))]
-mod baton_arm {
-    use super::*;
-
-    pub const AVAILABLE: bool = false;
-
-    pub fn time(_: &str) -> Duration {
-        unreachable!("baton arm not built")
-    }
-    pub fn rss_child(_: &str) {
-        unreachable!("baton arm not built")
-    }
-    pub fn sleepers() -> MemGrowth {
-        unreachable!("baton arm not built")
-    }
-    pub fn empty_spawns() -> Counts {
-        unreachable!("baton arm not built")
     }
 }
 
@@ -1036,7 +1015,7 @@ fn header() {
 }
 
 fn timed_workload(name: &str, samples: usize) {
-    let runtimes: Vec<Rt> = RUNTIMES.into_iter().filter(|r| r.available()).collect();
+    let runtimes = RUNTIMES;
     let mut times: [Vec<Duration>; 3] = Default::default();
     // Round 0 is a warm-up and is not recorded; each round rotates the order.
     for round in 0..=samples {
@@ -1077,7 +1056,7 @@ fn child_numbers(args: &[&str]) -> Vec<f64> {
 
 fn gather_peak_rss() {
     let growth = RUNTIMES.map(|rt| {
-        rt.available().then(|| {
+        Some({
             let idle = child_numbers(&["--rss-child", "idle", rt.name()])[0];
             let peak = child_numbers(&["--rss-child", "gather_sleep", rt.name()])[0];
             peak - idle
@@ -1088,7 +1067,7 @@ fn gather_peak_rss() {
 
 fn sleeping_task_memory() {
     let per_task = RUNTIMES.map(|rt| {
-        rt.available().then(|| {
+        Some({
             let v = child_numbers(&["--mem-child", rt.name()]);
             let n = SLEEPERS as f64;
             ((v[1] - v[0]) / n, (v[3] - v[2]) / n)
@@ -1101,7 +1080,7 @@ fn sleeping_task_memory() {
 }
 
 fn empty_task_spawn() {
-    let counts = RUNTIMES.map(|rt| rt.available().then(|| rt.empty_spawns()));
+    let counts = RUNTIMES.map(|rt| Some(rt.empty_spawns()));
     let n = EMPTY_SPAWNS as f64;
     let bytes = counts.map(|c| c.map(|c| c.alloc_bytes as f64 / n));
     let allocs = counts.map(|c| c.map(|c| c.allocs as f64 / n));
@@ -1143,9 +1122,6 @@ fn main() {
         "baton vs tokio current_thread vs smol LocalExecutor — medians; quote the ratios \
          (lower is better for baton)"
     );
-    if !Rt::Baton.available() {
-        println!("(baton arm not built yet: baton columns show n/a)");
-    }
     header();
     let start = Instant::now();
     for &(name, samples) in WORKLOADS {
