@@ -26,11 +26,11 @@
 //!   workload measures scheduling (wake → queue → poll), not three channel implementations. It is
 //!   `Arc<Mutex<_>>`-based because `tokio::spawn` requires `Send` futures; an uncontended mutex costs
 //!   every runtime the same.
-//! - `gather_sleep`: tokio and smol have no `gather`, so they spawn one task per input and await
-//!   the handles in order (their idiomatic equivalent, with no extra dependency). baton's arm is
-//!   meant to use `baton::gather`, which polls its inputs inside one future, but `gather` is not on
-//!   `main` yet, so for now baton spawns and awaits exactly like the others: identical work. Once
-//!   `gather` lands the row will compare idiomatic APIs (baton then creates no task per input).
+//! - `gather_sleep`: baton runs `baton::gather` over the 100 000 futures, as the asyncio lesson
+//!   does; tokio and smol have no `gather`, so they spawn one task per input and await the
+//!   handles in order (their idiomatic equivalent, with no extra dependency). The row therefore
+//!   compares what each runtime's user writes; `timers` is the row where all three spawn a task
+//!   per sleep.
 //! - tokio is built with `enable_time()` only: the crate's tokio features have no I/O driver.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -888,21 +888,14 @@ mod baton_arm {
         }
     }
 
-    /// Spawn each input and await the handles in order, like tokio and smol: `baton::gather`
-    /// is not on `main` yet. When it lands, this arm should switch to it (see the file docs).
+    /// asyncio's `gather`: the inputs run inside one future, no task per input.
     async fn gather_sleep() {
-        let handles: Vec<_> = (0..GATHER)
-            .map(|x| {
-                baton::spawn(async move {
-                    baton::sleep(GATHER_SLEEP).await;
-                    x * x
-                })
-            })
-            .collect();
-        let mut out = Vec::with_capacity(handles.len());
-        for h in handles {
-            out.push(h.await.unwrap());
-        }
+        let out = baton::gather((0..GATHER).map(|x| async move {
+            baton::sleep(GATHER_SLEEP).await;
+            x * x
+        }))
+        .await;
+        assert_eq!(out.len(), GATHER as usize);
         assert_eq!(out.iter().sum::<u64>(), gather_expected());
     }
 
