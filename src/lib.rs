@@ -58,3 +58,8 @@ pub use combinators::{as_completed, gather, AsCompleted, Gather, GatherTuple, Ne
 pub use runtime::{get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle};
 pub use task::{spawn, yield_now, Task, TaskError, TaskId, YieldNow};
 pub use time::{sleep, sleep_until, wait_for, Sleep, TimeoutError, WaitFor};
+
+/// The README's Rust examples, compiled and run as doc tests so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
