@@ -8,8 +8,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use slab::Slab;
-
+use super::owned::OwnedTasks;
 use super::shared::{RemoteBatch, Shared};
 use crate::io::reactor::Reactor;
 use crate::loom::Arc;
@@ -29,7 +28,7 @@ pub(crate) struct Core {
     /// Tasks ready to run, in the order they became ready. Each entry owns a reference.
     run_queue: RefCell<VecDeque<TaskRef>>,
     /// Every task not yet complete; the loop's strong hold on them (asyncio keeps weak ones).
-    owned: RefCell<Slab<TaskRef>>,
+    owned: RefCell<OwnedTasks>,
     pub(crate) timers: RefCell<Timers>,
     pub(crate) clock: Clock,
     reactor: RefCell<Reactor>,
@@ -52,7 +51,7 @@ impl Core {
         Core {
             shared: Arc::new(Shared::new(reactor.unparker())),
             run_queue: RefCell::new(VecDeque::new()),
-            owned: RefCell::new(Slab::new()),
+            owned: RefCell::new(OwnedTasks::default()),
             timers: RefCell::new(Timers::new()),
             clock,
             reactor: RefCell::new(reactor),
@@ -83,17 +82,19 @@ impl Core {
 
     /// Puts a task in the owned set, keeping `owned`'s reference there.
     fn adopt(&self, owned: TaskRef) {
-        let mut set = self.owned.borrow_mut();
-        let key = u32::try_from(set.vacant_key()).expect("more than 4 billion live tasks");
-        owned.header().owned_slot.store(key, Ordering::Relaxed);
-        set.insert(owned);
+        let header = owned.as_ptr();
+        let slot = self.owned.borrow_mut().insert(owned);
+        // SAFETY: the owned set now holds a reference, keeping the header alive.
+        unsafe { header.as_ref() }
+            .owned_slot
+            .store(slot, Ordering::Relaxed);
     }
 
     /// Removes a completed task from the owned set.
     fn disown(&self, task: &TaskRef) {
         let slot = task.header().owned_slot.swap(NOT_OWNED, Ordering::Relaxed);
         if slot != NOT_OWNED && slot != AWAITING_ADOPTION {
-            let entry = self.owned.borrow_mut().remove(slot as usize);
+            let entry = self.owned.borrow_mut().remove(slot);
             drop(entry); // after the borrow ends: freeing a task may run user `Drop` code
         }
     }
@@ -137,7 +138,7 @@ impl Core {
         self.owned
             .borrow()
             .iter()
-            .map(|(_, task)| TaskHandle::new(task.clone()))
+            .map(|task| TaskHandle::new(task.clone()))
             .collect()
     }
 
@@ -264,7 +265,7 @@ impl Core {
             }
         }
         loop {
-            let tasks: Vec<TaskRef> = self.owned.borrow().iter().map(|(_, t)| t.clone()).collect();
+            let tasks: Vec<TaskRef> = self.owned.borrow().iter().cloned().collect();
             if tasks.is_empty() {
                 break;
             }

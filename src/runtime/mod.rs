@@ -10,6 +10,7 @@ pub(crate) mod context;
 mod core;
 mod event_loop;
 mod handle;
+mod owned;
 mod shared;
 
 pub use builder::Builder;

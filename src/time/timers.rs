@@ -1,16 +1,17 @@
-//! Pending timers: a binary heap of deadlines over a slab of slots, with O(1) cancellation.
+//! Pending timers: a binary heap of deadlines over a table of slots, with O(1) cancellation.
 //!
 //! Each `Sleep` owns one slot from its first poll until it completes or is dropped. The heap
-//! orders `(deadline, sequence)` so timers with the same deadline fire in the order they were
+//! orders `(deadline, sequence)`, so timers with the same deadline fire in the order they were
 //! made. Cancelling leaves the heap entry in place and marks the slot; the slot is freed when the
 //! entry reaches the top, or when cancelled entries outnumber live ones and the heap is rebuilt.
-//! Memory per pending timer: a 24-byte heap entry and a slab slot holding its waker.
+//!
+//! Memory per pending timer: a 16-byte heap entry and a 16-byte slot holding its waker. The
+//! sequence number is 32 bits; when it wraps, the pending entries are renumbered in their current
+//! order (once every four billion timers), so the FIFO tie-break stays exact.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::task::Waker;
-
-use slab::Slab;
 
 /// A timer's slot in its loop's `Timers`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,27 +19,35 @@ pub(crate) struct TimerKey(u32);
 
 pub(crate) struct Timers {
     heap: BinaryHeap<Reverse<Entry>>,
-    slots: Slab<Slot>,
-    next_seq: u64,
-    /// Heap entries whose slot is `Cancelled`.
+    slots: Vec<Slot>,
+    /// Head of the free-slot list threaded through `Slot::Idle`, or `NONE`.
+    free: u32,
+    next_seq: u32,
+    /// Heap entries whose slot is cancelled.
     cancelled: usize,
 }
 
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Entry {
     deadline: u64,
-    seq: u64,
+    seq: u32,
     key: u32,
 }
 
+/// A slot: 16 bytes, the waker's vtable pointer doubling as the tag.
 enum Slot {
     /// Waiting in the heap; wakes this waker when due.
     Armed(Waker),
-    /// Due and woken; the `Sleep` has not yet seen it.
-    Fired,
-    /// The `Sleep` is gone; the heap entry is still there.
-    Cancelled,
+    /// `FIRED` (due and woken, the `Sleep` has not yet seen it), `CANCELLED` (the `Sleep` is
+    /// gone, its heap entry is not), or free, holding the next free slot (or `NONE`).
+    Idle(u32),
 }
+
+const NONE: u32 = u32::MAX;
+const FIRED: u32 = u32::MAX - 1;
+const CANCELLED: u32 = u32::MAX - 2;
+/// Slot indices stay below the markers above.
+const MAX_SLOTS: usize = (u32::MAX - 3) as usize;
 
 /// Rebuild the heap when more than this many entries are cancelled and they outnumber the live.
 const COMPACT_MIN: usize = 1024;
@@ -47,7 +56,8 @@ impl Timers {
     pub(crate) fn new() -> Timers {
         Timers {
             heap: BinaryHeap::new(),
-            slots: Slab::new(),
+            slots: Vec::new(),
+            free: NONE,
             next_seq: 0,
             cancelled: 0,
         }
@@ -55,8 +65,10 @@ impl Timers {
 
     /// Arms a timer for `deadline` (in clock ticks) that wakes `waker`.
     pub(crate) fn insert(&mut self, deadline: u64, waker: Waker) -> TimerKey {
-        let key = u32::try_from(self.slots.insert(Slot::Armed(waker)))
-            .expect("more than 4 billion pending timers");
+        let key = self.take_slot(Slot::Armed(waker));
+        if self.next_seq == u32::MAX {
+            self.renumber();
+        }
         self.heap.push(Reverse(Entry {
             deadline,
             seq: self.next_seq,
@@ -77,8 +89,8 @@ impl Timers {
 
     /// True (and the slot freed) if the timer has fired.
     pub(crate) fn take_fired(&mut self, key: TimerKey) -> bool {
-        if let Some(Slot::Fired) = self.slots.get(key.0 as usize) {
-            self.slots.remove(key.0 as usize);
+        if let Some(Slot::Idle(FIRED)) = self.slots.get(key.0 as usize) {
+            self.free_slot(key.0);
             true
         } else {
             false
@@ -89,26 +101,23 @@ impl Timers {
     pub(crate) fn cancel(&mut self, key: TimerKey) {
         match self.slots.get_mut(key.0 as usize) {
             Some(slot @ Slot::Armed(_)) => {
-                *slot = Slot::Cancelled;
+                *slot = Slot::Idle(CANCELLED);
                 self.cancelled += 1;
                 if self.cancelled > COMPACT_MIN && self.cancelled * 2 > self.heap.len() {
                     self.compact();
                 }
             }
-            Some(Slot::Fired) => {
-                self.slots.remove(key.0 as usize);
-            }
-            Some(Slot::Cancelled) | None => {}
+            Some(Slot::Idle(FIRED)) => self.free_slot(key.0),
+            Some(Slot::Idle(_)) | None => {}
         }
     }
 
     /// The earliest deadline still armed, dropping cancelled entries from the top.
     pub(crate) fn next_deadline(&mut self) -> Option<u64> {
-        while let Some(Reverse(top)) = self.heap.peek() {
-            if let Slot::Cancelled = self.slots[top.key as usize] {
-                let key = top.key as usize;
+        while let Some(&Reverse(top)) = self.heap.peek() {
+            if self.is_cancelled(top.key) {
                 self.heap.pop();
-                self.slots.remove(key);
+                self.free_slot(top.key);
                 self.cancelled -= 1;
             } else {
                 return Some(top.deadline);
@@ -120,20 +129,21 @@ impl Timers {
     /// Fires every timer due at `now`, collecting their wakers (the caller wakes them, after
     /// releasing `self`).
     pub(crate) fn fire_until(&mut self, now: u64, fired: &mut Vec<Waker>) {
-        while let Some(Reverse(top)) = self.heap.peek() {
+        while let Some(&Reverse(top)) = self.heap.peek() {
             if top.deadline > now {
                 break;
             }
-            let key = top.key as usize;
             self.heap.pop();
-            let slot = &mut self.slots[key];
-            match std::mem::replace(slot, Slot::Fired) {
+            let slot = &mut self.slots[top.key as usize];
+            match std::mem::replace(slot, Slot::Idle(FIRED)) {
                 Slot::Armed(waker) => fired.push(waker),
-                Slot::Cancelled => {
-                    self.slots.remove(key);
+                Slot::Idle(CANCELLED) => {
+                    self.free_slot(top.key);
                     self.cancelled -= 1;
                 }
-                Slot::Fired => unreachable!("a timer is in the heap once"),
+                Slot::Idle(_) => {
+                    unreachable!("a timer is in the heap once, while armed or cancelled")
+                }
             }
         }
     }
@@ -146,22 +156,57 @@ impl Timers {
 
     /// Drops every timer (loop shutdown).
     pub(crate) fn clear(&mut self) {
-        self.heap.clear();
-        self.slots.clear();
-        self.cancelled = 0;
+        *self = Timers::new();
+    }
+
+    fn is_cancelled(&self, key: u32) -> bool {
+        matches!(self.slots[key as usize], Slot::Idle(CANCELLED))
+    }
+
+    fn take_slot(&mut self, slot: Slot) -> u32 {
+        if self.free == NONE {
+            assert!(self.slots.len() < MAX_SLOTS, "too many pending timers");
+            self.slots.push(slot);
+            (self.slots.len() - 1) as u32
+        } else {
+            let key = self.free;
+            match std::mem::replace(&mut self.slots[key as usize], slot) {
+                Slot::Idle(next) => self.free = next,
+                Slot::Armed(_) => unreachable!("the free list holds idle slots"),
+            }
+            key
+        }
+    }
+
+    fn free_slot(&mut self, key: u32) {
+        self.slots[key as usize] = Slot::Idle(self.free);
+        self.free = key;
     }
 
     fn compact(&mut self) {
-        let slots = &mut self.slots;
-        self.heap.retain(|Reverse(entry)| {
-            if let Slot::Cancelled = slots[entry.key as usize] {
-                slots.remove(entry.key as usize);
+        let mut entries = std::mem::take(&mut self.heap).into_vec();
+        entries.retain(|Reverse(entry)| {
+            if self.is_cancelled(entry.key) {
+                self.free_slot(entry.key);
                 false
             } else {
                 true
             }
         });
+        self.heap = BinaryHeap::from(entries);
         self.cancelled = 0;
+    }
+
+    /// Gives the pending entries sequence numbers 0.. in their current order.
+    fn renumber(&mut self) {
+        let mut entries = std::mem::take(&mut self.heap).into_sorted_vec();
+        // Sorted by `Reverse`, so descending in (deadline, seq): number from the back.
+        let n = entries.len() as u32;
+        for (i, Reverse(entry)) in entries.iter_mut().enumerate() {
+            entry.seq = n - 1 - i as u32;
+        }
+        self.next_seq = n;
+        self.heap = BinaryHeap::from(entries);
     }
 }
 
@@ -169,56 +214,81 @@ impl Timers {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
     use std::task::Wake;
 
-    struct Flag(usize, Arc<std::sync::Mutex<Vec<usize>>>);
+    struct Flag(usize, Arc<Mutex<Vec<usize>>>);
     impl Wake for Flag {
         fn wake(self: Arc<Self>) {
             self.1.lock().unwrap().push(self.0);
         }
     }
 
-    fn waker(id: usize, log: &Arc<std::sync::Mutex<Vec<usize>>>) -> Waker {
+    fn waker(id: usize, log: &Arc<Mutex<Vec<usize>>>) -> Waker {
         Waker::from(Arc::new(Flag(id, log.clone())))
+    }
+
+    fn fire(timers: &mut Timers, now: u64) {
+        let mut fired = Vec::new();
+        timers.fire_until(now, &mut fired);
+        fired.into_iter().for_each(Waker::wake);
+    }
+
+    #[test]
+    fn slots_and_entries_are_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Slot>(), 16);
+        assert_eq!(std::mem::size_of::<Reverse<Entry>>(), 16);
     }
 
     #[test]
     fn equal_deadlines_fire_in_creation_order() {
-        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::new(Mutex::new(Vec::new()));
         let mut timers = Timers::new();
         for id in 0..5 {
             timers.insert(if id == 2 { 5 } else { 10 }, waker(id, &log));
         }
-        let mut fired = Vec::new();
-        timers.fire_until(10, &mut fired);
-        fired.into_iter().for_each(Waker::wake);
+        fire(&mut timers, 10);
         assert_eq!(*log.lock().unwrap(), [2, 0, 1, 3, 4]);
     }
 
     #[test]
+    fn creation_order_survives_the_sequence_number_wrapping() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut timers = Timers::new();
+        timers.next_seq = u32::MAX - 2;
+        for id in 0..6 {
+            timers.insert(10, waker(id, &log));
+        }
+        fire(&mut timers, 10);
+        assert_eq!(*log.lock().unwrap(), [0, 1, 2, 3, 4, 5]);
+        assert!(timers.next_seq < 10, "renumbered from zero");
+    }
+
+    #[test]
     fn cancelled_timers_do_not_fire_and_free_their_slot() {
-        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::new(Mutex::new(Vec::new()));
         let mut timers = Timers::new();
         let a = timers.insert(10, waker(0, &log));
         let _b = timers.insert(20, waker(1, &log));
         timers.cancel(a);
         assert_eq!(timers.next_deadline(), Some(20));
-        assert_eq!(timers.slots.len(), 1);
-        let mut fired = Vec::new();
-        timers.fire_until(100, &mut fired);
-        assert_eq!(fired.len(), 1);
+        assert_eq!(timers.free, a.0, "a's slot is free again");
+        let c = timers.insert(30, waker(2, &log));
+        assert_eq!(c, a, "and reused");
+        fire(&mut timers, 100);
+        assert_eq!(*log.lock().unwrap(), [1, 2]);
     }
 
     #[test]
     fn fired_timer_is_seen_once() {
-        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = Arc::new(Mutex::new(Vec::new()));
         let mut timers = Timers::new();
         let a = timers.insert(10, waker(0, &log));
         assert!(!timers.take_fired(a));
-        timers.fire_until(10, &mut Vec::new());
+        fire(&mut timers, 10);
         assert!(timers.take_fired(a));
-        assert_eq!(timers.slots.len(), 0);
+        assert!(!timers.take_fired(a));
+        assert_eq!(timers.free, a.0);
     }
 
     #[test]
@@ -233,7 +303,8 @@ mod tests {
         let w = Waker::from(Arc::new(Count(count.clone())));
         let mut timers = Timers::new();
         let keep = timers.insert(u64::MAX, w.clone());
-        for i in 0..10_000 {
+        let n = if cfg!(miri) { 3_000 } else { 10_000 };
+        for i in 0..n {
             let key = timers.insert(1_000_000 + i, w.clone());
             timers.cancel(key);
         }
@@ -242,6 +313,7 @@ mod tests {
             "heap kept {} entries",
             timers.heap.len()
         );
+        assert!(timers.slots.len() < 2 * COMPACT_MIN + 2, "slots are reused");
         assert_eq!(timers.armed(), 1);
         timers.cancel(keep);
     }
