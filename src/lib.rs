@@ -47,6 +47,7 @@
 )]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod channel;
 mod combinators;
 mod io;
 mod loom;
