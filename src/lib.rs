@@ -55,6 +55,7 @@ mod runtime;
 mod task;
 mod time;
 
+pub use channel::Promise;
 pub use combinators::{as_completed, gather, AsCompleted, Gather, GatherTuple, NextCompleted};
 pub use runtime::{get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle};
 pub use task::{spawn, yield_now, Task, TaskError, TaskId, YieldNow};

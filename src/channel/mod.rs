@@ -23,9 +23,13 @@
 //! | `watch::Receiver::changed` | the change stays unseen; the next `changed` returns at once |
 //! | `Promise::wait` | the promise is unaffected; other awaiters still get the result |
 
+pub mod broadcast;
 mod error;
 pub mod mpsc;
 pub mod oneshot;
+mod promise;
 mod waiters;
+pub mod watch;
 
 pub use error::{RecvError, SendError, TryRecvError, TrySendError};
+pub use promise::{Cancelled, Promise, Wait};

@@ -68,6 +68,7 @@ impl WakerSet {
         std::mem::take(&mut self.wakers)
     }
 
+    #[cfg(test)]
     pub(crate) fn is_empty(&self) -> bool {
         self.wakers.is_empty()
     }

@@ -74,7 +74,9 @@ impl<T> State<T> {
     }
 
     fn position(&self, ticket: u64) -> Option<usize> {
-        self.waiters.binary_search_by_key(&ticket, |w| w.ticket).ok()
+        self.waiters
+            .binary_search_by_key(&ticket, |w| w.ticket)
+            .ok()
     }
 
     /// A slot just freed: grant it to the oldest waiting sender, whose waker is returned.
