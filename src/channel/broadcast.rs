@@ -238,7 +238,7 @@ impl<T: Clone> Receiver<T> {
     ///
     /// baton::run(async {
     ///     let (tx, mut rx) = broadcast::channel(4);
-    ///     baton::spawn(async move { tx.send(9).unwrap() });
+    ///     let _task = baton::spawn(async move { tx.send(9).unwrap() });
     ///     assert_eq!(rx.recv().await, Ok(9));
     /// });
     /// ```

@@ -24,7 +24,7 @@ use crate::loom::{Arc, Mutex};
 ///
 /// baton::run(async {
 ///     let (tx, rx) = oneshot::channel();
-///     baton::spawn(async move { tx.send("done").unwrap() });
+///     let _task = baton::spawn(async move { tx.send("done").unwrap() });
 ///     assert_eq!(rx.await, Ok("done"));
 /// });
 /// ```

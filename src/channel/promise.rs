@@ -231,7 +231,7 @@ impl<T> Promise<T> {
     /// baton::run(async {
     ///     let p = Promise::new();
     ///     let setter = p.clone();
-    ///     baton::spawn(async move { setter.set_result(3).unwrap() });
+    ///     let _task = baton::spawn(async move { setter.set_result(3).unwrap() });
     ///     assert_eq!(p.wait().await, Ok(3));
     ///     assert_eq!(p.wait().await, Ok(3)); // done: returns at once
     /// });

@@ -26,7 +26,7 @@ pub use super::error::{RecvError, SendError};
 ///
 /// baton::run(async {
 ///     let (tx, mut rx) = watch::channel("starting");
-///     baton::spawn(async move {
+///     let _task = baton::spawn(async move {
 ///         tx.send("ready").unwrap();
 ///     });
 ///     rx.changed().await.unwrap();

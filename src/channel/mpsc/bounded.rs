@@ -18,7 +18,7 @@ use crate::loom::Arc;
 /// baton::run(async {
 ///     let (tx, mut rx) = mpsc::channel(1);
 ///     let tx2 = tx.clone();
-///     baton::spawn(async move { tx2.send(2).await.unwrap() });
+///     let _task = baton::spawn(async move { tx2.send(2).await.unwrap() });
 ///     tx.send(1).await.unwrap();
 ///     assert_eq!(rx.recv().await, Some(1));
 ///     assert_eq!(rx.recv().await, Some(2));

@@ -36,7 +36,7 @@ pub type UnboundedReceiver<T> = Receiver<T>;
 ///     let (tx, mut rx) = mpsc::channel(16);
 ///     for id in 0..3 {
 ///         let tx = tx.clone();
-///         baton::spawn(async move { tx.send(id).await.unwrap() });
+///         let _task = baton::spawn(async move { tx.send(id).await.unwrap() });
 ///     }
 ///     drop(tx);
 ///     let mut got = Vec::new();

@@ -45,7 +45,7 @@ impl<T> Receiver<T> {
     ///
     /// baton::run(async {
     ///     let (tx, mut rx) = mpsc::unbounded();
-    ///     baton::spawn(async move { tx.send(7).unwrap() });
+    ///     let _task = baton::spawn(async move { tx.send(7).unwrap() });
     ///     assert_eq!(rx.recv().await, Some(7));
     ///     assert_eq!(rx.recv().await, None);
     /// });
