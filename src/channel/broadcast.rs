@@ -7,6 +7,16 @@
 //! positions `head..head + len`. A receiver keeps `next`, the position it reads next: below
 //! `head` means it lagged; equal to `head + len` means it has read everything. Sending into a
 //! full ring drops the oldest value (`head` grows); values are cloned out to each receiver.
+//!
+//! ```
+//! use baton::channel::broadcast;
+//!
+//! let (tx, mut rx1) = broadcast::channel(8);
+//! let mut rx2 = tx.subscribe();
+//! tx.send("both see this").unwrap();
+//! assert_eq!(rx1.try_recv(), Ok("both see this"));
+//! assert_eq!(rx2.try_recv(), Ok("both see this"));
+//! ```
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -377,6 +387,18 @@ impl<T> fmt::Debug for Receiver<T> {
 }
 
 /// The future returned by [`Receiver::recv`].
+///
+/// # Examples
+/// ```
+/// use baton::channel::broadcast;
+///
+/// baton::run(async {
+///     let (tx, mut rx) = broadcast::channel(2);
+///     tx.send(1).unwrap();
+///     let next: broadcast::Recv<'_, i32> = rx.recv();
+///     assert_eq!(next.await, Ok(1));
+/// });
+/// ```
 ///
 /// # Cancel safety
 /// See [`Receiver::recv`].

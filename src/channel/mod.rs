@@ -22,6 +22,26 @@
 //! | `broadcast::Receiver::recv` | nothing is lost: the receiver's position moves only when a value is returned |
 //! | `watch::Receiver::changed` | the change stays unseen; the next `changed` returns at once |
 //! | `Promise::wait` | the promise is unaffected; other awaiters still get the result |
+//!
+//! # Examples
+//! ```
+//! use baton::channel::{mpsc, oneshot};
+//!
+//! baton::run(async {
+//!     // A request carries the oneshot its answer goes back on.
+//!     let (requests, mut inbox) = mpsc::channel::<(u32, oneshot::Sender<u32>)>(8);
+//!     let server = baton::spawn(async move {
+//!         while let Some((x, reply)) = inbox.recv().await {
+//!             let _ = reply.send(x * x);
+//!         }
+//!     });
+//!     let (reply, answer) = oneshot::channel();
+//!     requests.send((7, reply)).await.unwrap();
+//!     assert_eq!(answer.await, Ok(49));
+//!     drop(requests);
+//!     server.await.unwrap();
+//! });
+//! ```
 
 pub mod broadcast;
 mod error;

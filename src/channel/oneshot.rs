@@ -5,6 +5,14 @@
 //! `send` or by dropping the sender, and from then on the receiver never waits again;
 //! `receiver_closed` is set by [`Receiver::close`] or dropping the receiver, and from then on
 //! `send` hands the value back.
+//!
+//! ```
+//! use baton::channel::oneshot;
+//!
+//! let (tx, rx) = oneshot::channel();
+//! tx.send(1).unwrap();
+//! assert_eq!(baton::run(rx), Ok(1));
+//! ```
 
 use std::fmt;
 use std::future::Future;

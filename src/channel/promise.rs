@@ -340,6 +340,16 @@ impl<T: fmt::Debug> fmt::Debug for Promise<T> {
 
 /// The future returned by [`Promise::wait`].
 ///
+/// # Examples
+/// ```
+/// use baton::{channel::Wait, Promise};
+///
+/// let p = Promise::new();
+/// p.set_result(1).unwrap();
+/// let waiting: Wait<'_, i32> = p.wait();
+/// assert_eq!(baton::run(waiting), Ok(1));
+/// ```
+///
 /// # Cancel safety
 /// See [`Promise::wait`].
 #[must_use = "futures do nothing unless you .await or poll them"]

@@ -6,6 +6,14 @@
 //! Each receiver remembers the version it last saw; [`Receiver::changed`] returns once the
 //! current version differs. [`Ref`] holds the lock while it lives, so keep borrows short and
 //! never hold one across an `.await`.
+//!
+//! ```
+//! use baton::channel::watch;
+//!
+//! let (tx, rx) = watch::channel("config v1");
+//! tx.send("config v2").unwrap();
+//! assert_eq!(*rx.borrow(), "config v2");
+//! ```
 
 use std::fmt;
 use std::future::Future;
@@ -391,6 +399,18 @@ impl<T: fmt::Debug> fmt::Debug for Receiver<T> {
 }
 
 /// The future returned by [`Receiver::changed`].
+///
+/// # Examples
+/// ```
+/// use baton::channel::watch;
+///
+/// baton::run(async {
+///     let (tx, mut rx) = watch::channel(0);
+///     tx.send(1).unwrap();
+///     let changed: watch::Changed<'_, i32> = rx.changed();
+///     assert!(changed.await.is_ok());
+/// });
+/// ```
 ///
 /// # Cancel safety
 /// See [`Receiver::changed`].

@@ -158,6 +158,18 @@ impl<T> fmt::Debug for Sender<T> {
 /// The future returned by [`Sender::send`]. (Named `SendFuture`, not `Send`, so that importing it
 /// does not shadow the `Send` trait.)
 ///
+/// # Examples
+/// ```
+/// use baton::channel::mpsc;
+///
+/// baton::run(async {
+///     let (tx, mut rx) = mpsc::channel(1);
+///     let sending: mpsc::SendFuture<'_, u8> = tx.send(1);
+///     sending.await.unwrap();
+///     assert_eq!(rx.recv().await, Some(1));
+/// });
+/// ```
+///
 /// # Cancel safety
 /// See [`Sender::send`].
 #[must_use = "futures do nothing unless you .await or poll them"]

@@ -10,6 +10,25 @@
 //! | [`UnboundedSender::send`] | never full | `Err(SendError(value))` |
 //!
 //! The receiver gets `None` once every sender is gone and the buffer is drained.
+//!
+//! ```
+//! use baton::channel::mpsc;
+//!
+//! baton::run(async {
+//!     let (tx, mut rx) = mpsc::channel(4);
+//!     let producer = baton::spawn(async move {
+//!         for i in 0..10 {
+//!             tx.send(i).await.unwrap(); // waits while 4 are unread
+//!         }
+//!     });
+//!     let mut sum = 0;
+//!     while let Some(i) = rx.recv().await {
+//!         sum += i;
+//!     }
+//!     producer.await.unwrap();
+//!     assert_eq!(sum, 45);
+//! });
+//! ```
 
 mod bounded;
 mod chan;
@@ -24,6 +43,15 @@ pub use receiver::{Receiver, Recv};
 pub use unbounded::UnboundedSender;
 
 /// The receiving half of an [`unbounded`] channel: the same type as a bounded channel's.
+///
+/// # Examples
+/// ```
+/// use baton::channel::mpsc::{self, UnboundedReceiver};
+///
+/// let (tx, mut rx): (_, UnboundedReceiver<u8>) = mpsc::unbounded();
+/// tx.send(1).unwrap();
+/// assert_eq!(rx.try_recv(), Ok(1));
+/// ```
 pub type UnboundedReceiver<T> = Receiver<T>;
 
 /// Makes a bounded channel holding at most `capacity` values; senders wait for room.

@@ -175,6 +175,18 @@ impl<T> fmt::Debug for Receiver<T> {
 
 /// The future returned by [`Receiver::recv`].
 ///
+/// # Examples
+/// ```
+/// use baton::channel::mpsc;
+///
+/// baton::run(async {
+///     let (tx, mut rx) = mpsc::unbounded();
+///     tx.send('x').unwrap();
+///     let next: mpsc::Recv<'_, char> = rx.recv();
+///     assert_eq!(next.await, Some('x'));
+/// });
+/// ```
+///
 /// # Cancel safety
 /// See [`Receiver::recv`].
 #[must_use = "futures do nothing unless you .await or poll them"]
