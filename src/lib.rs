@@ -58,5 +58,13 @@ mod time;
 pub use channel::Promise;
 pub use combinators::{as_completed, gather, AsCompleted, Gather, GatherTuple, NextCompleted};
 pub use runtime::{get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle};
-pub use task::{spawn, yield_now, Task, TaskError, TaskId, YieldNow};
-pub use time::{sleep, sleep_until, wait_for, Sleep, TimeoutError, WaitFor};
+pub use task::{
+    all_tasks, current_task, shield, spawn, wait, yield_now, ChildError, Join, ReturnWhen, Shield,
+    Task, TaskError, TaskGroup, TaskGroupError, TaskHandle, TaskId, Wait, YieldNow,
+};
+pub use time::{sleep, sleep_until, timeout, timeout_at, wait_for, Sleep, TimeoutError, WaitFor};
+
+/// The README's Rust examples, compiled and run as doc tests so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -2,8 +2,9 @@
 //! the clock and the reactor. Everything here is touched only on the loop's thread.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+use std::ptr::NonNull;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -12,8 +13,8 @@ use slab::Slab;
 use super::shared::{RemoteBatch, Shared};
 use crate::io::reactor::Reactor;
 use crate::loom::Arc;
-use crate::task::raw::{self, RunOutcome, TaskRef, NOT_OWNED};
-use crate::task::Task;
+use crate::task::raw::{self, Header, RunOutcome, TaskRef, NOT_OWNED};
+use crate::task::{Task, TaskHandle, TaskId};
 use crate::time::{Clock, Timers};
 
 /// Marks a task spawned from another thread that the loop has not yet put in its owned set.
@@ -37,7 +38,14 @@ pub(crate) struct Core {
     fired: RefCell<Vec<std::task::Waker>>,
     /// Shutdown has begun: new tasks are cancelled as soon as they are made.
     closing: Cell<bool>,
+    /// The task being polled right now (`current_task`).
+    current: Cell<Option<NonNull<Header>>>,
+    /// `Task::add_done_callback` callbacks of tasks not yet complete.
+    done_callbacks: RefCell<HashMap<TaskId, Vec<DoneCallback>>>,
 }
+
+/// A callback to run (as a callback on the loop) once a task completes.
+pub(crate) type DoneCallback = Box<dyn FnOnce(TaskHandle)>;
 
 impl Core {
     pub(crate) fn new(reactor: Reactor, clock: Clock) -> Core {
@@ -51,6 +59,8 @@ impl Core {
             remote_batch: RefCell::new(RemoteBatch::default()),
             fired: RefCell::new(Vec::new()),
             closing: Cell::new(false),
+            current: Cell::new(None),
+            done_callbacks: RefCell::new(HashMap::new()),
         }
     }
 
@@ -99,13 +109,61 @@ impl Core {
 
     /// Runs one task and files it by how the run ended.
     fn run_task(&self, task: TaskRef) {
-        match task.run(false) {
+        let outer = self.current.replace(Some(task.as_ptr()));
+        let outcome = task.run(false);
+        self.current.set(outer);
+        match outcome {
             RunOutcome::Pending | RunOutcome::Skipped => drop(task),
             RunOutcome::Requeue => self.push(task),
             RunOutcome::Complete => {
                 self.disown(&task);
+                if !self.done_callbacks.borrow().is_empty() {
+                    self.schedule_done_callbacks(&task);
+                }
                 drop(task);
             }
+        }
+    }
+
+    /// The task being polled, if the caller runs inside one.
+    pub(crate) fn current_task(&self) -> Option<TaskHandle> {
+        let ptr = self.current.get()?;
+        // SAFETY: `current` is set only while `run_task` holds a reference to this task.
+        Some(TaskHandle::new(unsafe { TaskRef::clone_from_ptr(ptr) }))
+    }
+
+    /// Every task of this loop that has not completed.
+    pub(crate) fn all_tasks(&self) -> Vec<TaskHandle> {
+        self.owned
+            .borrow()
+            .iter()
+            .map(|(_, task)| TaskHandle::new(task.clone()))
+            .collect()
+    }
+
+    /// Runs `callback` (as a loop callback) once `task` completes, or soon if it has.
+    pub(crate) fn add_done_callback(&self, task: &TaskRef, callback: DoneCallback) {
+        assert!(
+            Arc::ptr_eq(&task.header().shared, &self.shared),
+            "add_done_callback must be called on the task's own event loop"
+        );
+        if task.header().state.load().has(crate::task::state::COMPLETE) {
+            let handle = TaskHandle::new(task.clone());
+            drop(self.spawn(async move { callback(handle) }));
+        } else {
+            self.done_callbacks
+                .borrow_mut()
+                .entry(task.header().id)
+                .or_default()
+                .push(callback);
+        }
+    }
+
+    fn schedule_done_callbacks(&self, task: &TaskRef) {
+        let callbacks = self.done_callbacks.borrow_mut().remove(&task.header().id);
+        for callback in callbacks.into_iter().flatten() {
+            let handle = TaskHandle::new(task.clone());
+            drop(self.spawn(async move { callback(handle) }));
         }
     }
 
@@ -220,6 +278,9 @@ impl Core {
         let fired = std::mem::take(&mut *self.fired.borrow_mut());
         drop(fired);
         self.timers.borrow_mut().clear();
+        // Callbacks of tasks that shutdown cancelled do not run (asyncio's `close` drops them too).
+        let callbacks = std::mem::take(&mut *self.done_callbacks.borrow_mut());
+        drop(callbacks);
     }
 }
 

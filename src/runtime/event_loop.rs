@@ -108,7 +108,8 @@ impl EventLoop {
     pub fn run_until_complete<F: Future>(&mut self, future: F) -> F::Output {
         let core: &Core = &self.core;
         let _enter = context::enter(core);
-        let main = Arc::new(MainWaker {
+        // A std `Arc`: `Waker::from` wants one (the waker plumbing is not loom-modelled).
+        let main = std::sync::Arc::new(MainWaker {
             woken: AtomicBool::new(true),
             shared: core.shared.clone(),
         });

@@ -118,8 +118,8 @@ impl Shared {
     }
 
     /// True when called on the thread where this loop is running.
-    pub(crate) fn is_current(self: &Arc<Self>) -> bool {
-        context::try_with_core(|core| core.is_some_and(|core| Arc::ptr_eq(&core.shared, self)))
+    pub(crate) fn is_current(&self) -> bool {
+        context::try_with_core(|core| core.is_some_and(|core| std::ptr::eq(&*core.shared, self)))
     }
 }
 

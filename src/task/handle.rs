@@ -9,9 +9,9 @@ use std::task::{Context, Poll};
 
 use super::error::TaskError;
 use super::raw::TaskRef;
-use super::state::{self, Cancel};
-use super::TaskId;
-use crate::runtime::schedule;
+use super::state;
+use super::{TaskHandle, TaskId};
+use crate::runtime::context;
 
 /// A spawned task: asyncio's `Task`. Await it for `Result<T, TaskError>`.
 ///
@@ -37,7 +37,6 @@ use crate::runtime::schedule;
 /// # Cancel safety
 /// Dropping the future returned by awaiting (`&mut Task` is not awaitable; the `Task` itself is)
 /// detaches the task; nothing is lost.
-#[must_use = "a dropped Task keeps running detached; bind it (`let _task = ...`) to say so"]
 pub struct Task<T> {
     /// The handle's counted reference; released by `drop_handle` in `Drop`.
     raw: ManuallyDrop<TaskRef>,
@@ -139,26 +138,80 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn cancel(&self) -> bool {
-        match self.raw.header().state.cancel() {
-            Cancel::AlreadyDone => false,
-            Cancel::Requested => true,
-            Cancel::Submit => {
-                // SAFETY: `cancel` counted a reference for the queue entry; this adopts it.
-                schedule(unsafe { TaskRef::from_raw(self.raw.as_ptr()) });
-                true
-            }
+        super::task_handle::cancel(&self.raw)
+    }
+
+    /// Runs `callback` on the loop once the task finishes (returned, panicked or cancelled),
+    /// or soon if it already has (asyncio's `add_done_callback`). The callback gets an untyped
+    /// handle to the task. Callbacks of tasks still pending when the loop closes do not run.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// baton::run(async {
+    ///     let seen = Rc::new(Cell::new(false));
+    ///     let s = seen.clone();
+    ///     let t = baton::spawn(async { 1 });
+    ///     t.add_done_callback(move |task| s.set(task.done()));
+    ///     assert_eq!(t.await.unwrap(), 1);
+    ///     baton::yield_now().await; // callbacks run as loop callbacks, soon after
+    ///     assert!(seen.get());
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    /// Unless called on the task's own running loop.
+    #[track_caller]
+    pub fn add_done_callback(&self, callback: impl FnOnce(TaskHandle) + 'static) {
+        context::with_core(|core| core.add_done_callback(&self.raw, Box::new(callback)));
+    }
+
+    /// True once the task has finished by panicking.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(async { panic!("no") });
+    ///     baton::yield_now().await;
+    ///     assert!(t.panicked());
+    /// });
+    /// ```
+    pub fn panicked(&self) -> bool {
+        let s = self.raw.header().state.load();
+        s.has(state::COMPLETE) && s.has(state::PANICKED)
+    }
+
+    /// An untyped handle to the same task.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(async {});
+    ///     assert_eq!(t.handle().id(), t.id());
+    /// });
+    /// ```
+    pub fn handle(&self) -> TaskHandle {
+        TaskHandle::new((*self.raw).clone())
+    }
+
+    /// Registers `cx`'s waker to be woken when the task completes, without taking the output.
+    pub(crate) fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.register_awaiter(cx) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
         }
     }
-}
 
-impl<T> Future for Task<T> {
-    type Output = Result<T, TaskError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    /// The awaiter protocol of `state.rs`: publishes `cx`'s waker unless the task is complete.
+    /// Returns true if it is complete.
+    fn register_awaiter(&self, cx: &mut Context<'_>) -> bool {
         let header = self.raw.header();
         let snapshot = header.state.load();
         if snapshot.has(state::COMPLETE) {
-            return Poll::Ready(self.take());
+            return true;
         }
         if snapshot.has(state::AWAITER) {
             // SAFETY: AWAITER is set and the task is not complete, so the loop does not write the
@@ -167,18 +220,27 @@ impl<T> Future for Task<T> {
                 .as_ref()
                 .is_some_and(|w| w.will_wake(cx.waker()));
             if same {
-                return Poll::Pending;
+                return false;
             }
             if header.state.unset_awaiter().is_err() {
-                return Poll::Ready(self.take());
+                return true;
             }
         }
         // SAFETY: AWAITER is clear, so the slot is the handle's alone (see `state.rs`).
         unsafe { *header.awaiter.get() = Some(cx.waker().clone()) };
-        if header.state.set_awaiter().is_err() {
-            return Poll::Ready(self.take());
+        header.state.set_awaiter().is_err()
+    }
+}
+
+impl<T> Future for Task<T> {
+    type Output = Result<T, TaskError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if self.register_awaiter(cx) {
+            Poll::Ready(self.take())
+        } else {
+            Poll::Pending
         }
-        Poll::Pending
     }
 }
 

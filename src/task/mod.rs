@@ -40,19 +40,29 @@
 //! 6. `State::complete`, which wakes the handle's awaiter; the loop drops its owned reference;
 //! 7. the last `TaskRef`, `Waker` or `Task` is dropped.
 
+mod current;
 mod error;
+mod group;
 mod handle;
 pub(crate) mod raw;
+mod shield;
 mod spawn;
 pub(crate) mod state;
+mod task_handle;
+mod wait;
 mod waker;
 mod yield_now;
 
 use std::fmt;
 
+pub use current::{all_tasks, current_task};
 pub use error::TaskError;
+pub use group::{ChildError, Join, TaskGroup, TaskGroupError};
 pub use handle::Task;
+pub use shield::{shield, Shield};
 pub use spawn::spawn;
+pub use task_handle::TaskHandle;
+pub use wait::{wait, ReturnWhen, Wait};
 pub use yield_now::{yield_now, YieldNow};
 
 /// A task's id: unique among all tasks the process ever spawned.

@@ -139,6 +139,16 @@ impl TaskRef {
         TaskRef(ptr)
     }
 
+    /// Takes a new counted reference to a task someone else holds one to.
+    ///
+    /// # Safety
+    /// `ptr` points at a live task header, kept alive by another reference for this call.
+    pub(crate) unsafe fn clone_from_ptr(ptr: NonNull<Header>) -> TaskRef {
+        // SAFETY: by the caller's contract the header is live.
+        unsafe { ptr.as_ref() }.state.ref_inc();
+        TaskRef(ptr)
+    }
+
     pub(crate) fn as_ptr(&self) -> NonNull<Header> {
         self.0
     }

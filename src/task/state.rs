@@ -404,3 +404,79 @@ mod tests {
         assert_eq!(s.start(true), Start::Skip);
     }
 }
+
+/// Loom models of the cross-thread protocols: a wake racing the end of a poll, and the handle's
+/// awaiter racing completion. Run with
+/// `RUSTFLAGS="--cfg baton_loom" cargo test --release --lib task::state::loom_models`.
+#[cfg(all(test, baton_loom))]
+mod loom_models {
+    use super::*;
+    use loom::sync::atomic::AtomicUsize as Counter;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    /// A wake from another thread while the loop polls: the task is queued exactly once, either
+    /// by the waker (`Submit`) or by the loop (`Requeue`), and no reference leaks.
+    #[test]
+    fn remote_wake_racing_the_end_of_a_poll_queues_the_task_once() {
+        loom::model(|| {
+            let state = Arc::new(State::new_scheduled(2)); // handle + queue entry
+            assert_eq!(state.start(false), Start::Poll);
+            state.ref_inc(); // the waker's reference
+            let s = state.clone();
+            let waker = thread::spawn(move || s.wake_by_val());
+            let idle = state.finish_pending();
+            let wake = waker.join().unwrap();
+            let queued = (wake == Wake::Submit) as usize + (idle == Idle::Requeue) as usize;
+            assert_eq!(queued, 1);
+            if idle == Idle::Waiting {
+                // The loop releases the entry it ran from.
+                let _ = state.ref_dec();
+            }
+            // Left: the handle's reference and the one queue entry's.
+            assert_eq!(state.load().refs(), 2);
+            assert!(state.load().has(SCHEDULED));
+        });
+    }
+
+    /// The handle registering its waker while the loop completes the task: the handle either
+    /// sees `COMPLETE` itself or its waker is woken. Never neither.
+    #[test]
+    fn awaiter_registration_racing_completion_never_loses_the_wake() {
+        loom::model(|| {
+            let state = Arc::new(State::new_scheduled(2));
+            let woken = Arc::new(Counter::new(0));
+            assert_eq!(state.start(false), Start::Poll);
+            let s = state.clone();
+            let w = woken.clone();
+            let loop_thread = thread::spawn(move || {
+                let prev = s.complete(0);
+                if prev.has(AWAITER) {
+                    w.fetch_add(1, Ordering::SeqCst);
+                }
+            });
+            // The handle's poll: publish a waker unless already complete.
+            let saw_complete = state.load().has(COMPLETE) || state.set_awaiter().is_err();
+            loop_thread.join().unwrap();
+            let woken = woken.load(Ordering::SeqCst);
+            assert!(saw_complete || woken == 1, "lost wake-up");
+        });
+    }
+
+    /// The handle dropped while the loop completes: the output is dropped exactly once.
+    #[test]
+    fn handle_drop_racing_completion_drops_the_output_once() {
+        loom::model(|| {
+            let state = Arc::new(State::new_scheduled(3));
+            assert_eq!(state.start(false), Start::Poll);
+            let s = state.clone();
+            let loop_thread = thread::spawn(move || {
+                let prev = s.complete(0);
+                !prev.has(HANDLE) // the loop drops the output
+            });
+            let (handle_drops, _last) = state.drop_handle();
+            let loop_drops = loop_thread.join().unwrap();
+            assert_eq!(handle_drops as u8 + loop_drops as u8, 1);
+        });
+    }
+}

@@ -7,5 +7,5 @@ mod timers;
 
 pub(crate) use clock::Clock;
 pub use sleep::{sleep, sleep_until, Sleep};
-pub use timeout::{wait_for, TimeoutError, WaitFor};
+pub use timeout::{timeout, timeout_at, wait_for, TimeoutError, WaitFor};
 pub(crate) use timers::{TimerKey, Timers};

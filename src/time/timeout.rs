@@ -4,9 +4,9 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::{sleep, Sleep};
+use super::{sleep, sleep_until, Sleep};
 
 /// Runs `future` for at most `duration` (asyncio's `wait_for`). On time-out the future is
 /// dropped at once and the result is `Err(TimeoutError)`.
@@ -37,7 +37,56 @@ pub fn wait_for<F: Future>(duration: Duration, future: F) -> WaitFor<F> {
     }
 }
 
-/// The future returned by [`wait_for`].
+/// The same as [`wait_for`] (asyncio 3.11's `timeout` as a function of a future).
+///
+/// # Examples
+/// ```
+/// use baton::{sleep, timeout};
+/// use std::time::Duration;
+///
+/// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
+/// let r = lp.run_until_complete(timeout(Duration::from_secs(1), sleep(Duration::from_secs(2))));
+/// assert!(r.is_err());
+/// ```
+///
+/// # Errors
+/// [`TimeoutError`] when `duration` passes first.
+///
+/// # Cancel safety
+/// As cancel safe as `future`.
+pub fn timeout<F: Future>(duration: Duration, future: F) -> WaitFor<F> {
+    wait_for(duration, future)
+}
+
+/// Runs `future` until `deadline` on the loop's clock (asyncio's `timeout_at`).
+///
+/// # Examples
+/// ```
+/// use baton::{sleep, timeout_at};
+/// use std::time::Duration;
+///
+/// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
+/// let deadline = lp.time() + Duration::from_secs(5);
+/// let r = lp.run_until_complete(timeout_at(deadline, async {
+///     sleep(Duration::from_secs(1)).await;
+///     7
+/// }));
+/// assert_eq!(r, Ok(7));
+/// ```
+///
+/// # Errors
+/// [`TimeoutError`] when `deadline` passes first.
+///
+/// # Cancel safety
+/// As cancel safe as `future`.
+pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> WaitFor<F> {
+    WaitFor {
+        future: Some(future),
+        timer: sleep_until(deadline),
+    }
+}
+
+/// The future returned by [`wait_for`], [`timeout`] and [`timeout_at`].
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct WaitFor<F> {
     /// `None` once it finished or timed out (dropped in place, never moved).

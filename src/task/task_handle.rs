@@ -1,0 +1,161 @@
+//! `TaskHandle`: an untyped handle to a task, for code that does not know its output type.
+
+use std::fmt;
+
+use super::raw::TaskRef;
+use super::state::{self, Cancel};
+use super::TaskId;
+use crate::runtime::schedule;
+
+/// A handle to a task whose output type is not known here: what [`current_task`],
+/// [`all_tasks`] and done callbacks give. It can inspect and cancel the task, not await its
+/// output (await the task's [`Task`](crate::Task) for that).
+///
+/// [`current_task`]: crate::current_task
+/// [`all_tasks`]: crate::all_tasks
+///
+/// # Examples
+/// ```
+/// baton::run(async {
+///     let t = baton::spawn(std::future::pending::<()>());
+///     let all = baton::all_tasks();
+///     assert_eq!(all.len(), 1);
+///     assert_eq!(all[0].id(), t.id());
+///     assert!(all[0].cancel());
+///     assert!(t.await.unwrap_err().is_cancelled());
+/// });
+/// ```
+#[derive(Clone)]
+pub struct TaskHandle {
+    raw: TaskRef,
+}
+
+impl TaskHandle {
+    pub(crate) fn new(raw: TaskRef) -> TaskHandle {
+        TaskHandle { raw }
+    }
+
+    /// The task's id.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(async { baton::current_task().unwrap().id() });
+    ///     let id = t.id();
+    ///     assert_eq!(t.await.unwrap(), id);
+    /// });
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.raw.header().id
+    }
+
+    /// The task's name, `Task-<id>`.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(async { baton::current_task().unwrap().name() });
+    ///     let name = t.name();
+    ///     assert_eq!(t.await.unwrap(), name);
+    /// });
+    /// ```
+    pub fn name(&self) -> String {
+        format!("Task-{}", self.id())
+    }
+
+    /// True once the task has finished.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(async {});
+    ///     let h = baton::all_tasks().pop().unwrap();
+    ///     t.await.unwrap();
+    ///     assert!(h.done());
+    /// });
+    /// ```
+    pub fn done(&self) -> bool {
+        self.raw.header().state.load().has(state::COMPLETE)
+    }
+
+    /// True once the task has finished by cancellation.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(std::future::pending::<()>());
+    ///     let h = baton::all_tasks().pop().unwrap();
+    ///     h.cancel();
+    ///     let _ = t.await;
+    ///     assert!(h.cancelled());
+    /// });
+    /// ```
+    pub fn cancelled(&self) -> bool {
+        let s = self.raw.header().state.load();
+        s.has(state::COMPLETE) && s.has(state::CANCELLED)
+    }
+
+    /// True once the task has finished by panicking.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(async { panic!("no") });
+    ///     let h = baton::all_tasks().pop().unwrap();
+    ///     let _ = t.await;
+    ///     assert!(h.panicked());
+    /// });
+    /// ```
+    pub fn panicked(&self) -> bool {
+        let s = self.raw.header().state.load();
+        s.has(state::COMPLETE) && s.has(state::PANICKED)
+    }
+
+    /// Cancels the task, as [`Task::cancel`](crate::Task::cancel) does.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(std::future::pending::<()>());
+    ///     assert!(baton::all_tasks()[0].cancel());
+    ///     assert!(t.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn cancel(&self) -> bool {
+        cancel(&self.raw)
+    }
+
+    pub(crate) fn raw(&self) -> &TaskRef {
+        &self.raw
+    }
+}
+
+/// Asks the loop to cancel `task`; false if it had already finished.
+pub(crate) fn cancel(task: &TaskRef) -> bool {
+    match task.header().state.cancel() {
+        Cancel::AlreadyDone => false,
+        Cancel::Requested => true,
+        Cancel::Submit => {
+            // SAFETY: `cancel` counted a reference for the queue entry; this adopts it.
+            schedule(unsafe { TaskRef::from_raw(task.as_ptr()) });
+            true
+        }
+    }
+}
+
+impl PartialEq for TaskHandle {
+    fn eq(&self, other: &TaskHandle) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for TaskHandle {}
+
+impl fmt::Debug for TaskHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskHandle")
+            .field("id", &self.id())
+            .field("done", &self.done())
+            .finish()
+    }
+}
