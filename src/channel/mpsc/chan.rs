@@ -313,71 +313,78 @@ mod tests {
         fn wake(self: Arc<Self>) {}
     }
 
-    fn cx() -> Context<'static> {
-        let waker: &'static Waker = Box::leak(Box::new(Waker::from(Arc::new(Noop))));
-        Context::from_waker(waker)
+    fn noop() -> Waker {
+        Waker::from(Arc::new(Noop))
     }
 
     #[test]
     fn waiting_senders_are_granted_in_ticket_order() {
+        let waker = noop();
+        let cx = &mut Context::from_waker(&waker);
         let chan = Chan::new(1);
         chan.try_send(0).unwrap();
         let (mut a, mut ta) = (Some(1), None);
         let (mut b, mut tb) = (Some(2), None);
-        assert!(chan.poll_send(&mut a, &mut ta, &mut cx()).is_pending());
-        assert!(chan.poll_send(&mut b, &mut tb, &mut cx()).is_pending());
+        assert!(chan.poll_send(&mut a, &mut ta, cx).is_pending());
+        assert!(chan.poll_send(&mut b, &mut tb, cx).is_pending());
         assert!(matches!(chan.try_send(9), Err(TrySendError::Full(9))));
-        assert_eq!(chan.poll_recv(&mut cx()), Poll::Ready(Some(0)));
+        assert_eq!(chan.poll_recv(cx), Poll::Ready(Some(0)));
         // `a` holds the grant; `b` still waits; nobody may overtake.
-        assert!(chan.poll_send(&mut b, &mut tb, &mut cx()).is_pending());
+        assert!(chan.poll_send(&mut b, &mut tb, cx).is_pending());
         assert!(matches!(chan.try_send(9), Err(TrySendError::Full(9))));
-        assert!(chan.poll_send(&mut a, &mut ta, &mut cx()).is_ready());
-        assert_eq!(chan.poll_recv(&mut cx()), Poll::Ready(Some(1)));
-        assert!(chan.poll_send(&mut b, &mut tb, &mut cx()).is_ready());
-        assert_eq!(chan.poll_recv(&mut cx()), Poll::Ready(Some(2)));
+        assert!(chan.poll_send(&mut a, &mut ta, cx).is_ready());
+        assert_eq!(chan.poll_recv(cx), Poll::Ready(Some(1)));
+        assert!(chan.poll_send(&mut b, &mut tb, cx).is_ready());
+        assert_eq!(chan.poll_recv(cx), Poll::Ready(Some(2)));
     }
 
     #[test]
     fn a_dropped_grant_passes_to_the_next_sender() {
+        let waker = noop();
+        let cx = &mut Context::from_waker(&waker);
         let chan = Chan::new(1);
         chan.try_send(0).unwrap();
         let (mut a, mut ta) = (Some(1), None);
         let (mut b, mut tb) = (Some(2), None);
-        assert!(chan.poll_send(&mut a, &mut ta, &mut cx()).is_pending());
-        assert!(chan.poll_send(&mut b, &mut tb, &mut cx()).is_pending());
-        assert_eq!(chan.poll_recv(&mut cx()), Poll::Ready(Some(0)));
+        assert!(chan.poll_send(&mut a, &mut ta, cx).is_pending());
+        assert!(chan.poll_send(&mut b, &mut tb, cx).is_pending());
+        assert_eq!(chan.poll_recv(cx), Poll::Ready(Some(0)));
         chan.cancel_send(ta.unwrap()); // granted, then dropped
-        assert!(chan.poll_send(&mut b, &mut tb, &mut cx()).is_ready());
-        assert_eq!(chan.poll_recv(&mut cx()), Poll::Ready(Some(2)));
+        assert!(chan.poll_send(&mut b, &mut tb, cx).is_ready());
+        assert_eq!(chan.poll_recv(cx), Poll::Ready(Some(2)));
         assert_eq!(chan.free_slots(), 1);
     }
 
     #[test]
     fn a_dropped_waiter_leaves_the_middle_of_the_queue() {
+        let waker = noop();
+        let cx = &mut Context::from_waker(&waker);
         let chan = Chan::new(1);
         chan.try_send(0).unwrap();
         let mut sends: Vec<(Option<i32>, Option<u64>)> = (1..=3).map(|i| (Some(i), None)).collect();
         for (v, t) in &mut sends {
-            assert!(chan.poll_send(v, t, &mut cx()).is_pending());
+            assert!(chan.poll_send(v, t, cx).is_pending());
         }
         chan.cancel_send(sends[1].1.unwrap());
-        assert_eq!(chan.poll_recv(&mut cx()), Poll::Ready(Some(0)));
+        assert_eq!(chan.poll_recv(cx), Poll::Ready(Some(0)));
         let (v, t) = &mut sends[0];
-        assert!(chan.poll_send(v, t, &mut cx()).is_ready());
-        assert_eq!(chan.poll_recv(&mut cx()), Poll::Ready(Some(1)));
+        assert!(chan.poll_send(v, t, cx).is_ready());
+        assert_eq!(chan.poll_recv(cx), Poll::Ready(Some(1)));
         let (v, t) = &mut sends[2];
-        assert!(chan.poll_send(v, t, &mut cx()).is_ready());
-        assert_eq!(chan.poll_recv(&mut cx()), Poll::Ready(Some(3)));
+        assert!(chan.poll_send(v, t, cx).is_ready());
+        assert_eq!(chan.poll_recv(cx), Poll::Ready(Some(3)));
     }
 
     #[test]
     fn closing_hands_waiting_values_back() {
+        let waker = noop();
+        let cx = &mut Context::from_waker(&waker);
         let chan = Chan::new(1);
         chan.try_send(0).unwrap();
         let (mut a, mut ta) = (Some(1), None);
-        assert!(chan.poll_send(&mut a, &mut ta, &mut cx()).is_pending());
+        assert!(chan.poll_send(&mut a, &mut ta, cx).is_pending());
         chan.drop_rx();
-        match chan.poll_send(&mut a, &mut ta, &mut cx()) {
+        match chan.poll_send(&mut a, &mut ta, cx) {
             Poll::Ready(Err(SendError(1))) => {}
             other => panic!("{other:?}"),
         }
