@@ -2,7 +2,8 @@
 //!
 //! Run with `cargo bench --bench compare [-- FILTER]`; FILTER keeps the workloads whose name
 //! contains it (`spawn_many`, `yield_many`, `ping_pong`, `chained_spawn`, `timers`,
-//! `gather_sleep` — which includes its peak RSS — `sleeping_task_memory`, `empty_task_spawn`).
+//! `gather_sleep` — which includes its peak RSS — `sleeping_task_memory`, `empty_task_spawn`,
+//! `mpsc_1to1`, `mpsc_100to1`).
 //! Every workload runs on all three runtimes in
 //! the same process, interleaved round by round (the order rotates each round), so the noise of a
 //! shared machine hits all three alike. We print the median of each runtime and the ratios
@@ -31,6 +32,9 @@
 //!   handles in order (their idiomatic equivalent, with no extra dependency). The row therefore
 //!   compares what each runtime's user writes; `timers` is the row where all three spawn a task
 //!   per sleep.
+//! - `mpsc_1to1` / `mpsc_100to1`: each runtime's own bounded channel (baton's `channel::mpsc`,
+//!   `tokio::sync::mpsc`, smol's `async-channel`), all of capacity `MPSC_CAPACITY`, producer and
+//!   consumer tasks spawned on the runtime; the main future awaits them all.
 //! - tokio is built with `enable_time()` only: the crate's tokio features have no I/O driver.
 
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -67,6 +71,11 @@ const GATHER_SLEEP: Duration = Duration::from_secs(1);
 const SLEEPERS: usize = 100_000;
 /// Empty-task spawn cost: spawns measured (after as many warm-up spawns).
 const EMPTY_SPAWNS: usize = 1_000;
+/// `mpsc_1to1` / `mpsc_100to1`: messages in total, the bounded channel's capacity, and the
+/// producer count of `mpsc_100to1`.
+const MPSC_MSGS: u64 = 1_000_000;
+const MPSC_CAPACITY: usize = 1_024;
+const MPSC_PRODUCERS: u64 = 100;
 
 /// Samples per runtime for the timed workloads, plus one unrecorded warm-up round.
 const SAMPLES: usize = 7;
@@ -81,6 +90,8 @@ const WORKLOADS: &[(&str, usize)] = &[
     ("chained_spawn", SAMPLES),
     ("timers", SAMPLES),
     ("gather_sleep", SAMPLES_SLOW),
+    ("mpsc_1to1", SAMPLES),
+    ("mpsc_100to1", SAMPLES),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -471,6 +482,8 @@ mod tokio_arm {
                 block_on(timers(durations))
             }
             "gather_sleep" => block_on(gather_sleep()),
+            "mpsc_1to1" => block_on(super::tokio_mpsc::run(1)),
+            "mpsc_100to1" => block_on(super::tokio_mpsc::run(MPSC_PRODUCERS)),
             other => panic!("unknown workload {other:?}"),
         }
     }
@@ -647,6 +660,8 @@ mod smol_arm {
                 block_on(|ex| timers(ex, durations))
             }
             "gather_sleep" => block_on(gather_sleep),
+            "mpsc_1to1" => block_on(|ex| super::smol_mpsc::run(ex, 1)),
+            "mpsc_100to1" => block_on(|ex| super::smol_mpsc::run(ex, MPSC_PRODUCERS)),
             other => panic!("unknown workload {other:?}"),
         }
     }
@@ -822,6 +837,8 @@ mod baton_arm {
                 block_on(timers(durations))
             }
             "gather_sleep" => block_on(gather_sleep()),
+            "mpsc_1to1" => block_on(super::baton_mpsc::run(1)),
+            "mpsc_100to1" => block_on(super::baton_mpsc::run(MPSC_PRODUCERS)),
             other => panic!("unknown workload {other:?}"),
         }
     }
@@ -946,6 +963,117 @@ mod baton_arm {
             }
             spent
         })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// mpsc workloads: `mpsc_1to1` and `mpsc_100to1`, each runtime with its own bounded channel
+// ---------------------------------------------------------------------------------------------
+
+/// Messages each of `producers` producers sends (they share `MPSC_MSGS` evenly).
+fn mpsc_per_producer(producers: u64) -> u64 {
+    assert_eq!(MPSC_MSGS % producers, 0);
+    MPSC_MSGS / producers
+}
+
+/// Sum the consumer must see: every producer sends 0..per.
+fn mpsc_expected(producers: u64) -> u64 {
+    let per = mpsc_per_producer(producers);
+    producers * (per * (per - 1) / 2)
+}
+
+mod tokio_mpsc {
+    use super::*;
+
+    pub async fn run(producers: u64) {
+        let per = mpsc_per_producer(producers);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<u64>(MPSC_CAPACITY);
+        let senders: Vec<_> = (0..producers)
+            .map(|_| {
+                let tx = tx.clone();
+                tokio::spawn(async move {
+                    for i in 0..per {
+                        tx.send(i).await.expect("receiver alive");
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let consumer = tokio::spawn(async move {
+            let mut sum = 0u64;
+            while let Some(v) = rx.recv().await {
+                sum += v;
+            }
+            sum
+        });
+        for s in senders {
+            s.await.unwrap();
+        }
+        assert_eq!(consumer.await.unwrap(), mpsc_expected(producers));
+    }
+}
+
+mod smol_mpsc {
+    use super::*;
+    use smol::LocalExecutor;
+    use std::rc::Rc;
+
+    pub async fn run(ex: Rc<LocalExecutor<'static>>, producers: u64) {
+        let per = mpsc_per_producer(producers);
+        let (tx, rx) = async_channel::bounded::<u64>(MPSC_CAPACITY);
+        let senders: Vec<_> = (0..producers)
+            .map(|_| {
+                let tx = tx.clone();
+                ex.spawn(async move {
+                    for i in 0..per {
+                        tx.send(i).await.expect("receiver alive");
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let consumer = ex.spawn(async move {
+            let mut sum = 0u64;
+            while let Ok(v) = rx.recv().await {
+                sum += v;
+            }
+            sum
+        });
+        for s in senders {
+            s.await;
+        }
+        assert_eq!(consumer.await, mpsc_expected(producers));
+    }
+}
+
+mod baton_mpsc {
+    use super::*;
+
+    pub async fn run(producers: u64) {
+        let per = mpsc_per_producer(producers);
+        let (tx, mut rx) = baton::channel::mpsc::channel::<u64>(MPSC_CAPACITY);
+        let senders: Vec<_> = (0..producers)
+            .map(|_| {
+                let tx = tx.clone();
+                baton::spawn(async move {
+                    for i in 0..per {
+                        tx.send(i).await.expect("receiver alive");
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let consumer = baton::spawn(async move {
+            let mut sum = 0u64;
+            while let Some(v) = rx.recv().await {
+                sum += v;
+            }
+            sum
+        });
+        for s in senders {
+            s.await.unwrap();
+        }
+        assert_eq!(consumer.await.unwrap(), mpsc_expected(producers));
     }
 }
 

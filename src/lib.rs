@@ -47,6 +47,7 @@
 )]
 #![doc(test(attr(deny(warnings))))]
 
+pub mod channel;
 mod combinators;
 mod io;
 mod loom;
@@ -54,6 +55,7 @@ mod runtime;
 mod task;
 mod time;
 
+pub use channel::Promise;
 pub use combinators::{as_completed, gather, AsCompleted, Gather, GatherTuple, NextCompleted};
 pub use runtime::{get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle};
 pub use task::{

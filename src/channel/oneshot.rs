@@ -1,0 +1,286 @@
+//! `oneshot`: one value, sent once, from one task (or thread) to another.
+//!
+//! # State
+//! One lock guards the slot. `value` is written once by [`Sender::send`]; `sender_done` is set by
+//! `send` or by dropping the sender, and from then on the receiver never waits again;
+//! `receiver_closed` is set by [`Receiver::close`] or dropping the receiver, and from then on
+//! `send` hands the value back.
+//!
+//! ```
+//! use baton::channel::oneshot;
+//!
+//! let (tx, rx) = oneshot::channel();
+//! tx.send(1).unwrap();
+//! assert_eq!(baton::run(rx), Ok(1));
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::ops::DerefMut;
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+
+use super::error::{RecvError, SendError, TryRecvError};
+use crate::loom::{Arc, Mutex};
+
+/// Makes a oneshot channel: the [`Sender`] sends one value, the [`Receiver`] (a future) receives
+/// it.
+///
+/// # Examples
+/// ```
+/// use baton::channel::oneshot;
+///
+/// baton::run(async {
+///     let (tx, rx) = oneshot::channel();
+///     let _task = baton::spawn(async move { tx.send("done").unwrap() });
+///     assert_eq!(rx.await, Ok("done"));
+/// });
+/// ```
+pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
+    let inner = Arc::new(Mutex::new(Slot {
+        value: None,
+        rx_waker: None,
+        sender_done: false,
+        receiver_closed: false,
+    }));
+    (
+        Sender {
+            inner: inner.clone(),
+        },
+        Receiver { inner },
+    )
+}
+
+/// The sending half of a [`oneshot::channel`](channel). `Send` when `T` is, so a thread can
+/// complete work a task awaits.
+///
+/// # Examples
+/// ```
+/// use baton::channel::oneshot;
+///
+/// let (tx, rx) = oneshot::channel();
+/// std::thread::spawn(move || tx.send(6 * 7).unwrap());
+/// assert_eq!(baton::run(rx), Ok(42));
+/// ```
+pub struct Sender<T> {
+    inner: Arc<Mutex<Slot<T>>>,
+}
+
+/// The receiving half of a [`oneshot::channel`](channel); await it for the value.
+///
+/// # Examples
+/// ```
+/// use baton::channel::{oneshot, RecvError};
+///
+/// baton::run(async {
+///     let (tx, rx) = oneshot::channel::<u32>();
+///     drop(tx); // never sends
+///     assert_eq!(rx.await, Err(RecvError::Closed));
+/// });
+/// ```
+///
+/// # Cancel safety
+/// Cancel safe in the sense that matters: a value is taken only when the poll that returns it
+/// runs, so dropping a pending `Receiver` loses nothing that was not already undeliverable (a
+/// value sent to a dropped receiver is dropped with it).
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct Receiver<T> {
+    inner: Arc<Mutex<Slot<T>>>,
+}
+
+struct Slot<T> {
+    value: Option<T>,
+    /// The task awaiting the receiver.
+    rx_waker: Option<Waker>,
+    /// `send` ran or the sender was dropped.
+    sender_done: bool,
+    /// `close` ran or the receiver was dropped.
+    receiver_closed: bool,
+}
+
+fn lock<T>(m: &Mutex<Slot<T>>) -> impl DerefMut<Target = Slot<T>> + '_ {
+    // Poisoning cannot leave the slot half-updated: no user code runs under the lock.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl<T> Sender<T> {
+    /// Sends `value`, waking the receiver.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::channel::oneshot;
+    ///
+    /// let (tx, mut rx) = oneshot::channel();
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    ///
+    /// # Errors
+    /// [`SendError`] holding `value` when the receiver was dropped or closed.
+    pub fn send(self, value: T) -> Result<(), SendError<T>> {
+        let waker = {
+            let mut slot = lock(&self.inner);
+            if slot.receiver_closed {
+                return Err(SendError(value));
+            }
+            slot.value = Some(value);
+            slot.sender_done = true;
+            slot.rx_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// True once the receiver was dropped or closed: a send would fail.
+    ///
+    /// # Examples
+    /// ```
+    /// let (tx, rx) = baton::channel::oneshot::channel::<()>();
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        lock(&self.inner).receiver_closed
+    }
+}
+
+impl<T> Drop for Sender<T> {
+    fn drop(&mut self) {
+        let waker = {
+            let mut slot = lock(&self.inner);
+            if slot.sender_done {
+                return;
+            }
+            slot.sender_done = true;
+            slot.rx_waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> Receiver<T> {
+    /// Takes the value if it has been sent, without waiting.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::channel::{oneshot, TryRecvError};
+    ///
+    /// let (tx, mut rx) = oneshot::channel();
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(5).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    /// ```
+    ///
+    /// # Errors
+    /// [`TryRecvError::Empty`] while the sender may still send; [`TryRecvError::Closed`] once it
+    /// cannot (dropped, or the value was already taken).
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        let mut slot = lock(&self.inner);
+        match slot.value.take() {
+            Some(v) => Ok(v),
+            None if slot.sender_done || slot.receiver_closed => Err(TryRecvError::Closed),
+            None => Err(TryRecvError::Empty),
+        }
+    }
+
+    /// Refuses the value from now on: a later `send` hands it back. A value sent before the
+    /// call can still be received.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::channel::oneshot;
+    ///
+    /// let (tx, mut rx) = oneshot::channel();
+    /// rx.close();
+    /// assert_eq!(tx.send(3).unwrap_err().into_inner(), 3);
+    /// ```
+    pub fn close(&mut self) {
+        lock(&self.inner).receiver_closed = true;
+    }
+}
+
+impl<T> Future for Receiver<T> {
+    type Output = Result<T, RecvError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut slot = lock(&self.inner);
+        if let Some(v) = slot.value.take() {
+            return Poll::Ready(Ok(v));
+        }
+        if slot.sender_done || slot.receiver_closed {
+            return Poll::Ready(Err(RecvError::Closed));
+        }
+        match &mut slot.rx_waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            other => *other = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        let (value, waker) = {
+            let mut slot = lock(&self.inner);
+            slot.receiver_closed = true;
+            (slot.value.take(), slot.rx_waker.take())
+        };
+        // Outside the lock: the value's `Drop` is user code.
+        drop(value);
+        drop(waker);
+    }
+}
+
+impl<T> fmt::Debug for Sender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("oneshot::Sender")
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+impl<T> fmt::Debug for Receiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let slot = lock(&self.inner);
+        f.debug_struct("oneshot::Receiver")
+            .field("has_value", &slot.value.is_some())
+            .field("sender_done", &slot.sender_done)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: std::marker::Send + Sync>() {}
+
+    #[test]
+    fn halves_are_send_and_sync_for_send_values() {
+        assert_send_sync::<Sender<String>>();
+        assert_send_sync::<Receiver<String>>();
+    }
+
+    #[test]
+    fn send_after_receiver_dropped_hands_the_value_back() {
+        let (tx, rx) = channel::<Vec<u8>>();
+        drop(rx);
+        assert_eq!(tx.send(vec![1, 2]).unwrap_err().0, vec![1, 2]);
+    }
+
+    #[test]
+    fn dropping_the_receiver_drops_a_sent_value() {
+        let value = std::sync::Arc::new(());
+        let (tx, rx) = channel();
+        tx.send(value.clone()).unwrap();
+        assert_eq!(std::sync::Arc::strong_count(&value), 2);
+        drop(rx);
+        assert_eq!(std::sync::Arc::strong_count(&value), 1);
+    }
+}

@@ -1,0 +1,114 @@
+//! `WakerSet`: the wakers of every task waiting on one channel end (broadcast receivers, watch
+//! receivers, promise awaiters), woken all at once.
+//!
+//! A waiting future keeps a [`WaitKey`] to its slot so that re-polls replace its waker in place
+//! and a dropped future removes it. `take_all` empties the set and bumps the generation, which
+//! turns every outstanding key stale: a stale key is never used to remove a slot that another
+//! waiter has since been given.
+
+use std::task::Waker;
+
+use slab::Slab;
+
+/// Wakers of waiting futures; kept under the channel's lock.
+#[derive(Debug, Default)]
+pub(crate) struct WakerSet {
+    wakers: Slab<Waker>,
+    /// Bumped by every `take_all`; keys of an older generation refer to nothing.
+    generation: u64,
+}
+
+/// A waiting future's slot in a [`WakerSet`].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WaitKey {
+    key: usize,
+    generation: u64,
+}
+
+impl WakerSet {
+    pub(crate) fn new() -> WakerSet {
+        WakerSet::default()
+    }
+
+    /// Records `waker` for the future that owns `slot`, replacing the one it left before.
+    pub(crate) fn register(&mut self, slot: &mut Option<WaitKey>, waker: &Waker) {
+        if let Some(k) = *slot {
+            if k.generation == self.generation {
+                if let Some(w) = self.wakers.get_mut(k.key) {
+                    if !w.will_wake(waker) {
+                        w.clone_from(waker);
+                    }
+                    return;
+                }
+            }
+        }
+        let key = self.wakers.insert(waker.clone());
+        *slot = Some(WaitKey {
+            key,
+            generation: self.generation,
+        });
+    }
+
+    /// Forgets the waker of the future that owns `slot` (it is done waiting or dropped).
+    pub(crate) fn remove(&mut self, slot: &mut Option<WaitKey>) {
+        if let Some(k) = slot.take() {
+            if k.generation == self.generation {
+                self.wakers.try_remove(k.key);
+            }
+        }
+    }
+
+    /// Empties the set. The caller wakes the returned wakers after releasing its lock (a waker
+    /// may run arbitrary code).
+    pub(crate) fn take_all(&mut self) -> Slab<Waker> {
+        if self.wakers.is_empty() {
+            return Slab::new();
+        }
+        self.generation += 1;
+        std::mem::take(&mut self.wakers)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.wakers.is_empty()
+    }
+}
+
+/// Wakes every waker of a set taken with [`WakerSet::take_all`].
+pub(crate) fn wake_all(wakers: Slab<Waker>) {
+    for (_, waker) in wakers {
+        waker.wake();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn stale_keys_never_remove_a_newer_waiter() {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(count.clone());
+        let mut set = WakerSet::new();
+        let (mut a, mut b) = (None, None);
+        set.register(&mut a, &waker);
+        set.register(&mut a, &waker); // re-poll: same slot
+        wake_all(set.take_all());
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        set.register(&mut b, &waker); // likely reuses slot 0
+        set.remove(&mut a); // stale: must not remove b
+        assert!(!set.is_empty());
+        set.remove(&mut b);
+        assert!(set.is_empty());
+    }
+}
