@@ -50,7 +50,9 @@
 mod combinators;
 mod io;
 mod loom;
+pub mod queue;
 mod runtime;
+pub mod sync;
 mod task;
 mod time;
 
