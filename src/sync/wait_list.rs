@@ -132,6 +132,7 @@ impl<D: Copy> WaitList<D> {
     }
 
     /// The waiter's value.
+    #[cfg(test)]
     pub(crate) fn data(&self, key: &WaitKey) -> D {
         self.node(key).data
     }
