@@ -98,7 +98,11 @@ fn put_cancelled_on_full_queue_inserts_nothing_and_wakes_next() {
         assert!(b.await.is_err());
         assert_eq!(q.get_nowait(), Ok(2));
         assert!(q.empty());
-        assert_eq!(q.unfinished_tasks(), 2, "items 0 and 2 were put; 1 and 3 never were");
+        assert_eq!(
+            q.unfinished_tasks(),
+            2,
+            "items 0 and 2 were put; 1 and 3 never were"
+        );
     });
 }
 

@@ -171,7 +171,10 @@ fn condition_wait_cancelled_holds_nothing() {
         waiter.cancel();
         settle().await;
         assert_eq!(cond.waiting(), 0);
-        assert!(!cond.locked(), "a cancelled wait does not take the lock back");
+        assert!(
+            !cond.locked(),
+            "a cancelled wait does not take the lock back"
+        );
         assert_eq!(cond.notify(1), 0, "nobody left to notify");
         assert!(cond.try_lock().is_some());
     });
@@ -306,7 +309,10 @@ fn barrier_waiter_cancelled_no_longer_counts() {
         let b = barrier.clone();
         let one = spawn(async move { b.wait().await });
         settle().await;
-        assert!(!one.done(), "one arrival is not enough once the cancelled one left");
+        assert!(
+            !one.done(),
+            "one arrival is not enough once the cancelled one left"
+        );
         let two = barrier.wait().await.unwrap();
         let one = one.await.unwrap().unwrap();
         let mut indices = [one, two];

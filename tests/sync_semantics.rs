@@ -132,7 +132,9 @@ fn event_waiter_woken_by_set_returns_even_if_cleared() {
         settle().await;
         ev.set();
         ev.clear();
-        assert!(baton::wait_for(Duration::from_secs(1), waiter).await.is_ok());
+        assert!(baton::wait_for(Duration::from_secs(1), waiter)
+            .await
+            .is_ok());
         let e = ev.clone();
         let later = spawn(async move { e.wait().await });
         settle().await;

@@ -369,7 +369,8 @@ impl<T> Core<T> {
                     }
                 }
             }
-            st.remove().expect("an item is available or reserved for this getter")
+            st.remove()
+                .expect("an item is available or reserved for this getter")
         };
         wake(waker);
         Poll::Ready(Ok(item))

@@ -144,7 +144,8 @@ impl Barrier {
             let mut st = lock(&self.state);
             st.broken = stay_broken;
             st.count = 0;
-            st.waiters.notify_all(&mut wakers, |slot| slot.broken = true);
+            st.waiters
+                .notify_all(&mut wakers, |slot| slot.broken = true);
         }
         wakers.wake_all();
     }

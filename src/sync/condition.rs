@@ -191,7 +191,11 @@ impl<T: ?Sized> Condition<T> {
     ///
     /// # Cancel safety
     /// As [`wait`](Condition::wait).
-    pub fn wait_for<'a, P>(&'a self, guard: LockGuard<'a, T>, predicate: P) -> ConditionWaitFor<'a, T, P>
+    pub fn wait_for<'a, P>(
+        &'a self,
+        guard: LockGuard<'a, T>,
+        predicate: P,
+    ) -> ConditionWaitFor<'a, T, P>
     where
         P: FnMut(&mut T) -> bool,
     {

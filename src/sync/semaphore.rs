@@ -151,7 +151,6 @@ impl Semaphore {
     pub fn locked(&self) -> bool {
         self.permits.available() == 0
     }
-
 }
 
 impl fmt::Debug for Semaphore {
