@@ -1199,8 +1199,8 @@ mod baton_sync {
         let mut lp = baton::EventLoop::new().expect("baton event loop");
         let start = Instant::now();
         match workload {
-            "lock_contention" => black_box(lp.run_until_complete(lock_contention())),
-            "semaphore" => black_box(lp.run_until_complete(semaphore())),
+            "lock_contention" => lp.run_until_complete(lock_contention()),
+            "semaphore" => lp.run_until_complete(semaphore()),
             other => panic!("unknown workload {other:?}"),
         }
         let elapsed = start.elapsed();
@@ -1257,8 +1257,8 @@ mod tokio_sync {
             .expect("tokio runtime");
         let start = Instant::now();
         match workload {
-            "lock_contention" => black_box(rt.block_on(lock_contention())),
-            "semaphore" => black_box(rt.block_on(semaphore())),
+            "lock_contention" => rt.block_on(lock_contention()),
+            "semaphore" => rt.block_on(semaphore()),
             other => panic!("unknown workload {other:?}"),
         }
         start.elapsed()
@@ -1314,8 +1314,8 @@ mod smol_sync {
         let ex: Ex = Rc::new(LocalExecutor::new());
         let start = Instant::now();
         match workload {
-            "lock_contention" => black_box(smol::block_on(ex.run(lock_contention(ex.clone())))),
-            "semaphore" => black_box(smol::block_on(ex.run(semaphore(ex.clone())))),
+            "lock_contention" => smol::block_on(ex.run(lock_contention(ex.clone()))),
+            "semaphore" => smol::block_on(ex.run(semaphore(ex.clone()))),
             other => panic!("unknown workload {other:?}"),
         }
         start.elapsed()

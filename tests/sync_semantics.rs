@@ -177,7 +177,7 @@ fn condition_wait_rejects_a_foreign_guard() {
     let cond = Condition::new(());
     let other = Lock::new(());
     let g = other.try_lock().unwrap();
-    let _ = cond.wait(g);
+    drop(cond.wait(g));
 }
 
 #[test]
