@@ -435,6 +435,18 @@ impl<T> fmt::Debug for Core<T> {
 /// The future returned by `put` on [`Queue`](crate::queue::Queue),
 /// [`LifoQueue`](crate::queue::LifoQueue) and [`PriorityQueue`](crate::queue::PriorityQueue).
 ///
+/// # Examples
+/// ```
+/// use baton::queue::{Put, Queue};
+///
+/// baton::run(async {
+///     let q = Queue::new(0);
+///     let put: Put<'_, char> = q.put('x');
+///     put.await.unwrap();
+///     assert_eq!(q.qsize(), 1);
+/// });
+/// ```
+///
 /// # Cancel safety
 /// Dropping it before it completes drops the item and inserts nothing; a slot already reserved
 /// for it goes to the next waiting putter.
@@ -487,6 +499,18 @@ impl<T> fmt::Debug for Put<'_, T> {
 /// The future returned by `get` on [`Queue`](crate::queue::Queue),
 /// [`LifoQueue`](crate::queue::LifoQueue) and [`PriorityQueue`](crate::queue::PriorityQueue).
 ///
+/// # Examples
+/// ```
+/// use baton::queue::{Get, Queue};
+///
+/// baton::run(async {
+///     let q = Queue::new(0);
+///     q.put_nowait('x').unwrap();
+///     let get: Get<'_, char> = q.get();
+///     assert_eq!(get.await, Ok('x'));
+/// });
+/// ```
+///
 /// # Cancel safety
 /// Cancel safe: dropping it loses no item; an item already reserved for it stays in the queue
 /// and goes to the next waiting getter.
@@ -494,11 +518,16 @@ impl<T> fmt::Debug for Put<'_, T> {
 pub struct Get<'a, T> {
     core: &'a Core<T>,
     key: Option<WaitKey>,
+    done: bool,
 }
 
 impl<'a, T> Get<'a, T> {
     pub(crate) fn new(core: &'a Core<T>) -> Get<'a, T> {
-        Get { core, key: None }
+        Get {
+            core,
+            key: None,
+            done: false,
+        }
     }
 }
 
@@ -507,7 +536,10 @@ impl<T> Future for Get<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        this.core.poll_get(&mut this.key, cx)
+        assert!(!this.done, "Get polled after it completed");
+        let out = this.core.poll_get(&mut this.key, cx);
+        this.done = out.is_ready();
+        out
     }
 }
 
@@ -529,6 +561,17 @@ impl<T> fmt::Debug for Get<'_, T> {
 
 /// The future returned by `join` on [`Queue`](crate::queue::Queue),
 /// [`LifoQueue`](crate::queue::LifoQueue) and [`PriorityQueue`](crate::queue::PriorityQueue).
+///
+/// # Examples
+/// ```
+/// use baton::queue::{Join, Queue};
+///
+/// baton::run(async {
+///     let q = Queue::<u8>::new(0);
+///     let join: Join<'_, u8> = q.join();
+///     join.await; // nothing unfinished
+/// });
+/// ```
 ///
 /// # Cancel safety
 /// Cancel safe: dropping it only leaves the joiners.

@@ -194,6 +194,17 @@ impl fmt::Debug for Barrier {
 
 /// The future returned by [`Barrier::wait`].
 ///
+/// # Examples
+/// ```
+/// use baton::sync::{Barrier, BarrierWait};
+///
+/// baton::run(async {
+///     let barrier = Barrier::new(1);
+///     let wait: BarrierWait<'_> = barrier.wait();
+///     assert_eq!(wait.await, Ok(0));
+/// });
+/// ```
+///
 /// # Cancel safety
 /// Cancel safe: see [`Barrier::wait`].
 #[must_use = "futures do nothing unless you .await or poll them"]

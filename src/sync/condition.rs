@@ -276,6 +276,25 @@ impl<T: ?Sized> fmt::Debug for Condition<T> {
 
 /// The future returned by [`Condition::wait`].
 ///
+/// # Examples
+/// ```
+/// use baton::sync::{Condition, ConditionWait};
+/// use std::rc::Rc;
+///
+/// baton::run(async {
+///     let cond = Rc::new(Condition::new(0));
+///     let c = cond.clone();
+///     let t = baton::spawn(async move {
+///         let wait: ConditionWait<'_, i32> = c.wait(c.lock().await);
+///         *wait.await
+///     });
+///     baton::yield_now().await;
+///     *cond.lock().await = 9;
+///     cond.notify(1);
+///     assert_eq!(t.await.unwrap(), 9);
+/// });
+/// ```
+///
 /// # Cancel safety
 /// Cancel safe; see [`Condition::wait`].
 #[must_use = "futures do nothing unless you .await or poll them"]
@@ -369,6 +388,17 @@ impl<T: ?Sized> fmt::Debug for ConditionWait<'_, T> {
 }
 
 /// The future returned by [`Condition::wait_for`].
+///
+/// # Examples
+/// ```
+/// baton::run(async {
+///     let cond = baton::sync::Condition::new(5);
+///     let g = cond.lock().await;
+///     // The predicate already holds: returns at once, lock held.
+///     let g = cond.wait_for(g, |n: &mut i32| *n == 5).await;
+///     assert_eq!(*g, 5);
+/// });
+/// ```
 ///
 /// # Cancel safety
 /// Cancel safe; see [`Condition::wait`].

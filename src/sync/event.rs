@@ -140,6 +140,18 @@ impl fmt::Debug for Event {
 
 /// The future returned by [`Event::wait`].
 ///
+/// # Examples
+/// ```
+/// use baton::sync::{Event, EventWait};
+///
+/// baton::run(async {
+///     let ev = Event::new();
+///     ev.set();
+///     let wait: EventWait<'_> = ev.wait();
+///     wait.await;
+/// });
+/// ```
+///
 /// # Cancel safety
 /// Cancel safe: dropping it only leaves the waiters.
 #[must_use = "futures do nothing unless you .await or poll them"]

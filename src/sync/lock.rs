@@ -171,6 +171,14 @@ impl<T: ?Sized> fmt::Debug for Lock<T> {
 /// drop(g);
 /// assert_eq!(*lock.try_lock().unwrap(), "ab");
 /// ```
+///
+/// A guard is `Sync` only if `T` is, though the lock is `Sync` whenever `T: Send`:
+/// ```compile_fail
+/// fn sync<T: Sync>(_: &T) {}
+/// let lock = baton::sync::Lock::new(std::cell::Cell::new(0));
+/// sync(&lock); // fine
+/// sync(&lock.try_lock().unwrap()); // error: `Cell` is not `Sync`
+/// ```
 #[must_use = "the lock is released as soon as the guard is dropped"]
 pub struct LockGuard<'a, T: ?Sized> {
     lock: &'a Lock<T>,
@@ -217,6 +225,17 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for LockGuard<'_, T> {
 }
 
 /// The future returned by [`Lock::lock`].
+///
+/// # Examples
+/// ```
+/// use baton::sync::{Lock, LockAcquire};
+///
+/// baton::run(async {
+///     let lock = Lock::new(1);
+///     let acquire: LockAcquire<'_, i32> = lock.lock();
+///     assert_eq!(*acquire.await, 1);
+/// });
+/// ```
 ///
 /// # Cancel safety
 /// Cancel safe: dropping it leaves the queue, passing on a lock already handed to it.

@@ -212,6 +212,17 @@ impl fmt::Debug for Permit<'_> {
 /// The future returned by [`Semaphore::acquire`] and
 /// [`BoundedSemaphore::acquire`](crate::sync::BoundedSemaphore::acquire).
 ///
+/// # Examples
+/// ```
+/// use baton::sync::{Acquire, Semaphore};
+///
+/// baton::run(async {
+///     let sem = Semaphore::new(1);
+///     let acquire: Acquire<'_> = sem.acquire();
+///     let _permit = acquire.await;
+/// });
+/// ```
+///
 /// # Cancel safety
 /// Cancel safe: dropping it leaves the queue, passing on a permit already handed to it.
 #[must_use = "futures do nothing unless you .await or poll them"]
