@@ -196,3 +196,34 @@ fn put_wakes_next_putter_after_get() {
         assert_eq!(got, [0, 1, 2, 3, 4, 5]);
     });
 }
+
+#[test]
+fn queue_between_threads_and_loops() {
+    common::bounded(Duration::from_secs(30), || {
+        let q = std::sync::Arc::new(Queue::new(4));
+        let producer = {
+            let q = q.clone();
+            std::thread::spawn(move || {
+                baton::run(async move {
+                    for i in 0..2000u32 {
+                        q.put(i).await.unwrap();
+                    }
+                    q.join().await;
+                    q.shutdown(false);
+                })
+            })
+        };
+        let consumer = std::thread::spawn(move || {
+            baton::run(async move {
+                let mut got = Vec::new();
+                while let Ok(i) = q.get().await {
+                    got.push(i);
+                    q.task_done().unwrap();
+                }
+                got
+            })
+        });
+        producer.join().unwrap();
+        assert_eq!(consumer.join().unwrap(), (0..2000).collect::<Vec<_>>());
+    });
+}
