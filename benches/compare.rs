@@ -3,7 +3,7 @@
 //! Run with `cargo bench --bench compare [-- FILTER]`; FILTER keeps the workloads whose name
 //! contains it (`spawn_many`, `yield_many`, `ping_pong`, `chained_spawn`, `timers`,
 //! `gather_sleep` — which includes its peak RSS — `sleeping_task_memory`, `empty_task_spawn`,
-//! `mpsc_1to1`, `mpsc_100to1`).
+//! `mpsc_1to1`, `mpsc_100to1`, `lock_contention`, `semaphore`).
 //! Every workload runs on all three runtimes in
 //! the same process, interleaved round by round (the order rotates each round), so the noise of a
 //! shared machine hits all three alike. We print the median of each runtime and the ratios
@@ -1259,5 +1259,229 @@ fn main() {
     if wanted("empty_task_spawn") {
         empty_task_spawn();
     }
+    for &(name, samples) in SYNC_WORKLOADS {
+        if wanted(name) {
+            timed_sync_workload(name, samples);
+        }
+    }
     println!("total {:.1}s", start.elapsed().as_secs_f64());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sync workloads: `lock_contention`, `semaphore` (issue 4)
+// ---------------------------------------------------------------------------------------------
+//
+// Kept apart from the scheduler workloads above: their own sizes, arms and timing loop, reached
+// from `main` by one call. Each runtime uses its own primitives: `baton::sync`, `tokio::sync`
+// (on current_thread) and, for smol, `async-lock` (already in the tree through smol, used as
+// `smol::lock`). tokio shares them through `Arc` because `tokio::spawn` needs `Send`; baton and
+// smol (a `LocalExecutor`) through `Rc`, as their users write it.
+
+/// `lock_contention`: tasks, each taking the lock this many times with a yield inside.
+const LOCK_TASKS: usize = 100;
+const LOCK_ITERS: usize = 10_000;
+/// `semaphore`: tasks going through `SEM_PERMITS` permits, each holding one across one yield.
+const SEM_TASKS: usize = 1_000;
+const SEM_PERMITS: usize = 10;
+
+/// Sync workloads, in print order, with their sample counts.
+const SYNC_WORKLOADS: &[(&str, usize)] = &[("lock_contention", SAMPLES), ("semaphore", SAMPLES)];
+
+/// One sample of a sync workload on `rt`.
+fn sync_time(rt: Rt, workload: &str) -> Duration {
+    match rt {
+        Rt::Baton => baton_sync::time(workload),
+        Rt::Tokio => tokio_sync::time(workload),
+        Rt::Smol => smol_sync::time(workload),
+    }
+}
+
+/// As `timed_workload`, for the sync workloads.
+fn timed_sync_workload(name: &str, samples: usize) {
+    let mut times: [Vec<Duration>; 3] = Default::default();
+    // Round 0 is a warm-up and is not recorded; each round rotates the order.
+    for round in 0..=samples {
+        for i in 0..RUNTIMES.len() {
+            let rt = RUNTIMES[(i + round) % RUNTIMES.len()];
+            let d = sync_time(rt, name);
+            if round > 0 {
+                times[rt as usize].push(d);
+            }
+        }
+    }
+    let medians: [Option<Duration>; 3] = times.map(|t| (!t.is_empty()).then(|| median(t)));
+    row(
+        &format!("{name} (n={samples})"),
+        medians.map(fmt_time),
+        medians.map(|m| m.map(|d| d.as_secs_f64())),
+    );
+}
+
+mod baton_sync {
+    use super::*;
+    use baton::sync::{Lock, Semaphore};
+    use std::rc::Rc;
+
+    pub fn time(workload: &str) -> Duration {
+        let mut lp = baton::EventLoop::new().expect("baton event loop");
+        let start = Instant::now();
+        match workload {
+            "lock_contention" => lp.run_until_complete(lock_contention()),
+            "semaphore" => lp.run_until_complete(semaphore()),
+            other => panic!("unknown workload {other:?}"),
+        }
+        let elapsed = start.elapsed();
+        lp.close();
+        elapsed
+    }
+
+    async fn lock_contention() {
+        let lock = Rc::new(Lock::new(0usize));
+        let handles: Vec<_> = (0..LOCK_TASKS)
+            .map(|_| {
+                let lock = lock.clone();
+                baton::spawn(async move {
+                    for _ in 0..LOCK_ITERS {
+                        let mut g = lock.lock().await;
+                        baton::yield_now().await;
+                        *g += 1;
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        assert_eq!(*lock.lock().await, LOCK_TASKS * LOCK_ITERS);
+    }
+
+    async fn semaphore() {
+        let sem = Rc::new(Semaphore::new(SEM_PERMITS));
+        let handles: Vec<_> = (0..SEM_TASKS)
+            .map(|_| {
+                let sem = sem.clone();
+                baton::spawn(async move {
+                    let _p = sem.acquire().await;
+                    baton::yield_now().await;
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        assert_eq!(sem.available_permits(), SEM_PERMITS);
+    }
+}
+
+mod tokio_sync {
+    use super::*;
+    use tokio::sync::{Mutex, Semaphore};
+
+    pub fn time(workload: &str) -> Duration {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("tokio runtime");
+        let start = Instant::now();
+        match workload {
+            "lock_contention" => rt.block_on(lock_contention()),
+            "semaphore" => rt.block_on(semaphore()),
+            other => panic!("unknown workload {other:?}"),
+        }
+        start.elapsed()
+    }
+
+    async fn lock_contention() {
+        let lock = Arc::new(Mutex::new(0usize));
+        let handles: Vec<_> = (0..LOCK_TASKS)
+            .map(|_| {
+                let lock = lock.clone();
+                tokio::spawn(async move {
+                    for _ in 0..LOCK_ITERS {
+                        let mut g = lock.lock().await;
+                        tokio::task::yield_now().await;
+                        *g += 1;
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        assert_eq!(*lock.lock().await, LOCK_TASKS * LOCK_ITERS);
+    }
+
+    async fn semaphore() {
+        let sem = Arc::new(Semaphore::new(SEM_PERMITS));
+        let handles: Vec<_> = (0..SEM_TASKS)
+            .map(|_| {
+                let sem = sem.clone();
+                tokio::spawn(async move {
+                    let _p = sem.acquire().await.unwrap();
+                    tokio::task::yield_now().await;
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        assert_eq!(sem.available_permits(), SEM_PERMITS);
+    }
+}
+
+mod smol_sync {
+    use super::*;
+    use smol::lock::{Mutex, Semaphore};
+    use smol::LocalExecutor;
+    use std::rc::Rc;
+
+    type Ex = Rc<LocalExecutor<'static>>;
+
+    pub fn time(workload: &str) -> Duration {
+        let ex: Ex = Rc::new(LocalExecutor::new());
+        let start = Instant::now();
+        match workload {
+            "lock_contention" => smol::block_on(ex.run(lock_contention(ex.clone()))),
+            "semaphore" => smol::block_on(ex.run(semaphore(ex.clone()))),
+            other => panic!("unknown workload {other:?}"),
+        }
+        start.elapsed()
+    }
+
+    async fn lock_contention(ex: Ex) {
+        let lock = Rc::new(Mutex::new(0usize));
+        let handles: Vec<_> = (0..LOCK_TASKS)
+            .map(|_| {
+                let lock = lock.clone();
+                ex.spawn(async move {
+                    for _ in 0..LOCK_ITERS {
+                        let mut g = lock.lock().await;
+                        smol::future::yield_now().await;
+                        *g += 1;
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await;
+        }
+        assert_eq!(*lock.lock().await, LOCK_TASKS * LOCK_ITERS);
+    }
+
+    async fn semaphore(ex: Ex) {
+        let sem = Rc::new(Semaphore::new(SEM_PERMITS));
+        let handles: Vec<_> = (0..SEM_TASKS)
+            .map(|_| {
+                let sem = sem.clone();
+                ex.spawn(async move {
+                    let _p = sem.acquire().await;
+                    smol::future::yield_now().await;
+                })
+            })
+            .collect();
+        for h in handles {
+            h.await;
+        }
+        assert!(sem.try_acquire().is_some());
+    }
 }

@@ -51,7 +51,9 @@ pub mod channel;
 mod combinators;
 mod io;
 mod loom;
+pub mod queue;
 mod runtime;
+pub mod sync;
 mod task;
 mod time;
 

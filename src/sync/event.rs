@@ -1,0 +1,205 @@
+//! `Event`: asyncio's `Event`, a flag tasks can wait for.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use super::wait_list::{lock, WaitKey, WaitList, WakeList};
+use crate::loom::Mutex;
+
+/// A flag that tasks wait to see set (asyncio's `Event`).
+///
+/// [`set`](Event::set) wakes every waiting task, and later waits return at once until
+/// [`clear`](Event::clear). A task woken by `set` returns even if the event is cleared again
+/// before it runs (as in asyncio).
+///
+/// `Event` is `Send + Sync`: share it with `Rc` on the loop or `Arc` across threads.
+///
+/// # Examples
+/// ```
+/// use baton::sync::Event;
+/// use std::rc::Rc;
+///
+/// baton::run(async {
+///     let ev = Rc::new(Event::new());
+///     let ev2 = ev.clone();
+///     let waiter = baton::spawn(async move {
+///         ev2.wait().await;
+///         "woken"
+///     });
+///     baton::yield_now().await;
+///     assert!(!waiter.done());
+///     ev.set();
+///     assert_eq!(waiter.await.unwrap(), "woken");
+/// });
+/// ```
+pub struct Event {
+    state: Mutex<State>,
+}
+
+struct State {
+    set: bool,
+    waiters: WaitList<()>,
+}
+
+impl Event {
+    /// An event that is not set.
+    ///
+    /// # Examples
+    /// ```
+    /// assert!(!baton::sync::Event::new().is_set());
+    /// ```
+    pub fn new() -> Event {
+        Event {
+            state: Mutex::new(State {
+                set: false,
+                waiters: WaitList::new(),
+            }),
+        }
+    }
+
+    /// Sets the flag and wakes every waiting task.
+    ///
+    /// # Examples
+    /// ```
+    /// let ev = baton::sync::Event::new();
+    /// ev.set();
+    /// assert!(ev.is_set());
+    /// ```
+    pub fn set(&self) {
+        let mut wakers = WakeList::new();
+        {
+            let mut st = lock(&self.state);
+            st.set = true;
+            st.waiters.notify_all(&mut wakers, |_| {});
+        }
+        wakers.wake_all();
+    }
+
+    /// Clears the flag: later waits wait again.
+    ///
+    /// # Examples
+    /// ```
+    /// let ev = baton::sync::Event::new();
+    /// ev.set();
+    /// ev.clear();
+    /// assert!(!ev.is_set());
+    /// ```
+    pub fn clear(&self) {
+        lock(&self.state).set = false;
+    }
+
+    /// True while the flag is set.
+    ///
+    /// # Examples
+    /// ```
+    /// assert!(!baton::sync::Event::new().is_set());
+    /// ```
+    pub fn is_set(&self) -> bool {
+        lock(&self.state).set
+    }
+
+    /// Waits until the flag is set; returns at once if it is.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let ev = baton::sync::Event::new();
+    ///     ev.set();
+    ///     ev.wait().await; // already set: no wait
+    /// });
+    /// ```
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropping the future only leaves the waiters; nothing is consumed.
+    pub fn wait(&self) -> EventWait<'_> {
+        EventWait {
+            event: self,
+            key: None,
+            done: false,
+        }
+    }
+}
+
+impl Default for Event {
+    fn default() -> Event {
+        Event::new()
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = lock(&self.state);
+        f.debug_struct("Event")
+            .field("set", &st.set)
+            .field("waiting", &st.waiters.waiting())
+            .finish()
+    }
+}
+
+/// The future returned by [`Event::wait`].
+///
+/// # Examples
+/// ```
+/// use baton::sync::{Event, EventWait};
+///
+/// baton::run(async {
+///     let ev = Event::new();
+///     ev.set();
+///     let wait: EventWait<'_> = ev.wait();
+///     wait.await;
+/// });
+/// ```
+///
+/// # Cancel safety
+/// Cancel safe: dropping it only leaves the waiters.
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct EventWait<'a> {
+    event: &'a Event,
+    key: Option<WaitKey>,
+    done: bool,
+}
+
+impl Future for EventWait<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        assert!(!this.done, "EventWait polled after it completed");
+        let mut st = lock(&this.event.state);
+        match &this.key {
+            None if st.set => {}
+            None => {
+                this.key = Some(st.waiters.push(cx.waker(), ()));
+                return Poll::Pending;
+            }
+            Some(key) if st.waiters.is_notified(key) => {
+                let _ = st.waiters.release(this.key.take().expect("checked above"));
+            }
+            Some(key) => {
+                st.waiters.update_waker(key, cx.waker());
+                return Poll::Pending;
+            }
+        }
+        this.done = true;
+        Poll::Ready(())
+    }
+}
+
+impl Drop for EventWait<'_> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let _ = lock(&self.event.state).waiters.release(key);
+        }
+    }
+}
+
+impl fmt::Debug for EventWait<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventWait")
+            .field("waiting", &self.key.is_some())
+            .field("done", &self.done)
+            .finish()
+    }
+}

@@ -1,0 +1,211 @@
+//! `Permits`: the counting core under `Lock`, `Semaphore` and `BoundedSemaphore`.
+//!
+//! # Handoff
+//!
+//! A released permit goes to the oldest waiter, never back to the pool while anyone waits: the
+//! releaser unlinks the waiter's node, marks it notified (the mark *is* the permit) and wakes it.
+//! So `available > 0` implies nobody waits, newcomers cannot overtake waiters (FIFO fairness),
+//! and a woken waiter never finds the permit gone.
+//!
+//! If a waiter's future is dropped (its task cancelled) after the handoff but before it saw the
+//! permit, `RawAcquire::cancel` finds the node notified and releases the permit again, which hands
+//! it to the next waiter. A permit is never lost or duplicated.
+
+use std::fmt;
+use std::task::{Context, Poll, Waker};
+
+use super::wait_list::{lock, WaitKey, WaitList, WakeList};
+use crate::loom::Mutex;
+
+pub(crate) struct Permits {
+    state: Mutex<State>,
+}
+
+struct State {
+    /// Permits nobody holds. Nonzero only while `waiters` is empty.
+    available: usize,
+    waiters: WaitList<()>,
+}
+
+/// The over-release check of a bounded semaphore failed.
+pub(crate) struct AboveBound;
+
+impl Permits {
+    pub(crate) fn new(available: usize) -> Permits {
+        Permits {
+            state: Mutex::new(State {
+                available,
+                waiters: WaitList::new(),
+            }),
+        }
+    }
+
+    /// Takes a permit if one is free.
+    pub(crate) fn try_acquire(&self) -> bool {
+        let mut st = lock(&self.state);
+        if st.available > 0 {
+            st.available -= 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    pub(crate) fn available(&self) -> usize {
+        lock(&self.state).available
+    }
+
+    /// Tasks waiting for a permit.
+    pub(crate) fn waiting(&self) -> usize {
+        lock(&self.state).waiters.waiting()
+    }
+
+    /// Returns one permit: to the oldest waiter if there is one, else to the pool.
+    pub(crate) fn release_one(&self) {
+        let waker = {
+            let mut st = lock(&self.state);
+            st.release_one()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    /// Returns `n` permits, each to the oldest remaining waiter or else to the pool.
+    ///
+    /// # Panics
+    /// If the pool would exceed `usize::MAX` permits.
+    pub(crate) fn release(&self, n: usize) {
+        let mut wakers = WakeList::new();
+        {
+            let mut st = lock(&self.state);
+            let mut left = n;
+            while left > 0 {
+                match st.waiters.notify_one(()) {
+                    Some(w) => wakers.push(w),
+                    None => break,
+                }
+                left -= 1;
+            }
+            st.available = st
+                .available
+                .checked_add(left)
+                .expect("semaphore permits overflow usize::MAX");
+        }
+        wakers.wake_all();
+    }
+
+    /// Returns one permit unless the pool already holds `bound`.
+    pub(crate) fn release_bounded(&self, bound: usize) -> Result<(), AboveBound> {
+        let waker = {
+            let mut st = lock(&self.state);
+            if st.waiters.is_empty() && st.available >= bound {
+                return Err(AboveBound);
+            }
+            st.release_one()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+        Ok(())
+    }
+}
+
+impl State {
+    fn release_one(&mut self) -> Option<Waker> {
+        let waker = self.waiters.notify_one(());
+        if waker.is_none() {
+            self.available = self
+                .available
+                .checked_add(1)
+                .expect("semaphore permits overflow usize::MAX");
+        }
+        waker
+    }
+}
+
+impl fmt::Debug for Permits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let st = lock(&self.state);
+        f.debug_struct("Permits")
+            .field("available", &st.available)
+            .field("waiting", &st.waiters.waiting())
+            .finish()
+    }
+}
+
+/// The state of one acquisition; the futures of `Lock` and `Semaphore` wrap it.
+pub(crate) struct RawAcquire {
+    /// The waiter's node while queued.
+    key: Option<WaitKey>,
+    /// The permit was taken (and belongs to the caller now).
+    done: bool,
+}
+
+impl RawAcquire {
+    pub(crate) const fn new() -> RawAcquire {
+        RawAcquire {
+            key: None,
+            done: false,
+        }
+    }
+
+    /// Takes a permit, or queues for one. `Ready` means the caller now owns a permit.
+    ///
+    /// # Panics
+    /// If polled again after it returned `Ready`.
+    pub(crate) fn poll(&mut self, permits: &Permits, cx: &mut Context<'_>) -> Poll<()> {
+        assert!(!self.done, "acquire future polled after it completed");
+        let mut st = lock(&permits.state);
+        match &self.key {
+            None => {
+                if st.available > 0 {
+                    st.available -= 1;
+                    self.done = true;
+                    return Poll::Ready(());
+                }
+                self.key = Some(st.waiters.push(cx.waker(), ()));
+                Poll::Pending
+            }
+            Some(key) => {
+                if st.waiters.is_notified(key) {
+                    let key = self.key.take().expect("key checked above");
+                    let _ = st.waiters.release(key);
+                    self.done = true;
+                    Poll::Ready(())
+                } else {
+                    st.waiters.update_waker(key, cx.waker());
+                    Poll::Pending
+                }
+            }
+        }
+    }
+
+    /// Leaves the queue (on drop of the future). A permit handed over but not yet taken goes on
+    /// to the next waiter.
+    pub(crate) fn cancel(&mut self, permits: &Permits) {
+        if let Some(key) = self.key.take() {
+            let waker = {
+                let mut st = lock(&permits.state);
+                if st.waiters.release(key).notified {
+                    st.release_one()
+                } else {
+                    None
+                }
+            };
+            if let Some(w) = waker {
+                w.wake();
+            }
+        }
+    }
+
+    /// Queued and not yet granted.
+    pub(crate) fn is_queued(&self) -> bool {
+        self.key.is_some()
+    }
+
+    /// Completed with a permit.
+    pub(crate) fn is_done(&self) -> bool {
+        self.done
+    }
+}

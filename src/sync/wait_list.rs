@@ -1,0 +1,382 @@
+//! `WaitList`: the FIFO of tasks waiting on a primitive, with O(1) removal of any waiter.
+//!
+//! # Implementation notes
+//!
+//! A slab of nodes (a `Vec` and a free list of indices) threaded by a doubly linked list of
+//! indices. A waiter future owns the `WaitKey` of its node from `push` until it hands the key
+//! back with `release`, and **only `release` frees a node**: a notifier unlinks the node and
+//! marks it `Notified` but leaves it in place, so the key stays valid, and there is no need for
+//! generations. This is why the list works with safe code only, and why a cancelled waiter (its
+//! future dropped) finds out, in `release`, whether it had already been notified and so must
+//! pass the notification on.
+//!
+//! Each node carries a small `Copy` value `D` that the primitive uses to say what the waiter is
+//! waiting for or was woken with (a permit reservation, a barrier index, a shutdown).
+//!
+//! Nodes are reused, so a primitive whose waiters come and go allocates only when it holds more
+//! waiters at once than ever before; an uncontended operation never touches the list.
+//!
+//! The list lives inside the primitive's `Mutex`; wakers are taken out of it under the lock and
+//! woken after the lock is released (see `WakeList`).
+
+use std::fmt;
+use std::task::Waker;
+
+/// "No node" in a link field.
+const NIL: u32 = u32::MAX;
+
+/// The FIFO of waiters (see the module docs).
+pub(crate) struct WaitList<D> {
+    nodes: Vec<Node<D>>,
+    /// First free node; free nodes are chained through `next`.
+    free: u32,
+    /// Oldest waiting node, or `NIL`.
+    head: u32,
+    /// Newest waiting node, or `NIL`.
+    tail: u32,
+    /// Nodes in the `Waiting` state (linked between `head` and `tail`).
+    waiting: usize,
+}
+
+/// A waiter's claim on its node; handed back with [`WaitList::release`]. Deliberately neither
+/// `Clone` nor `Copy`: one owner, one release.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct WaitKey(u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NodeState {
+    /// On the free list.
+    Free,
+    /// Linked into the FIFO, waiting to be notified.
+    Waiting,
+    /// Unlinked by a notifier; the owner has not yet released it.
+    Notified,
+}
+
+struct Node<D> {
+    prev: u32,
+    /// Next waiting node, or next free node while `Free`.
+    next: u32,
+    state: NodeState,
+    /// The waiter's waker while `Waiting`; taken by the notifier.
+    waker: Option<Waker>,
+    data: D,
+}
+
+/// What [`WaitList::release`] found.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Released<D> {
+    /// The node had been notified (a notifier counted on this waiter).
+    pub(crate) notified: bool,
+    /// The node's value at release.
+    pub(crate) data: D,
+}
+
+impl<D: Copy> WaitList<D> {
+    /// An empty list; allocates nothing.
+    pub(crate) const fn new() -> WaitList<D> {
+        WaitList {
+            nodes: Vec::new(),
+            free: NIL,
+            head: NIL,
+            tail: NIL,
+            waiting: 0,
+        }
+    }
+
+    /// Waiters not yet notified.
+    pub(crate) fn waiting(&self) -> usize {
+        self.waiting
+    }
+
+    /// True if no waiter is waiting to be notified.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.waiting == 0
+    }
+
+    /// Adds a waiter at the back.
+    pub(crate) fn push(&mut self, waker: &Waker, data: D) -> WaitKey {
+        let node = Node {
+            prev: self.tail,
+            next: NIL,
+            state: NodeState::Waiting,
+            waker: Some(waker.clone()),
+            data,
+        };
+        let index = if self.free != NIL {
+            let index = self.free;
+            self.free = self.nodes[index as usize].next;
+            self.nodes[index as usize] = node;
+            index
+        } else {
+            let index = u32::try_from(self.nodes.len())
+                .ok()
+                .filter(|&i| i != NIL)
+                .expect("more than 4 billion waiters on one primitive");
+            self.nodes.push(node);
+            index
+        };
+        if self.tail == NIL {
+            self.head = index;
+        } else {
+            self.nodes[self.tail as usize].next = index;
+        }
+        self.tail = index;
+        self.waiting += 1;
+        WaitKey(index)
+    }
+
+    /// True once a notifier has taken this waiter off the FIFO.
+    pub(crate) fn is_notified(&self, key: &WaitKey) -> bool {
+        self.node(key).state == NodeState::Notified
+    }
+
+    /// The waiter's value.
+    #[cfg(test)]
+    pub(crate) fn data(&self, key: &WaitKey) -> D {
+        self.node(key).data
+    }
+
+    /// Replaces the stored waker unless it would wake the same task.
+    pub(crate) fn update_waker(&mut self, key: &WaitKey, waker: &Waker) {
+        let node = self.node_mut(key);
+        debug_assert_eq!(node.state, NodeState::Waiting);
+        match &node.waker {
+            Some(w) if w.will_wake(waker) => {}
+            _ => node.waker = Some(waker.clone()),
+        }
+    }
+
+    /// Frees the waiter's node (unlinking it if it is still waiting) and says whether it had
+    /// been notified.
+    pub(crate) fn release(&mut self, key: WaitKey) -> Released<D> {
+        let index = key.0;
+        let state = self.node(&key).state;
+        if state == NodeState::Waiting {
+            self.unlink(index);
+        }
+        let free = self.free;
+        let node = &mut self.nodes[index as usize];
+        node.state = NodeState::Free;
+        node.next = free;
+        node.waker = None;
+        self.free = index;
+        Released {
+            notified: state == NodeState::Notified,
+            data: node.data,
+        }
+    }
+
+    /// Notifies the oldest waiter, storing `data` in its node; returns its waker, or `None` if
+    /// nobody waits.
+    pub(crate) fn notify_one(&mut self, data: D) -> Option<Waker> {
+        if self.head == NIL {
+            return None;
+        }
+        let index = self.head;
+        self.unlink(index);
+        let node = &mut self.nodes[index as usize];
+        node.state = NodeState::Notified;
+        node.data = data;
+        node.waker.take()
+    }
+
+    /// Notifies every waiter, letting `f` update each one's value, and collects their wakers.
+    pub(crate) fn notify_all(&mut self, wakers: &mut WakeList, mut f: impl FnMut(&mut D)) {
+        while self.head != NIL {
+            let index = self.head;
+            self.unlink(index);
+            let node = &mut self.nodes[index as usize];
+            node.state = NodeState::Notified;
+            f(&mut node.data);
+            if let Some(w) = node.waker.take() {
+                wakers.push(w);
+            }
+        }
+    }
+
+    /// Calls `f` on the value of every node whose owner has not released it (waiting or
+    /// notified).
+    pub(crate) fn for_each_held(&mut self, mut f: impl FnMut(&mut D)) {
+        for node in &mut self.nodes {
+            if node.state != NodeState::Free {
+                f(&mut node.data);
+            }
+        }
+    }
+
+    fn node(&self, key: &WaitKey) -> &Node<D> {
+        let node = &self.nodes[key.0 as usize];
+        debug_assert_ne!(node.state, NodeState::Free, "WaitKey used after release");
+        node
+    }
+
+    fn node_mut(&mut self, key: &WaitKey) -> &mut Node<D> {
+        let node = &mut self.nodes[key.0 as usize];
+        debug_assert_ne!(node.state, NodeState::Free, "WaitKey used after release");
+        node
+    }
+
+    /// Takes a `Waiting` node out of the FIFO.
+    fn unlink(&mut self, index: u32) {
+        let (prev, next) = {
+            let node = &self.nodes[index as usize];
+            debug_assert_eq!(node.state, NodeState::Waiting);
+            (node.prev, node.next)
+        };
+        if prev == NIL {
+            self.head = next;
+        } else {
+            self.nodes[prev as usize].next = next;
+        }
+        if next == NIL {
+            self.tail = prev;
+        } else {
+            self.nodes[next as usize].prev = prev;
+        }
+        self.waiting -= 1;
+    }
+}
+
+impl<D> fmt::Debug for WaitList<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitList")
+            .field("waiting", &self.waiting)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Wakers taken out under a primitive's lock, to be woken after it is released (a waker may
+/// run arbitrary code). The first `INLINE` need no allocation.
+pub(crate) struct WakeList {
+    inline: [Option<Waker>; INLINE],
+    len: usize,
+    spill: Vec<Waker>,
+}
+
+const INLINE: usize = 8;
+
+impl WakeList {
+    pub(crate) fn new() -> WakeList {
+        WakeList {
+            inline: Default::default(),
+            len: 0,
+            spill: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, waker: Waker) {
+        if self.len < INLINE {
+            self.inline[self.len] = Some(waker);
+            self.len += 1;
+        } else {
+            self.spill.push(waker);
+        }
+    }
+
+    /// Wakes them all. Call with no lock held.
+    pub(crate) fn wake_all(mut self) {
+        for w in self.inline.iter_mut().take(self.len) {
+            if let Some(w) = w.take() {
+                w.wake();
+            }
+        }
+        for w in self.spill.drain(..) {
+            w.wake();
+        }
+    }
+}
+
+/// Locks a primitive's state. Poisoning is ignored: no user code runs while these locks are
+/// held (items are dropped and wakers woken after release), except a `PriorityQueue`'s `Ord`,
+/// whose panic leaves the heap valid memory, maybe out of order.
+pub(crate) fn lock<T>(m: &crate::loom::Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Count(AtomicUsize);
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    fn waker() -> (Arc<Count>, Waker) {
+        let c = Arc::new(Count(AtomicUsize::new(0)));
+        (c.clone(), Waker::from(c))
+    }
+
+    #[test]
+    fn notifies_in_fifo_order_and_skips_removed() {
+        let (_, w) = waker();
+        let mut list = WaitList::new();
+        let a = list.push(&w, 1u32);
+        let b = list.push(&w, 2);
+        let c = list.push(&w, 3);
+        assert_eq!(list.waiting(), 3);
+        let r = list.release(b);
+        assert!(!r.notified);
+        assert!(list.notify_one(10).is_some());
+        assert!(list.is_notified(&a));
+        assert!(!list.is_notified(&c));
+        assert!(list.notify_one(30).is_some());
+        assert!(list.notify_one(0).is_none());
+        assert_eq!(list.data(&c), 30);
+        let ra = list.release(a);
+        assert!(ra.notified);
+        assert_eq!(ra.data, 10);
+        let _ = list.release(c);
+        assert!(list.is_empty());
+    }
+
+    #[test]
+    fn reuses_nodes() {
+        let (_, w) = waker();
+        let mut list = WaitList::new();
+        for _ in 0..100 {
+            let a = list.push(&w, ());
+            let b = list.push(&w, ());
+            let _ = list.release(a);
+            let _ = list.release(b);
+        }
+        assert_eq!(list.nodes.len(), 2);
+    }
+
+    #[test]
+    fn notify_all_wakes_everyone_once() {
+        let (count, w) = waker();
+        let mut list = WaitList::new();
+        let keys: Vec<_> = (0..20).map(|i| list.push(&w, i)).collect();
+        let mut wakers = WakeList::new();
+        list.notify_all(&mut wakers, |d| *d += 100);
+        wakers.wake_all();
+        assert_eq!(count.0.load(Ordering::Relaxed), 20);
+        for (i, k) in keys.into_iter().enumerate() {
+            assert_eq!(list.release(k).data, i + 100);
+        }
+    }
+
+    #[test]
+    fn release_of_middle_keeps_links() {
+        let (_, w) = waker();
+        let mut list = WaitList::new();
+        let a = list.push(&w, 'a');
+        let b = list.push(&w, 'b');
+        let c = list.push(&w, 'c');
+        let _ = list.release(c);
+        let d = list.push(&w, 'd');
+        let _ = list.release(a);
+        list.notify_one('x');
+        assert!(list.is_notified(&b));
+        list.notify_one('y');
+        assert!(list.is_notified(&d));
+        assert!(list.is_empty());
+    }
+}
