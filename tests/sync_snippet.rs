@@ -5,8 +5,7 @@ mod common;
 use baton::queue::Queue;
 use baton::spawn;
 use baton::sync::{Event, Lock, Semaphore};
-// TaskGroup: lands with the task-group work
-// use baton::{sleep, TaskGroup};
+use baton::{sleep, TaskGroup};
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -40,14 +39,13 @@ fn issue_4_snippet_compiles_and_runs() {
             assert_eq!(q.get_nowait().unwrap(), 2);
             assert!(q.get_nowait().is_err()); // empty: an error that says so
 
-            // TaskGroup: lands with the task-group work
-            // // structured concurrency: join waits for every child; a failing child cancels the rest
-            // let tg = TaskGroup::new();
-            // tg.spawn(async { sleep(Duration::from_millis(10)).await });
-            // tg.spawn(async { panic!("child failed") });
-            // tg.spawn(async { sleep(Duration::from_secs(3600)).await }); // cancelled, not waited for
-            // let err = tg.join().await.unwrap_err(); // Result<(), TaskGroupError>; carries the child's panic
-            // println!("{err}");
+            // structured concurrency: join waits for every child; a failing child cancels the rest
+            let tg = TaskGroup::new();
+            tg.spawn(async { sleep(Duration::from_millis(10)).await });
+            tg.spawn(async { panic!("child failed") });
+            tg.spawn(async { sleep(Duration::from_secs(3600)).await }); // cancelled, not waited for
+            let err = tg.join().await.unwrap_err(); // Result<(), TaskGroupError>; carries the child's panic
+            println!("{err}");
         });
     });
 }
