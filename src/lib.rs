@@ -38,6 +38,25 @@
 //! ```
 //!
 //! See the README for the map from asyncio's names to baton's.
+//!
+//! # Cancellation
+//!
+//! [`Task::cancel`] asks the loop to drop the task's future the next time it would run it; there
+//! is no `CancelledError` for the task to catch, so cleanup lives in `Drop`. What a cancelled
+//! task gives up depends on what it was awaiting (the primitives' rows are in [`sync`] and
+//! [`channel`]; each row is kept by a test):
+//!
+//! | a task cancelled while awaiting | what happens |
+//! |---|---|
+//! | [`sleep`] / [`sleep_until`] | the timer is freed at once (O(1)) |
+//! | [`wait_for`] / [`timeout`] | the inner future is dropped with it |
+//! | a [`Task`] handle | nothing: the awaited task runs on, detached |
+//! | [`shield`] | nothing: the shielded work runs on as its own task |
+//! | [`gather`] / [`as_completed`] | every child future is dropped |
+//! | [`wait`] | nothing: the tasks run on |
+//! | [`TaskGroup::join`] | the group is dropped, which cancels every child still running |
+//! | a [`sync`] primitive or [`queue`] | see the table in [`sync`]: nothing granted is lost |
+//! | a [`channel`] | see the table in [`channel`]: no value is lost |
 
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(
