@@ -3,29 +3,13 @@
 
 mod common;
 
-use std::future::Future;
+use common::{run_paused as run, settle};
+
 use std::rc::Rc;
 use std::time::Duration;
 
 use baton::queue::{GetError, LifoQueue, PriorityQueue, Queue};
-use baton::{spawn, wait_for, yield_now};
-
-fn run<F, Fut>(f: F)
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future<Output = ()>,
-{
-    common::bounded(Duration::from_secs(10), move || {
-        let mut lp = common::paused_loop();
-        lp.run_until_complete(f());
-    });
-}
-
-async fn settle() {
-    for _ in 0..4 {
-        yield_now().await;
-    }
-}
+use baton::{spawn, wait_for};
 
 #[test]
 fn get_cancelled_loses_no_item() {

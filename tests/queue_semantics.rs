@@ -2,32 +2,16 @@
 
 mod common;
 
+use common::{run_paused as run, settle};
+
 use std::cell::RefCell;
-use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
 use baton::queue::{
     GetError, LifoQueue, PriorityQueue, PutError, Queue, QueueShutDown, TaskDoneError,
 };
-use baton::{spawn, wait_for, yield_now};
-
-fn run<F, Fut>(f: F)
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future<Output = ()>,
-{
-    common::bounded(Duration::from_secs(10), move || {
-        let mut lp = common::paused_loop();
-        lp.run_until_complete(f());
-    });
-}
-
-async fn settle() {
-    for _ in 0..4 {
-        yield_now().await;
-    }
-}
+use baton::{spawn, wait_for};
 
 #[test]
 fn queues_are_send_and_sync() {

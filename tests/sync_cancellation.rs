@@ -3,32 +3,14 @@
 
 mod common;
 
+use common::{run_paused as run, settle};
+
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::rc::Rc;
 use std::time::Duration;
 
 use baton::sync::{Barrier, BoundedSemaphore, Condition, Event, Lock, ReleaseError, Semaphore};
-use baton::{spawn, wait_for, yield_now};
-
-/// Runs `f`'s future on a paused-clock loop, failing the test if it hangs.
-fn run<F, Fut>(f: F)
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future<Output = ()>,
-{
-    common::bounded(Duration::from_secs(10), move || {
-        let mut lp = common::paused_loop();
-        lp.run_until_complete(f());
-    });
-}
-
-/// Lets every ready task run until they are all waiting again.
-async fn settle() {
-    for _ in 0..4 {
-        yield_now().await;
-    }
-}
+use baton::{spawn, wait_for};
 
 type Log = Rc<RefCell<Vec<&'static str>>>;
 

@@ -2,8 +2,9 @@
 
 mod common;
 
+use common::{run_paused as run, settle};
+
 use std::cell::RefCell;
-use std::future::Future;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,23 +14,6 @@ use baton::sync::{
     ReleaseError, Semaphore,
 };
 use baton::{spawn, yield_now};
-
-fn run<F, Fut>(f: F)
-where
-    F: FnOnce() -> Fut + Send + 'static,
-    Fut: Future<Output = ()>,
-{
-    common::bounded(Duration::from_secs(10), move || {
-        let mut lp = common::paused_loop();
-        lp.run_until_complete(f());
-    });
-}
-
-async fn settle() {
-    for _ in 0..4 {
-        yield_now().await;
-    }
-}
 
 #[test]
 fn public_types_are_send_and_sync() {

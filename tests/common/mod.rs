@@ -65,3 +65,22 @@ pub fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
             .unwrap_or_default(),
     }
 }
+
+/// Runs `f`'s future on a paused-clock loop, failing the test if it takes over 10 s real time.
+pub fn run_paused<F, Fut>(f: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    bounded(Duration::from_secs(10), move || {
+        let mut lp = paused_loop();
+        lp.run_until_complete(f());
+    });
+}
+
+/// Lets every ready task run until they are all waiting again.
+pub async fn settle() {
+    for _ in 0..4 {
+        baton::yield_now().await;
+    }
+}
