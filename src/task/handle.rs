@@ -99,7 +99,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn done(&self) -> bool {
-        self.raw.header().state.load().has(state::COMPLETE)
+        self.raw.is_done()
     }
 
     /// True once the task has finished by cancellation.
@@ -115,8 +115,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn cancelled(&self) -> bool {
-        let s = self.raw.header().state.load();
-        s.has(state::COMPLETE) && s.has(state::CANCELLED)
+        self.raw.finished_by(state::CANCELLED)
     }
 
     /// Asks the task to stop: the loop drops its future the next time it would run it, and
@@ -179,8 +178,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn panicked(&self) -> bool {
-        let s = self.raw.header().state.load();
-        s.has(state::COMPLETE) && s.has(state::PANICKED)
+        self.raw.finished_by(state::PANICKED)
     }
 
     /// An untyped handle to the same task.

@@ -149,6 +149,17 @@ impl TaskRef {
         TaskRef(ptr)
     }
 
+    /// Finished: returned, panicked or cancelled.
+    pub(crate) fn is_done(&self) -> bool {
+        self.header().state.load().has(state::COMPLETE)
+    }
+
+    /// Finished with this outcome flag (`CANCELLED` or `PANICKED`).
+    pub(crate) fn finished_by(&self, flag: usize) -> bool {
+        let s = self.header().state.load();
+        s.has(state::COMPLETE) && s.has(flag)
+    }
+
     pub(crate) fn as_ptr(&self) -> NonNull<Header> {
         self.0
     }

@@ -75,7 +75,7 @@ impl TaskHandle {
     /// });
     /// ```
     pub fn done(&self) -> bool {
-        self.raw.header().state.load().has(state::COMPLETE)
+        self.raw.is_done()
     }
 
     /// True once the task has finished by cancellation.
@@ -91,8 +91,7 @@ impl TaskHandle {
     /// });
     /// ```
     pub fn cancelled(&self) -> bool {
-        let s = self.raw.header().state.load();
-        s.has(state::COMPLETE) && s.has(state::CANCELLED)
+        self.raw.finished_by(state::CANCELLED)
     }
 
     /// True once the task has finished by panicking.
@@ -107,8 +106,7 @@ impl TaskHandle {
     /// });
     /// ```
     pub fn panicked(&self) -> bool {
-        let s = self.raw.header().state.load();
-        s.has(state::COMPLETE) && s.has(state::PANICKED)
+        self.raw.finished_by(state::PANICKED)
     }
 
     /// Cancels the task, as [`Task::cancel`](crate::Task::cancel) does.
