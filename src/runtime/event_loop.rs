@@ -41,6 +41,14 @@ use crate::time::{sleep_until, Clock};
 /// lp.close();
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// A loop stays on the thread that made it (its tasks need not be `Send`); send a
+/// [`LoopHandle`] to other threads instead:
+///
+/// ```compile_fail,E0277
+/// let lp = baton::EventLoop::new().unwrap();
+/// std::thread::spawn(move || drop(lp)); // error: `EventLoop` cannot be sent between threads
+/// ```
 pub struct EventLoop {
     core: Box<Core>,
     /// Tasks with `!Send` futures live here: the loop stays on its thread.

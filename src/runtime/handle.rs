@@ -54,6 +54,15 @@ impl LoopHandle {
     /// assert_eq!(lp.run_until_complete(task).unwrap(), "from afar");
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// The future crosses threads, so it must be `Send` (use `baton::spawn` on the loop's own
+    /// thread for the rest):
+    ///
+    /// ```compile_fail,E0277
+    /// let lp = baton::EventLoop::new().unwrap();
+    /// let not_send = std::rc::Rc::new(1);
+    /// lp.handle().spawn(async move { *not_send }); // error: `Rc<i32>` cannot be sent
+    /// ```
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + Send + 'static,
