@@ -148,7 +148,7 @@ impl Core {
             Arc::ptr_eq(&task.header().shared, &self.shared),
             "add_done_callback must be called on the task's own event loop"
         );
-        if task.header().state.load().has(crate::task::state::COMPLETE) {
+        if task.is_done() {
             let handle = TaskHandle::new(task.clone());
             drop(self.spawn(async move { callback(handle) }));
         } else {
