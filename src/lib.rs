@@ -52,7 +52,7 @@
 //! | [`wait_for`] / [`timeout`] | the inner future is dropped with it |
 //! | a [`Task`] handle | nothing: the awaited task runs on, detached |
 //! | [`shield`] | nothing: the shielded work runs on as its own task |
-//! | [`gather`] / [`as_completed`] | every child future is dropped |
+//! | [`gather`](fn@gather) / [`as_completed`] | every child future is dropped |
 //! | [`wait`] | nothing: the tasks run on |
 //! | [`TaskGroup::join`] | the group is dropped, which cancels every child still running |
 //! | a [`sync`] primitive or [`queue`] | see the table in [`sync`]: nothing granted is lost |
