@@ -51,14 +51,16 @@
 //!    with every queued flag set, which is how the first poll visits every child
 //!    in input order.
 
-use std::alloc::{self, Layout};
+use std::alloc::{handle_alloc_error, Layout};
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem::{self, ManuallyDrop};
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{self, AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 use std::task::{RawWaker, RawWakerVTable, Waker};
+
+use crate::loom::atomic::{self, AtomicU32, AtomicUsize, Ordering};
+use crate::loom::{alloc, Liveness, Mutex, MutexGuard};
 
 /// Set in `Node::state` while the node is on a ready list (invariant 2).
 const QUEUED: u32 = 1 << 31;
@@ -94,6 +96,9 @@ struct Header {
     /// The parent's waker: registered by the parent on every poll, taken by the
     /// pusher that makes the shared list non-empty (invariant 4).
     parent: Mutex<Option<Waker>>,
+    /// Marks uses of the allocation through a counted reference, so loom models check that
+    /// they all happen before the free. Zero-sized outside loom.
+    liveness: Liveness,
 }
 
 /// The wake record of one child.
@@ -144,7 +149,7 @@ impl WakeSet {
         // SAFETY: the layout has a non-zero size: it holds at least a header.
         let raw = unsafe { alloc::alloc(layout) };
         let Some(base) = NonNull::new(raw) else {
-            alloc::handle_alloc_error(layout)
+            handle_alloc_error(layout)
         };
         let header = base.cast::<Header>();
         // SAFETY: `base` is a fresh allocation of `layout`, which starts with a
@@ -155,6 +160,7 @@ impl WakeSet {
                 head: AtomicU32::new(EMPTY),
                 len: len as u32,
                 parent: Mutex::new(None),
+                liveness: Liveness::new(),
             });
             let nodes = nodes(header);
             for i in 0..len {
@@ -258,7 +264,9 @@ impl WakeSet {
     fn header(&self) -> &Header {
         // SAFETY: the set holds a reference, so the header is alive; it is only
         // ever accessed through shared references (module invariant 1).
-        unsafe { self.ptr.as_ref() }
+        let header = unsafe { self.ptr.as_ref() };
+        header.liveness.used();
+        header
     }
 
     fn node(&self, index: usize) -> &Node {
@@ -363,6 +371,7 @@ unsafe fn release(header: NonNull<Header>) {
     // SAFETY: that was the last reference (invariant 1): nobody else can reach
     // the allocation. Nodes hold only atomics and need no drop.
     unsafe {
+        header.as_ref().liveness.freed();
         let len = header.as_ref().len as usize;
         ptr::drop_in_place(header.as_ptr());
         alloc::dealloc(header.as_ptr().cast::<u8>(), layout(len));
@@ -386,6 +395,7 @@ unsafe fn wake_node(node: *const Node) {
     let index = prev & INDEX_MASK;
     // SAFETY: the node is alive, so its set is too.
     let header = unsafe { header_of(node).as_ref() };
+    header.liveness.used();
     // We set the flag, so we own `next` until the parent pops the node.
     let mut head = header.head.load(Ordering::Relaxed);
     loop {
@@ -417,6 +427,7 @@ static VTABLE: RawWakerVTable =
 unsafe fn waker_clone(data: *const ()) -> RawWaker {
     // SAFETY: the waker being cloned keeps the set alive.
     let header = unsafe { header_of(data.cast::<Node>()).as_ref() };
+    header.liveness.used();
     // Relaxed suffices as in `Arc::clone`: the new owner was handed a reference.
     let old = header.refs.fetch_add(1, Ordering::Relaxed);
     if old > isize::MAX as usize {
@@ -470,6 +481,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(baton_loom))] // loom's atomics are bigger
     fn node_is_eight_bytes() {
         assert_eq!(mem::size_of::<Node>(), 8);
     }
