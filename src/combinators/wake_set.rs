@@ -615,3 +615,108 @@ mod tests {
         drop(wakers);
     }
 }
+
+/// Loom models of the wake protocol (invariants 1, 2 and 4). Run them with `scripts/loom.sh`.
+#[cfg(all(test, baton_loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::model::CountingWaker;
+    use loom::thread;
+
+    /// One parent poll as `Gather` makes it: register, take the woken children, visit them.
+    fn poll_parent(set: &mut WakeSet, parent: &Waker, seen: &mut Vec<usize>) {
+        set.register(parent);
+        set.refill();
+        seen.extend(std::iter::from_fn(|| set.pop()));
+    }
+
+    /// After the racing poll: poll again as long as the parent was woken since the last poll
+    /// began, as an executor would. A lost parent wake leaves a child unseen.
+    fn settle(
+        set: &mut WakeSet,
+        parent: &CountingWaker,
+        mut handled: usize,
+        seen: &mut Vec<usize>,
+    ) {
+        while parent.count() > handled {
+            handled = parent.count();
+            poll_parent(set, &parent.waker(), seen);
+        }
+    }
+
+    /// Two threads wake two different children while the parent polls: each child is seen
+    /// exactly once, and the parent is woken whenever the racing poll missed one.
+    #[test]
+    fn wakes_from_two_threads_racing_a_parent_poll_are_each_seen_once() {
+        // Three threads: unbounded, loom takes minutes; two preemptions cover the races.
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(3);
+        model.check(|| {
+            let parent = CountingWaker::new();
+            let mut set = WakeSet::new(2);
+            let mut seen = Vec::new();
+            poll_parent(&mut set, &parent.waker(), &mut seen);
+            assert_eq!(seen, [0, 1]);
+            seen.clear();
+            let wakers: Vec<_> = (0..2)
+                .map(|i| {
+                    let waker = set.waker_ref(i).clone();
+                    thread::spawn(move || waker.wake())
+                })
+                .collect();
+            let handled = parent.count();
+            poll_parent(&mut set, &parent.waker(), &mut seen);
+            wakers.into_iter().for_each(|t| t.join().unwrap());
+            settle(&mut set, &parent, handled, &mut seen);
+            seen.sort_unstable();
+            assert_eq!(seen, [0, 1], "a woken child was lost or seen twice");
+        });
+    }
+
+    /// A cloned child waker woken and dropped on another thread while the parent drops the set:
+    /// the allocation is freed once, after every use (loom's leak tracking, double-free check and
+    /// `Liveness`), and the parent's waker is neither leaked nor woken after it was forgotten.
+    #[test]
+    fn child_waker_outliving_the_set_frees_it_once() {
+        loom::model(|| {
+            let parent = CountingWaker::new();
+            let mut set = WakeSet::new(1);
+            set.register(&parent.waker());
+            assert_eq!(set.pop(), Some(0));
+            let waker = set.waker_ref(0).clone();
+            let late = waker.clone();
+            let child = thread::spawn(move || waker.wake());
+            drop(set);
+            late.wake_by_ref(); // certainly after the set is gone
+            drop(late);
+            child.join().unwrap();
+            assert!(parent.count() <= 1);
+        });
+    }
+
+    /// A wake racing the parent's register-then-refill step, with the parent switching to a new
+    /// waker in that poll (invariant 4): either that poll takes the child, or the wake reaches
+    /// the new waker. Never a child left on the list with nobody woken.
+    #[test]
+    fn wake_racing_register_then_refill_is_never_lost() {
+        loom::model(|| {
+            let old = CountingWaker::new();
+            let new = CountingWaker::new();
+            let mut set = WakeSet::new(1);
+            let mut seen = Vec::new();
+            poll_parent(&mut set, &old.waker(), &mut seen);
+            assert_eq!(seen, [0]);
+            seen.clear();
+            let waker = set.waker_ref(0).clone();
+            let child = thread::spawn(move || waker.wake());
+            poll_parent(&mut set, &new.waker(), &mut seen);
+            child.join().unwrap();
+            assert!(
+                seen == [0] || new.count() == 1,
+                "child queued but the current parent waker was not woken"
+            );
+            settle(&mut set, &new, 0, &mut seen);
+            assert_eq!(seen, [0]);
+        });
+    }
+}
