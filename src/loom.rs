@@ -59,8 +59,10 @@ impl Liveness {
 /// Helpers for the loom models (`loom_models` test modules).
 #[cfg(all(test, baton_loom))]
 pub(crate) mod model {
+    use std::future::Future;
     use std::mem::ManuallyDrop;
-    use std::task::{RawWaker, RawWakerVTable, Waker};
+    use std::pin::Pin;
+    use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 
     use loom::sync::atomic::{AtomicUsize, Ordering};
     use loom::sync::Arc;
@@ -83,6 +85,32 @@ pub(crate) mod model {
 
         pub(crate) fn count(&self) -> usize {
             self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    /// Polls `fut` once while `other` runs on another thread, joins `other`, and returns the
+    /// output. If that poll was `Pending`, the future's waker must have been woken by the time
+    /// `other` is done (else the wake-up was lost) and the next poll must finish.
+    pub(crate) fn poll_racing<F: Future + Unpin>(
+        fut: &mut F,
+        other: loom::thread::JoinHandle<()>,
+    ) -> F::Output {
+        let counter = CountingWaker::new();
+        let waker = counter.waker();
+        let first = Pin::new(&mut *fut).poll(&mut Context::from_waker(&waker));
+        other.join().unwrap();
+        match first {
+            Poll::Ready(out) => out,
+            Poll::Pending => {
+                assert!(
+                    counter.count() >= 1,
+                    "pending future never woken: lost wake-up"
+                );
+                match Pin::new(fut).poll(&mut Context::from_waker(&waker)) {
+                    Poll::Ready(out) => out,
+                    Poll::Pending => panic!("woken future still pending with its peer done"),
+                }
+            }
         }
     }
 
