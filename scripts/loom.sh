@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Loom models of the task state word's cross-thread protocols (wake vs. poll, awaiter vs.
-# completion, handle drop vs. completion).
+# Loom models of cross-thread protocols: the task state word (wake vs. poll, awaiter vs.
+# completion, handle drop vs. completion), WakeSet's wake list, mpsc and oneshot senders
+# against their receiver, Semaphore release vs. a cancelled acquire. Every model lives in a
+# `loom_models` test module.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUSTFLAGS="--cfg baton_loom" CARGO_TARGET_DIR=target/loom \

@@ -284,3 +284,22 @@ mod tests {
         assert_eq!(std::sync::Arc::strong_count(&value), 1);
     }
 }
+
+/// Loom model of a send from another thread. Run it with `scripts/loom.sh`.
+#[cfg(all(test, baton_loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::model::poll_racing;
+    use loom::thread;
+
+    /// A send from another thread while the receiver polls: the value arrives, and a receiver
+    /// that registered its waker before the send is woken.
+    #[test]
+    fn send_from_another_thread_reaches_a_polling_receiver() {
+        loom::model(|| {
+            let (tx, mut rx) = channel();
+            let sender = thread::spawn(move || tx.send(Arc::new(7)).unwrap());
+            assert_eq!(*poll_racing(&mut rx, sender).unwrap(), 7);
+        });
+    }
+}

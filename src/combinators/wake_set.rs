@@ -51,14 +51,16 @@
 //!    with every queued flag set, which is how the first poll visits every child
 //!    in input order.
 
-use std::alloc::{self, Layout};
+use std::alloc::{handle_alloc_error, Layout};
 use std::fmt;
 use std::marker::PhantomData;
 use std::mem::{self, ManuallyDrop};
 use std::ptr::{self, NonNull};
-use std::sync::atomic::{self, AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::PoisonError;
 use std::task::{RawWaker, RawWakerVTable, Waker};
+
+use crate::loom::atomic::{self, AtomicU32, AtomicUsize, Ordering};
+use crate::loom::{alloc, Liveness, Mutex, MutexGuard};
 
 /// Set in `Node::state` while the node is on a ready list (invariant 2).
 const QUEUED: u32 = 1 << 31;
@@ -94,6 +96,9 @@ struct Header {
     /// The parent's waker: registered by the parent on every poll, taken by the
     /// pusher that makes the shared list non-empty (invariant 4).
     parent: Mutex<Option<Waker>>,
+    /// Marks uses of the allocation through a counted reference, so loom models check that
+    /// they all happen before the free. Zero-sized outside loom.
+    liveness: Liveness,
 }
 
 /// The wake record of one child.
@@ -144,7 +149,7 @@ impl WakeSet {
         // SAFETY: the layout has a non-zero size: it holds at least a header.
         let raw = unsafe { alloc::alloc(layout) };
         let Some(base) = NonNull::new(raw) else {
-            alloc::handle_alloc_error(layout)
+            handle_alloc_error(layout)
         };
         let header = base.cast::<Header>();
         // SAFETY: `base` is a fresh allocation of `layout`, which starts with a
@@ -155,6 +160,7 @@ impl WakeSet {
                 head: AtomicU32::new(EMPTY),
                 len: len as u32,
                 parent: Mutex::new(None),
+                liveness: Liveness::new(),
             });
             let nodes = nodes(header);
             for i in 0..len {
@@ -258,7 +264,9 @@ impl WakeSet {
     fn header(&self) -> &Header {
         // SAFETY: the set holds a reference, so the header is alive; it is only
         // ever accessed through shared references (module invariant 1).
-        unsafe { self.ptr.as_ref() }
+        let header = unsafe { self.ptr.as_ref() };
+        header.liveness.used();
+        header
     }
 
     fn node(&self, index: usize) -> &Node {
@@ -363,6 +371,7 @@ unsafe fn release(header: NonNull<Header>) {
     // SAFETY: that was the last reference (invariant 1): nobody else can reach
     // the allocation. Nodes hold only atomics and need no drop.
     unsafe {
+        header.as_ref().liveness.freed();
         let len = header.as_ref().len as usize;
         ptr::drop_in_place(header.as_ptr());
         alloc::dealloc(header.as_ptr().cast::<u8>(), layout(len));
@@ -386,6 +395,7 @@ unsafe fn wake_node(node: *const Node) {
     let index = prev & INDEX_MASK;
     // SAFETY: the node is alive, so its set is too.
     let header = unsafe { header_of(node).as_ref() };
+    header.liveness.used();
     // We set the flag, so we own `next` until the parent pops the node.
     let mut head = header.head.load(Ordering::Relaxed);
     loop {
@@ -417,6 +427,7 @@ static VTABLE: RawWakerVTable =
 unsafe fn waker_clone(data: *const ()) -> RawWaker {
     // SAFETY: the waker being cloned keeps the set alive.
     let header = unsafe { header_of(data.cast::<Node>()).as_ref() };
+    header.liveness.used();
     // Relaxed suffices as in `Arc::clone`: the new owner was handed a reference.
     let old = header.refs.fetch_add(1, Ordering::Relaxed);
     if old > isize::MAX as usize {
@@ -470,6 +481,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(not(baton_loom))] // loom's atomics are bigger
     fn node_is_eight_bytes() {
         assert_eq!(mem::size_of::<Node>(), 8);
     }
@@ -601,5 +613,110 @@ mod tests {
         assert!(seen.iter().all(|&s| s));
         drop(set);
         drop(wakers);
+    }
+}
+
+/// Loom models of the wake protocol (invariants 1, 2 and 4). Run them with `scripts/loom.sh`.
+#[cfg(all(test, baton_loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::model::CountingWaker;
+    use loom::thread;
+
+    /// One parent poll as `Gather` makes it: register, take the woken children, visit them.
+    fn poll_parent(set: &mut WakeSet, parent: &Waker, seen: &mut Vec<usize>) {
+        set.register(parent);
+        set.refill();
+        seen.extend(std::iter::from_fn(|| set.pop()));
+    }
+
+    /// After the racing poll: poll again as long as the parent was woken since the last poll
+    /// began, as an executor would. A lost parent wake leaves a child unseen.
+    fn settle(
+        set: &mut WakeSet,
+        parent: &CountingWaker,
+        mut handled: usize,
+        seen: &mut Vec<usize>,
+    ) {
+        while parent.count() > handled {
+            handled = parent.count();
+            poll_parent(set, &parent.waker(), seen);
+        }
+    }
+
+    /// Two threads wake two different children while the parent polls: each child is seen
+    /// exactly once, and the parent is woken whenever the racing poll missed one.
+    #[test]
+    fn wakes_from_two_threads_racing_a_parent_poll_are_each_seen_once() {
+        // Three threads: unbounded, loom takes minutes; two preemptions cover the races.
+        let mut model = loom::model::Builder::new();
+        model.preemption_bound = Some(3);
+        model.check(|| {
+            let parent = CountingWaker::new();
+            let mut set = WakeSet::new(2);
+            let mut seen = Vec::new();
+            poll_parent(&mut set, &parent.waker(), &mut seen);
+            assert_eq!(seen, [0, 1]);
+            seen.clear();
+            let wakers: Vec<_> = (0..2)
+                .map(|i| {
+                    let waker = set.waker_ref(i).clone();
+                    thread::spawn(move || waker.wake())
+                })
+                .collect();
+            let handled = parent.count();
+            poll_parent(&mut set, &parent.waker(), &mut seen);
+            wakers.into_iter().for_each(|t| t.join().unwrap());
+            settle(&mut set, &parent, handled, &mut seen);
+            seen.sort_unstable();
+            assert_eq!(seen, [0, 1], "a woken child was lost or seen twice");
+        });
+    }
+
+    /// A cloned child waker woken and dropped on another thread while the parent drops the set:
+    /// the allocation is freed once, after every use (loom's leak tracking, double-free check and
+    /// `Liveness`), and the parent's waker is neither leaked nor woken after it was forgotten.
+    #[test]
+    fn child_waker_outliving_the_set_frees_it_once() {
+        loom::model(|| {
+            let parent = CountingWaker::new();
+            let mut set = WakeSet::new(1);
+            set.register(&parent.waker());
+            assert_eq!(set.pop(), Some(0));
+            let waker = set.waker_ref(0).clone();
+            let late = waker.clone();
+            let child = thread::spawn(move || waker.wake());
+            drop(set);
+            late.wake_by_ref(); // certainly after the set is gone
+            drop(late);
+            child.join().unwrap();
+            assert!(parent.count() <= 1);
+        });
+    }
+
+    /// A wake racing the parent's register-then-refill step, with the parent switching to a new
+    /// waker in that poll (invariant 4): either that poll takes the child, or the wake reaches
+    /// the new waker. Never a child left on the list with nobody woken.
+    #[test]
+    fn wake_racing_register_then_refill_is_never_lost() {
+        loom::model(|| {
+            let old = CountingWaker::new();
+            let new = CountingWaker::new();
+            let mut set = WakeSet::new(1);
+            let mut seen = Vec::new();
+            poll_parent(&mut set, &old.waker(), &mut seen);
+            assert_eq!(seen, [0]);
+            seen.clear();
+            let waker = set.waker_ref(0).clone();
+            let child = thread::spawn(move || waker.wake());
+            poll_parent(&mut set, &new.waker(), &mut seen);
+            child.join().unwrap();
+            assert!(
+                seen == [0] || new.count() == 1,
+                "child queued but the current parent waker was not woken"
+            );
+            settle(&mut set, &new, 0, &mut seen);
+            assert_eq!(seen, [0]);
+        });
     }
 }

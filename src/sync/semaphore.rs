@@ -265,3 +265,57 @@ impl fmt::Debug for Acquire<'_> {
             .finish()
     }
 }
+
+/// Loom models of a release on one thread racing a cancelled acquire on another. Run them with
+/// `scripts/loom.sh`.
+#[cfg(all(test, baton_loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::model::CountingWaker;
+    use crate::loom::Arc;
+    use loom::thread;
+
+    fn poll_acquire<'a>(acquire: &mut Acquire<'a>, waker: &CountingWaker) -> Poll<Permit<'a>> {
+        Pin::new(acquire).poll(&mut Context::from_waker(&waker.waker()))
+    }
+
+    /// A waiter dropped while another thread releases: the permit goes back to the pool
+    /// whether it was released before, during or after the cancellation.
+    #[test]
+    fn release_racing_a_cancelled_acquire_returns_the_permit_to_the_pool() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let mut waiter = sem.acquire();
+            assert!(poll_acquire(&mut waiter, &CountingWaker::new()).is_pending());
+            let s = sem.clone();
+            let releaser = thread::spawn(move || s.release());
+            drop(waiter);
+            releaser.join().unwrap();
+            assert_eq!(sem.available_permits(), 1, "permit lost");
+        });
+    }
+
+    /// The first of two waiters dropped while another thread releases: the permit reaches the
+    /// second waiter, which is woken once.
+    #[test]
+    fn release_racing_a_cancelled_acquire_hands_the_permit_to_the_next_waiter() {
+        loom::model(|| {
+            let sem = Arc::new(Semaphore::new(0));
+            let (first_waker, second_waker) = (CountingWaker::new(), CountingWaker::new());
+            let mut first = sem.acquire();
+            let mut second = sem.acquire();
+            assert!(poll_acquire(&mut first, &first_waker).is_pending());
+            assert!(poll_acquire(&mut second, &second_waker).is_pending());
+            let s = sem.clone();
+            let releaser = thread::spawn(move || s.release());
+            drop(first);
+            releaser.join().unwrap();
+            assert_eq!(second_waker.count(), 1, "next waiter not woken");
+            match poll_acquire(&mut second, &second_waker) {
+                Poll::Ready(permit) => permit.forget(),
+                Poll::Pending => panic!("permit lost"),
+            }
+            assert_eq!(sem.available_permits(), 0);
+        });
+    }
+}

@@ -121,3 +121,45 @@ mod tests {
         assert_send_sync::<Receiver<String>>();
     }
 }
+
+/// Loom models of a sender on another thread against the receiver. Run them with
+/// `scripts/loom.sh`.
+#[cfg(all(test, baton_loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::model::poll_racing;
+    use loom::future::block_on;
+    use loom::thread;
+
+    /// A send from another thread while the receiver polls: the value arrives, and a receiver
+    /// that registered its waker before the send is woken.
+    #[test]
+    fn send_from_another_thread_reaches_a_polling_receiver() {
+        loom::model(|| {
+            let (tx, mut rx) = channel(1);
+            // Kept open here, so that the wake must come from the send, not from the sender's
+            // drop closing the channel.
+            let open = tx.clone();
+            let sender = thread::spawn(move || block_on(tx.send(7)).unwrap());
+            assert_eq!(poll_racing(&mut rx.recv(), sender), Some(7));
+            drop(open);
+            assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+        });
+    }
+
+    /// The receiver dropped while a sender waits for room in a full channel: the sender is woken
+    /// and gets its value back; every value is dropped once (loom tracks the `Arc`s).
+    #[test]
+    fn receiver_dropped_while_a_sender_waits_hands_the_value_back() {
+        loom::model(|| {
+            let (tx, rx) = channel(1);
+            tx.try_send(Arc::new(0)).unwrap();
+            let sender = thread::spawn(move || match block_on(tx.send(Arc::new(1))) {
+                Err(SendError(value)) => assert_eq!(*value, 1),
+                Ok(()) => panic!("sent into a full channel whose receiver is gone"),
+            });
+            drop(rx);
+            sender.join().unwrap();
+        });
+    }
+}
