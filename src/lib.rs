@@ -47,14 +47,18 @@
 )]
 #![doc(test(attr(deny(warnings))))]
 
+mod blocking;
 mod combinators;
 mod io;
 mod loom;
+pub mod net;
 mod runtime;
 mod task;
 mod time;
 
+pub use blocking::{to_thread, ToThread};
 pub use combinators::{as_completed, gather, AsCompleted, Gather, GatherTuple, NextCompleted};
+pub use net::{lookup_host, LookupHost};
 pub use runtime::{get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle};
 pub use task::{spawn, yield_now, Task, TaskError, TaskId, YieldNow};
 pub use time::{sleep, sleep_until, wait_for, Sleep, TimeoutError, WaitFor};

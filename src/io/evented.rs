@@ -1,0 +1,89 @@
+//! `Evented<T>`: a non-blocking descriptor paired with its reactor registration.
+
+use std::fmt;
+use std::io::{self, IoSlice, Read, Write};
+use std::os::fd::AsRawFd;
+use std::task::{Context, Poll};
+
+use super::reactor::{Direction, Initially, Registration};
+
+/// A non-blocking I/O object registered with the running loop's reactor.
+///
+/// The registration is declared first, so it is dropped (deregistered) before `io` closes the
+/// descriptor.
+pub(crate) struct Evented<T: AsRawFd> {
+    reg: Registration,
+    io: T,
+}
+
+impl<T: AsRawFd> Evented<T> {
+    /// Registers `io`, which must already be in non-blocking mode.
+    ///
+    /// # Errors
+    /// When the OS refuses the registration.
+    ///
+    /// # Panics
+    /// Outside a running event loop.
+    #[track_caller]
+    pub(crate) fn new(io: T, initially: Initially) -> io::Result<Evented<T>> {
+        let reg = Registration::new(io.as_raw_fd(), initially)?;
+        Ok(Evented { reg, io })
+    }
+
+    pub(crate) fn get_ref(&self) -> &T {
+        &self.io
+    }
+
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.reg
+    }
+
+    /// Runs `op` on the object once `dir` is ready, until it stops returning `WouldBlock`.
+    #[track_caller]
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.reg.poll_io(cx, dir, || op(&self.io))
+    }
+
+    /// Deregisters and hands back the object.
+    pub(crate) fn into_inner(self) -> T {
+        let Evented { reg, io } = self;
+        drop(reg);
+        io
+    }
+}
+
+impl<T: AsRawFd> Evented<T>
+where
+    for<'a> &'a T: Read + Write,
+{
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Read, |mut io| io.read(buf))
+    }
+
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |mut io| io.write(buf))
+    }
+
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, Direction::Write, |mut io| io.write_vectored(bufs))
+    }
+}
+
+impl<T: AsRawFd + fmt::Debug> fmt::Debug for Evented<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.fmt(f)
+    }
+}

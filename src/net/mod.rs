@@ -1,0 +1,37 @@
+//! Networking on the event loop: TCP, UDP and Unix sockets (asyncio's low-level socket layer).
+//!
+//! Every socket here is registered with the loop that made it and waits for readiness without
+//! blocking that loop; they are `!Send`, like the loop's tasks. Streams have inherent async
+//! `read`, `read_exact`, `write`, `write_all` and `flush`, and implement
+//! `futures_io::AsyncRead`/`AsyncWrite` for the wider ecosystem. For line-oriented protocols,
+//! see the asyncio-style streams: [`open_connection`](crate::open_connection) and
+//! [`start_server`](crate::start_server).
+//!
+//! # Examples
+//! ```
+//! use baton::net::{TcpListener, TcpStream};
+//!
+//! baton::run(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+//!     let (mut conn, _peer) = listener.accept().await?;
+//!     client.write_all(b"ping").await?;
+//!     let mut buf = [0u8; 4];
+//!     conn.read_exact(&mut buf).await?;
+//!     assert_eq!(&buf, b"ping");
+//!     std::io::Result::Ok(())
+//! })?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+mod addr;
+mod tcp_listener;
+mod tcp_split;
+mod tcp_stream;
+
+pub use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
+pub(crate) use addr::{each_addr, Resolve};
+pub use addr::{lookup_host, LookupHost, ToSocketAddrs};
+pub use tcp_listener::{Accept, Bind, TcpListener, DEFAULT_BACKLOG};
+pub use tcp_split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
+pub use tcp_stream::{Connect, TcpStream};
