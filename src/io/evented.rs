@@ -48,13 +48,6 @@ impl<T: AsRawFd> Evented<T> {
     ) -> Poll<io::Result<R>> {
         self.reg.poll_io(cx, dir, || op(&self.io))
     }
-
-    /// Deregisters and hands back the object.
-    pub(crate) fn into_inner(self) -> T {
-        let Evented { reg, io } = self;
-        drop(reg);
-        io
-    }
 }
 
 impl<T: AsRawFd> Evented<T>

@@ -143,10 +143,6 @@ impl Reactor {
         self.unparker.clone()
     }
 
-    pub(crate) fn driver(&self) -> &Rc<Driver> {
-        &self.driver
-    }
-
     /// Blocks until an event, an unpark, or `timeout` (`None`: no limit; zero: just look), and
     /// pushes the wakers of the tasks whose I/O became ready onto `woken`. The caller wakes them
     /// once it has released the reactor: a waker may run code that touches it.

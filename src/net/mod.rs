@@ -25,13 +25,23 @@
 //! ```
 
 mod addr;
+mod datagram;
 mod tcp_listener;
 mod tcp_split;
 mod tcp_stream;
+mod udp;
+mod unix_datagram;
+mod unix_listener;
+mod unix_stream;
 
 pub use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
-pub(crate) use addr::{each_addr, Resolve};
+pub(crate) use addr::Resolve;
 pub use addr::{lookup_host, LookupHost, ToSocketAddrs};
+pub use datagram::{RecvDatagram, SendDatagram};
 pub use tcp_listener::{Accept, Bind, TcpListener, DEFAULT_BACKLOG};
 pub use tcp_split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 pub use tcp_stream::{Connect, TcpStream};
+pub use udp::{BindUdp, ConnectUdp, RecvFrom, SendTo, UdpSocket};
+pub use unix_datagram::{UnixDatagram, UnixRecvFrom, UnixSendTo};
+pub use unix_listener::{UnixAccept, UnixListener};
+pub use unix_stream::{ConnectUnix, UnixStream};
