@@ -53,6 +53,7 @@ mod io;
 mod loom;
 pub mod net;
 mod runtime;
+mod streams;
 mod task;
 mod time;
 
@@ -60,5 +61,10 @@ pub use blocking::{to_thread, ToThread};
 pub use combinators::{as_completed, gather, AsCompleted, Gather, GatherTuple, NextCompleted};
 pub use net::{lookup_host, LookupHost};
 pub use runtime::{get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle};
+pub use streams::{
+    open_connection, start_server, Close, Drain, IncompleteReadError, LimitOverrunError,
+    OpenConnection, ReadExactly, ReadLine, ReadN, ReadUntil, ServeForever, Server, ServerClose,
+    StartServer, StreamReader, StreamWriter,
+};
 pub use task::{spawn, yield_now, Task, TaskError, TaskId, YieldNow};
 pub use time::{sleep, sleep_until, wait_for, Sleep, TimeoutError, WaitFor};

@@ -45,3 +45,31 @@ pub use udp::{BindUdp, ConnectUdp, RecvFrom, SendTo, UdpSocket};
 pub use unix_datagram::{UnixDatagram, UnixRecvFrom, UnixSendTo};
 pub use unix_listener::{UnixAccept, UnixListener};
 pub use unix_stream::{ConnectUnix, UnixStream};
+
+/// Descriptor access for the socket types, e.g. to set options through `socket2::SockRef`.
+macro_rules! fd_impls {
+    ($($ty:ty),* $(,)?) => {$(
+        impl std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                self.io.get_ref().as_raw_fd()
+            }
+        }
+
+        impl std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                self.io.get_ref().as_fd()
+            }
+        }
+    )*};
+}
+
+fd_impls!(
+    TcpListener,
+    TcpStream,
+    OwnedReadHalf,
+    OwnedWriteHalf,
+    UdpSocket,
+    UnixListener,
+    UnixStream,
+    UnixDatagram,
+);

@@ -35,7 +35,7 @@ pub const DEFAULT_BACKLOG: u32 = 1024;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct TcpListener {
-    io: Evented<net::TcpListener>,
+    pub(super) io: Evented<net::TcpListener>,
 }
 
 boxed_future! {

@@ -35,7 +35,7 @@ use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct OwnedReadHalf {
-    io: Rc<Evented<net::TcpStream>>,
+    pub(super) io: Rc<Evented<net::TcpStream>>,
 }
 
 /// The write half of a [`TcpStream`], from [`TcpStream::split`]. Dropping it shuts the write
@@ -65,7 +65,7 @@ pub struct OwnedReadHalf {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct OwnedWriteHalf {
-    io: Rc<Evented<net::TcpStream>>,
+    pub(super) io: Rc<Evented<net::TcpStream>>,
     /// Shut the write direction down on drop (cleared by `reunite`).
     shutdown_on_drop: bool,
 }
@@ -346,6 +346,23 @@ impl OwnedWriteHalf {
         self.io
             .registration()
             .try_io(Direction::Write, || (&*self.io.get_ref()).write(buf))
+    }
+
+    /// Polls for a write of `buf` through a shared reference.
+    pub(crate) fn poll_write_buf(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+
+    /// Shuts the socket down in `how`; a socket the peer already dropped counts as shut.
+    pub(crate) fn shutdown(&self, how: std::net::Shutdown) -> io::Result<()> {
+        match self.io.get_ref().shutdown(how) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            r => r,
+        }
     }
 }
 

@@ -456,14 +456,6 @@ impl TcpStream {
     ) -> Poll<io::Result<usize>> {
         self.io.poll_write_vectored(cx, bufs)
     }
-
-    /// Writes what the socket takes right now, without waiting: `WouldBlock` when it is full.
-    pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        use std::io::Write as _;
-        self.io
-            .registration()
-            .try_io(Direction::Write, || (&*self.io.get_ref()).write(buf))
-    }
 }
 
 /// Connects one address: a non-blocking `connect`, then wait for writability and read the

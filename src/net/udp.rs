@@ -33,7 +33,7 @@ use crate::io::reactor::{Direction, Initially};
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct UdpSocket {
-    io: Evented<net::UdpSocket>,
+    pub(super) io: Evented<net::UdpSocket>,
 }
 
 boxed_future! {

@@ -29,7 +29,7 @@ use crate::io::reactor::{Direction, Initially};
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct UnixDatagram {
-    io: Evented<unix::UnixDatagram>,
+    pub(super) io: Evented<unix::UnixDatagram>,
 }
 
 /// The future returned by [`UnixDatagram::send_to`].

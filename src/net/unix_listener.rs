@@ -33,7 +33,7 @@ use crate::io::reactor::{Direction, Initially};
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct UnixListener {
-    io: Evented<unix::UnixListener>,
+    pub(super) io: Evented<unix::UnixListener>,
 }
 
 /// The future returned by [`UnixListener::accept`].

@@ -35,7 +35,7 @@ use crate::io::reactor::{Direction, Initially};
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct UnixStream {
-    io: Evented<unix::UnixStream>,
+    pub(super) io: Evented<unix::UnixStream>,
 }
 
 boxed_future! {
