@@ -235,3 +235,26 @@ fn futures_io_traits_work_with_ecosystem_helpers() {
         .unwrap();
     });
 }
+
+/// Regression guard for the short-read shortcut: data and FIN arriving in one event must still
+/// yield EOF after the short read (the closed bit survives the "drained" clear).
+#[test]
+fn a_short_read_followed_by_eof_does_not_hang() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            for _ in 0..50 {
+                let mut client = TcpStream::connect(listener.local_addr()?).await?;
+                let (mut conn, _) = listener.accept().await?;
+                conn.write_all(b"abc").await?;
+                drop(conn);
+                baton::sleep(Duration::from_millis(1)).await; // both arrive before we look
+                let mut buf = [0u8; 16];
+                assert_eq!(client.read(&mut buf).await?, 3);
+                assert_eq!(client.read(&mut buf).await?, 0);
+            }
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}

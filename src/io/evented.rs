@@ -54,24 +54,46 @@ impl<T: AsRawFd> Evented<T>
 where
     for<'a> &'a T: Read + Write,
 {
+    /// Reads into `buf`; a short read marks the socket drained (the reactor's rule 5).
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Read, |mut io| io.read(buf))
+        let len = buf.len();
+        let r = self.poll_io(cx, Direction::Read, |mut io| io.read(buf));
+        if let Poll::Ready(Ok(n)) = r {
+            if n > 0 && n < len {
+                self.reg.clear_drained(Direction::Read);
+            }
+        }
+        r
     }
 
+    /// Writes from `buf`; a short write marks the socket full.
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Write, |mut io| io.write(buf))
+        let r = self.poll_io(cx, Direction::Write, |mut io| io.write(buf));
+        if let Poll::Ready(Ok(n)) = r {
+            if n > 0 && n < buf.len() {
+                self.reg.clear_drained(Direction::Write);
+            }
+        }
+        r
     }
 
+    /// Writes from `bufs` with one `writev`; a short write marks the socket full.
     pub(crate) fn poll_write_vectored(
         &self,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Write, |mut io| io.write_vectored(bufs))
+        let r = self.poll_io(cx, Direction::Write, |mut io| io.write_vectored(bufs));
+        if let Poll::Ready(Ok(n)) = r {
+            if n > 0 && n < bufs.iter().map(|b| b.len()).sum::<usize>() {
+                self.reg.clear_drained(Direction::Write);
+            }
+        }
+        r
     }
 }
 

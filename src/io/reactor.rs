@@ -22,6 +22,9 @@
 //!    any other result (data, EOF, an error) leaves them set, so no edge is ever lost.
 //! 4. After a clear, the operation waits for the next event: a `WouldBlock` never retries at
 //!    once, so a waiting socket costs no CPU.
+//! 5. A short read or write (fewer bytes than asked) also proves the buffer drained (or full)
+//!    and clears the plain readable/writable bit ([`Registration::clear_drained`]), saving the
+//!    `WouldBlock` syscall; closed and error bits stay, since no new edge would repeat them.
 //!
 //! Events arrive only inside [`Reactor::park`], on the loop's thread, never while a task runs, so
 //! no event can slip between an operation's `WouldBlock` and its clear.
@@ -255,6 +258,19 @@ impl Registration {
     /// Marks `dir` not ready: the last operation in that direction returned `WouldBlock`.
     pub(crate) fn clear(&self, dir: Direction) {
         self.driver.slots.borrow_mut()[self.key].ready &= !dir.mask();
+    }
+
+    /// Marks `dir` drained after a short read or write (fewer bytes than asked): with
+    /// edge-triggered epoll that proves the kernel buffer empty (or full), so the next operation
+    /// waits for an event instead of spending a syscall on `WouldBlock`. Unlike
+    /// [`clear`](Registration::clear) it keeps the closed and error bits, which no later edge
+    /// would report again.
+    pub(crate) fn clear_drained(&self, dir: Direction) {
+        let bit = match dir {
+            Direction::Read => READABLE,
+            Direction::Write => WRITABLE,
+        };
+        self.driver.slots.borrow_mut()[self.key].ready &= !bit;
     }
 
     /// Runs the non-blocking operation `op` once `dir` is ready, until it does not return
