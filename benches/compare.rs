@@ -993,12 +993,12 @@ mod tcp_echo {
                 loop {
                     let (mut s, _) = listener.accept().await.unwrap();
                     s.set_nodelay(true).unwrap();
-                    baton::spawn(async move {
+                    drop(baton::spawn(async move {
                         let mut buf = [0u8; ECHO_MSG];
                         while s.read_exact(&mut buf).await.is_ok() {
                             s.write_all(&buf).await.unwrap();
                         }
-                    });
+                    }));
                 }
             });
             let clients: Vec<_> = (0..ECHO_CONNS)

@@ -70,6 +70,34 @@ where
         r
     }
 
+    /// Reads into possibly uninitialised memory (hyper's read buffers) with `read(2)`, which
+    /// only writes; returns how many bytes are now initialised. Short reads count as above.
+    #[cfg(feature = "hyper")]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        let fd = self.io.as_raw_fd();
+        let r = self.poll_io(cx, Direction::Read, |_| {
+            // SAFETY: `buf` is valid for writes of `len` bytes for the whole call, and
+            // `read(2)` writes at most `len` bytes into it; `fd` is open (we own it).
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), len) };
+            if n < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(n as usize)
+            }
+        });
+        if let Poll::Ready(Ok(n)) = r {
+            if n > 0 && n < len {
+                self.reg.clear_drained(Direction::Read);
+            }
+        }
+        r
+    }
+
     /// Writes from `buf`; a short write marks the socket full.
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let r = self.poll_io(cx, Direction::Write, |mut io| io.write(buf));

@@ -26,6 +26,8 @@
 
 mod addr;
 mod datagram;
+#[cfg(feature = "hyper")]
+pub mod hyper_rt;
 mod tcp_listener;
 mod tcp_split;
 mod tcp_stream;
