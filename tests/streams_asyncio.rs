@@ -164,12 +164,13 @@ fn serve_forever_returns_when_the_server_is_closed() {
         baton::run(async {
             let server = std::rc::Rc::new(start_server(|_r, _w| async {}, "127.0.0.1:0").await?);
             let s = server.clone();
-            baton::spawn(async move {
+            let closer = baton::spawn(async move {
                 baton::sleep(Duration::from_millis(10)).await;
                 s.close().await;
             });
             server.serve_forever().await;
             assert!(!server.is_serving());
+            closer.await.unwrap();
             io::Result::Ok(())
         })
         .unwrap();

@@ -17,7 +17,7 @@
 //! baton::run(async {
 //!     let listener = TcpListener::bind("127.0.0.1:0").await?;
 //!     let addr = listener.local_addr()?;
-//!     baton::spawn(async move {
+//!     let server = baton::spawn(async move {
 //!         let (stream, _) = listener.accept().await.unwrap();
 //!         let service = service_fn(|_req| async {
 //!             Ok::<_, std::convert::Infallible>(Response::new(Full::new(Bytes::from("Hello, World!"))))
@@ -30,6 +30,7 @@
 //!     futures_lite::AsyncReadExt::read_to_string(&mut client, &mut response).await?;
 //!     assert!(response.starts_with("HTTP/1.1 200 OK"));
 //!     assert!(response.ends_with("Hello, World!"));
+//!     server.await.unwrap();
 //!     std::io::Result::Ok(())
 //! })?;
 //! # Ok::<(), std::io::Error>(())

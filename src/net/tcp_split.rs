@@ -345,7 +345,7 @@ impl OwnedWriteHalf {
         use std::io::Write as _;
         self.io
             .registration()
-            .try_io(Direction::Write, || (&*self.io.get_ref()).write(buf))
+            .try_io(Direction::Write, || self.io.get_ref().write(buf))
     }
 
     /// Polls for a write of `buf` through a shared reference.

@@ -48,7 +48,7 @@ boxed_future! {
     /// baton::run(async {
     ///     let path = std::env::temp_dir().join(format!("baton-doc-uc-{}", std::process::id()));
     ///     let _ = std::fs::remove_file(&path);
-    ///     let listener = UnixListener::bind(&path)?;
+    ///     let _listener = UnixListener::bind(&path)?;
     ///     let connect = UnixStream::connect(&path); // a `ConnectUnix`
     ///     let _stream = connect.await?;
     ///     std::fs::remove_file(&path)?;

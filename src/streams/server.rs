@@ -255,11 +255,12 @@ impl Server {
     /// baton::run(async {
     ///     let server = std::rc::Rc::new(baton::start_server(|_r, _w| async {}, "127.0.0.1:0").await?);
     ///     let s = server.clone();
-    ///     baton::spawn(async move {
+    ///     let closer = baton::spawn(async move {
     ///         baton::sleep(Duration::from_millis(10)).await;
     ///         s.close().await;
     ///     });
     ///     server.serve_forever().await; // returns once closed
+    ///     closer.await.unwrap();
     ///     std::io::Result::Ok(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
