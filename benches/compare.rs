@@ -3,7 +3,7 @@
 //! Run with `cargo bench --bench compare [-- FILTER]`; FILTER keeps the workloads whose name
 //! contains it (`spawn_many`, `yield_many`, `ping_pong`, `chained_spawn`, `timers`,
 //! `gather_sleep` — which includes its peak RSS — `sleeping_task_memory`, `empty_task_spawn`,
-//! `mpsc_1to1`, `mpsc_100to1`, `lock_contention`, `semaphore`).
+//! `mpsc_1to1`, `mpsc_100to1`, `lock_contention`, `semaphore`, `tcp_echo`).
 //! Every workload runs on all three runtimes in
 //! the same process, interleaved round by round (the order rotates each round), so the noise of a
 //! shared machine hits all three alike. We print the median of each runtime and the ratios
@@ -35,7 +35,10 @@
 //! - `mpsc_1to1` / `mpsc_100to1`: each runtime's own bounded channel (baton's `channel::mpsc`,
 //!   `tokio::sync::mpsc`, smol's `async-channel`), all of capacity `MPSC_CAPACITY`, producer and
 //!   consumer tasks spawned on the runtime; the main future awaits them all.
-//! - tokio is built with `enable_time()` only: the crate's tokio features have no I/O driver.
+//! - tokio is built with `enable_time()` only, except in `tcp_echo`, which needs its I/O driver.
+//! - `tcp_echo`: see its section; every runtime uses its own TCP types (baton `net`, tokio `net`,
+//!   smol `Async<std::net::TcpStream>`), `TCP_NODELAY` on both ends, client and server in one
+//!   runtime on one thread.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -92,6 +95,7 @@ const WORKLOADS: &[(&str, usize)] = &[
     ("gather_sleep", SAMPLES_SLOW),
     ("mpsc_1to1", SAMPLES),
     ("mpsc_100to1", SAMPLES),
+    ("tcp_echo", SAMPLES_SLOW),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +127,9 @@ impl Rt {
 
     /// Runs one sample of a timed workload and returns the time spent driving it.
     fn time(self, workload: &str) -> Duration {
+        if workload == "tcp_echo" {
+            return tcp_echo::time(self);
+        }
         match self {
             Rt::Baton => baton_arm::time(workload),
             Rt::Tokio => tokio_arm::time(workload),
@@ -1074,6 +1081,172 @@ mod baton_mpsc {
             s.await.unwrap();
         }
         assert_eq!(consumer.await.unwrap(), mpsc_expected(producers));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// tcp_echo (networking, issue 3): its own section so the arms above stay timer/scheduler-only
+// ---------------------------------------------------------------------------------------------
+
+/// `ECHO_CONNS` connections, each making `ECHO_ROUNDS` round trips of `ECHO_MSG` bytes to an echo
+/// server on 127.0.0.1; client and server run in the same runtime. Timed: bind, connects and
+/// all round trips.
+mod tcp_echo {
+    use super::*;
+
+    pub const ECHO_CONNS: usize = 100;
+    pub const ECHO_ROUNDS: usize = 1_000;
+    pub const ECHO_MSG: usize = 64;
+
+    pub fn time(rt: Rt) -> Duration {
+        let start = Instant::now();
+        let trips = match rt {
+            Rt::Baton => baton_echo(),
+            Rt::Tokio => tokio_echo(),
+            Rt::Smol => smol_echo(),
+        };
+        let elapsed = start.elapsed();
+        assert_eq!(trips, ECHO_CONNS * ECHO_ROUNDS);
+        elapsed
+    }
+
+    fn baton_echo() -> usize {
+        use baton::net::{TcpListener, TcpStream};
+        let mut lp = baton::EventLoop::new().expect("baton event loop");
+        let trips = lp.run_until_complete(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = baton::spawn(async move {
+                loop {
+                    let (mut s, _) = listener.accept().await.unwrap();
+                    s.set_nodelay(true).unwrap();
+                    drop(baton::spawn(async move {
+                        let mut buf = [0u8; ECHO_MSG];
+                        while s.read_exact(&mut buf).await.is_ok() {
+                            s.write_all(&buf).await.unwrap();
+                        }
+                    }));
+                }
+            });
+            let clients: Vec<_> = (0..ECHO_CONNS)
+                .map(|_| {
+                    baton::spawn(async move {
+                        let mut s = TcpStream::connect(addr).await.unwrap();
+                        s.set_nodelay(true).unwrap();
+                        let msg = [7u8; ECHO_MSG];
+                        let mut buf = [0u8; ECHO_MSG];
+                        for _ in 0..ECHO_ROUNDS {
+                            s.write_all(&msg).await.unwrap();
+                            s.read_exact(&mut buf).await.unwrap();
+                        }
+                        ECHO_ROUNDS
+                    })
+                })
+                .collect();
+            let mut trips = 0;
+            for c in clients {
+                trips += c.await.unwrap();
+            }
+            server.cancel();
+            trips
+        });
+        lp.close();
+        trips
+    }
+
+    fn tokio_echo() -> usize {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::net::{TcpListener, TcpStream};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
+        rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = tokio::spawn(async move {
+                loop {
+                    let (mut s, _) = listener.accept().await.unwrap();
+                    s.set_nodelay(true).unwrap();
+                    tokio::spawn(async move {
+                        let mut buf = [0u8; ECHO_MSG];
+                        while s.read_exact(&mut buf).await.is_ok() {
+                            s.write_all(&buf).await.unwrap();
+                        }
+                    });
+                }
+            });
+            let clients: Vec<_> = (0..ECHO_CONNS)
+                .map(|_| {
+                    tokio::spawn(async move {
+                        let mut s = TcpStream::connect(addr).await.unwrap();
+                        s.set_nodelay(true).unwrap();
+                        let msg = [7u8; ECHO_MSG];
+                        let mut buf = [0u8; ECHO_MSG];
+                        for _ in 0..ECHO_ROUNDS {
+                            s.write_all(&msg).await.unwrap();
+                            s.read_exact(&mut buf).await.unwrap();
+                        }
+                        ECHO_ROUNDS
+                    })
+                })
+                .collect();
+            let mut trips = 0;
+            for c in clients {
+                trips += c.await.unwrap();
+            }
+            server.abort();
+            trips
+        })
+    }
+
+    fn smol_echo() -> usize {
+        use futures_lite::{AsyncReadExt, AsyncWriteExt};
+        use smol::{Async, LocalExecutor};
+        use std::net::{TcpListener, TcpStream};
+        use std::rc::Rc;
+        let ex = Rc::new(LocalExecutor::new());
+        let inner = ex.clone();
+        smol::block_on(ex.run(async move {
+            let listener = Async::<TcpListener>::bind(([127, 0, 0, 1], 0)).unwrap();
+            let addr = listener.get_ref().local_addr().unwrap();
+            let spawner = inner.clone();
+            let server = inner.spawn(async move {
+                loop {
+                    let (mut s, _) = listener.accept().await.unwrap();
+                    s.get_ref().set_nodelay(true).unwrap();
+                    spawner
+                        .spawn(async move {
+                            let mut buf = [0u8; ECHO_MSG];
+                            while s.read_exact(&mut buf).await.is_ok() {
+                                s.write_all(&buf).await.unwrap();
+                            }
+                        })
+                        .detach();
+                }
+            });
+            let clients: Vec<_> = (0..ECHO_CONNS)
+                .map(|_| {
+                    inner.spawn(async move {
+                        let mut s = Async::<TcpStream>::connect(addr).await.unwrap();
+                        s.get_ref().set_nodelay(true).unwrap();
+                        let msg = [7u8; ECHO_MSG];
+                        let mut buf = [0u8; ECHO_MSG];
+                        for _ in 0..ECHO_ROUNDS {
+                            s.write_all(&msg).await.unwrap();
+                            s.read_exact(&mut buf).await.unwrap();
+                        }
+                        ECHO_ROUNDS
+                    })
+                })
+                .collect();
+            let mut trips = 0;
+            for c in clients {
+                trips += c.await;
+            }
+            drop(server);
+            trips
+        }))
     }
 }
 

@@ -66,19 +66,29 @@
 )]
 #![doc(test(attr(deny(warnings))))]
 
+mod blocking;
 pub mod channel;
 mod combinators;
 mod io;
 mod loom;
+pub mod net;
 pub mod queue;
 mod runtime;
+mod streams;
 pub mod sync;
 mod task;
 mod time;
 
+pub use blocking::{to_thread, ToThread};
 pub use channel::Promise;
 pub use combinators::{as_completed, gather, AsCompleted, Gather, GatherTuple, NextCompleted};
+pub use net::{lookup_host, LookupHost};
 pub use runtime::{get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle};
+pub use streams::{
+    open_connection, start_server, Close, Drain, IncompleteReadError, LimitOverrunError,
+    OpenConnection, ReadExactly, ReadLine, ReadN, ReadUntil, ServeForever, Server, ServerClose,
+    StartServer, StreamReader, StreamWriter,
+};
 pub use task::{
     all_tasks, current_task, shield, spawn, wait, yield_now, ChildError, Join, ReturnWhen, Shield,
     Task, TaskError, TaskGroup, TaskGroupError, TaskHandle, TaskId, Wait, YieldNow,

@@ -1,6 +1,10 @@
-//! I/O readiness: the reactor the loop parks in.
+//! I/O readiness: the reactor the loop parks in, and the pieces sockets are built from.
 //!
-//! Only `reactor.rs` talks to mio. Today it parks the loop with a timeout and lets other threads
-//! wake it; socket readiness plugs into the same `mio::Poll`.
+//! Only `reactor.rs` talks to mio. `evented.rs` pairs a non-blocking descriptor with its
+//! registration; `ops.rs` holds the futures of the inherent `read`/`write` methods that every
+//! stream type shares; `boxed.rs` declares the named futures of the cold paths.
 
+pub(crate) mod boxed;
+pub(crate) mod evented;
+pub(crate) mod ops;
 pub(crate) mod reactor;

@@ -32,8 +32,12 @@ pub(crate) struct Core {
     pub(crate) timers: RefCell<Timers>,
     pub(crate) clock: Clock,
     reactor: RefCell<Reactor>,
+    /// Tasks run since the reactor was last polled; at `BUDGET` a busy loop looks for I/O
+    /// without waiting, so ready tasks cannot starve sockets.
+    ran_since_io: Cell<usize>,
     /// Reused buffers, so a steady state allocates nothing.
     remote_batch: RefCell<RemoteBatch>,
+    /// Wakers of due timers or of ready I/O, woken once the timers or the reactor are released.
     fired: RefCell<Vec<std::task::Waker>>,
     /// Shutdown has begun: new tasks are cancelled as soon as they are made.
     closing: Cell<bool>,
@@ -55,6 +59,7 @@ impl Core {
             timers: RefCell::new(Timers::new()),
             clock,
             reactor: RefCell::new(reactor),
+            ran_since_io: Cell::new(0),
             remote_batch: RefCell::new(RemoteBatch::default()),
             fired: RefCell::new(Vec::new()),
             closing: Cell::new(false),
@@ -189,8 +194,33 @@ impl Core {
             && !self.shared.is_notified()
             && !self.shared.stop_requested()
         {
+            self.ran_since_io.set(0);
             self.park(main_ready);
+        } else {
+            let ran = self.ran_since_io.get() + batch.max(1);
+            if ran >= BUDGET {
+                self.ran_since_io.set(0);
+                self.poll_io(Some(Duration::ZERO));
+            } else {
+                self.ran_since_io.set(ran);
+            }
         }
+    }
+
+    /// Calls `f` with the reactor (sockets register through it).
+    pub(crate) fn with_reactor<R>(&self, f: impl FnOnce(&Reactor) -> R) -> R {
+        f(&self.reactor.borrow())
+    }
+
+    /// Parks in the reactor for at most `timeout`, then wakes the tasks whose I/O is ready.
+    fn poll_io(&self, timeout: Option<Duration>) {
+        let mut woken = std::mem::take(&mut *self.fired.borrow_mut());
+        self.reactor.borrow_mut().park(timeout, &mut woken);
+        // Wake after releasing the reactor: a waker may run code that touches it.
+        for waker in woken.drain(..) {
+            waker.wake();
+        }
+        *self.fired.borrow_mut() = woken;
     }
 
     fn drain_remote(&self) {
@@ -239,19 +269,20 @@ impl Core {
         if self.clock.is_paused() {
             match next {
                 Some(deadline) if deadline != u64::MAX => {
-                    // Look (without waiting) for remote work first: it runs before time moves.
-                    self.reactor.borrow_mut().park(Some(Duration::ZERO));
-                    if !self.shared.is_notified() && !main_ready() {
+                    // Look (without waiting) for remote work and ready I/O first: it runs before
+                    // time moves.
+                    self.poll_io(Some(Duration::ZERO));
+                    if !self.shared.is_notified() && !main_ready() && !self.has_ready_tasks() {
                         self.clock.advance_to_ticks(deadline);
                     }
                 }
-                _ => self.reactor.borrow_mut().park(None),
+                _ => self.poll_io(None),
             }
         } else {
             let timeout = next.map(|deadline| {
                 Duration::from_nanos(deadline - self.clock.now_ticks().min(deadline))
             });
-            self.reactor.borrow_mut().park(timeout);
+            self.poll_io(timeout);
         }
     }
 

@@ -1,0 +1,155 @@
+//! `to_thread`: asyncio's `to_thread`.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+use std::thread;
+
+use super::pool;
+
+/// Runs the blocking function `f` on a pool thread and waits for its result without blocking
+/// the loop (asyncio's `await asyncio.to_thread(f)` or `loop.run_in_executor(None, f)`).
+///
+/// The pool is shared by every loop in the process; it starts threads on demand up to a bound
+/// (64) and retires threads idle for 10 seconds. `f` starts when the future is first polled.
+///
+/// # Examples
+/// ```
+/// baton::run(async {
+///     let sum = baton::to_thread(|| (1..=100u64).sum::<u64>()).await;
+///     assert_eq!(sum, 5050);
+/// });
+/// ```
+///
+/// # Panics
+/// Awaiting it panics with `f`'s panic payload if `f` panicked: the panic resumes in the task.
+///
+/// # Cancel safety
+/// Dropping the future does not stop `f` (a thread cannot be interrupted); its result is
+/// dropped on the pool thread when it finishes.
+pub fn to_thread<F, T>(f: F) -> ToThread<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    ToThread {
+        job: Some(Box::new(f)),
+        handoff: Arc::new(Mutex::new(Handoff {
+            result: None,
+            waker: None,
+        })),
+    }
+}
+
+/// The future returned by [`to_thread`].
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct ToThread<T> {
+    /// The function, until the first poll submits it.
+    job: Option<Box<dyn FnOnce() -> T + Send>>,
+    handoff: Arc<Mutex<Handoff<T>>>,
+}
+
+/// Where the pool thread leaves the result and finds the waker.
+struct Handoff<T> {
+    result: Option<thread::Result<T>>,
+    waker: Option<Waker>,
+}
+
+impl<T: Send + 'static> Future for ToThread<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        if let Some(job) = self.job.take() {
+            self.handoff.lock().unwrap_or_else(|e| e.into_inner()).waker = Some(cx.waker().clone());
+            let handoff = self.handoff.clone();
+            pool::submit(Box::new(move || {
+                // The closure's own state is not observed after a panic: it is dropped.
+                let result = panic::catch_unwind(AssertUnwindSafe(job));
+                let waker = {
+                    let mut h = handoff.lock().unwrap_or_else(|e| e.into_inner());
+                    h.result = Some(result);
+                    h.waker.take()
+                };
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+            }));
+            return Poll::Pending;
+        }
+        let mut h = self.handoff.lock().unwrap_or_else(|e| e.into_inner());
+        match h.result.take() {
+            Some(Ok(value)) => Poll::Ready(value),
+            Some(Err(payload)) => {
+                drop(h);
+                panic::resume_unwind(payload)
+            }
+            None => {
+                match &mut h.waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    slot => *slot = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T> Unpin for ToThread<T> {}
+
+impl<T> fmt::Debug for ToThread<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = if self.job.is_some() {
+            "not started"
+        } else if self
+            .handoff
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .result
+            .is_some()
+        {
+            "finished"
+        } else {
+            "running"
+        };
+        f.debug_struct("ToThread").field("state", &state).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn many_jobs_run_in_parallel_on_a_bounded_pool() {
+        let out = crate::run(async {
+            let jobs: Vec<_> = (0..16u64)
+                .map(|i| {
+                    to_thread(move || {
+                        std::thread::sleep(Duration::from_millis(50));
+                        i
+                    })
+                })
+                .collect();
+            let start = std::time::Instant::now();
+            let out = crate::gather(jobs).await;
+            // 16 × 50 ms serially would be 800 ms.
+            assert!(start.elapsed() < Duration::from_millis(600));
+            out
+        });
+        assert_eq!(out, (0..16).collect::<Vec<_>>());
+        assert!(pool::threads() <= pool::MAX_THREADS);
+    }
+
+    #[test]
+    fn a_panic_resumes_in_the_awaiting_task() {
+        let caught = crate::run(async {
+            let t = crate::spawn(to_thread(|| -> u32 { panic!("boom in f") }));
+            t.await
+        });
+        assert!(caught.is_err());
+    }
+}

@@ -1,0 +1,41 @@
+//! `boxed_future!`: a named future type over a boxed `async` block, for the cold paths (bind,
+//! connect, open a connection, start a server) where one allocation per call costs nothing next
+//! to the system calls, and a hand-written state machine would cost clarity.
+
+/// Declares `pub struct $name` wrapping `Pin<Box<dyn Future<Output = $out> + 'a>>`, with
+/// `Future`, `Debug` and the house `#[must_use]`.
+macro_rules! boxed_future {
+    ($(#[$meta:meta])* $vis:vis struct $name:ident -> $out:ty;) => {
+        $(#[$meta])*
+        #[must_use = "futures do nothing unless you .await or poll them"]
+        $vis struct $name {
+            inner: std::pin::Pin<Box<dyn std::future::Future<Output = $out>>>,
+        }
+
+        impl $name {
+            #[allow(dead_code)]
+            pub(crate) fn new(f: impl std::future::Future<Output = $out> + 'static) -> Self {
+                $name { inner: Box::pin(f) }
+            }
+        }
+
+        impl std::future::Future for $name {
+            type Output = $out;
+
+            fn poll(
+                mut self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<$out> {
+                self.inner.as_mut().poll(cx)
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+pub(crate) use boxed_future;

@@ -1,0 +1,132 @@
+//! `Evented<T>`: a non-blocking descriptor paired with its reactor registration.
+
+use std::fmt;
+use std::io::{self, IoSlice, Read, Write};
+use std::os::fd::AsRawFd;
+use std::task::{Context, Poll};
+
+use super::reactor::{Direction, Initially, Registration};
+
+/// A non-blocking I/O object registered with the running loop's reactor.
+///
+/// The registration is declared first, so it is dropped (deregistered) before `io` closes the
+/// descriptor.
+pub(crate) struct Evented<T: AsRawFd> {
+    reg: Registration,
+    io: T,
+}
+
+impl<T: AsRawFd> Evented<T> {
+    /// Registers `io`, which must already be in non-blocking mode.
+    ///
+    /// # Errors
+    /// When the OS refuses the registration.
+    ///
+    /// # Panics
+    /// Outside a running event loop.
+    #[track_caller]
+    pub(crate) fn new(io: T, initially: Initially) -> io::Result<Evented<T>> {
+        let reg = Registration::new(io.as_raw_fd(), initially)?;
+        Ok(Evented { reg, io })
+    }
+
+    pub(crate) fn get_ref(&self) -> &T {
+        &self.io
+    }
+
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.reg
+    }
+
+    /// Runs `op` on the object once `dir` is ready, until it stops returning `WouldBlock`.
+    #[track_caller]
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.reg.poll_io(cx, dir, || op(&self.io))
+    }
+}
+
+impl<T: AsRawFd> Evented<T>
+where
+    for<'a> &'a T: Read + Write,
+{
+    /// Reads into `buf`; a short read marks the socket drained (the reactor's rule 5).
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        let r = self.poll_io(cx, Direction::Read, |mut io| io.read(buf));
+        if let Poll::Ready(Ok(n)) = r {
+            if n > 0 && n < len {
+                self.reg.clear_drained(Direction::Read);
+            }
+        }
+        r
+    }
+
+    /// Reads into possibly uninitialised memory (hyper's read buffers) with `read(2)`, which
+    /// only writes; returns how many bytes are now initialised. Short reads count as above.
+    #[cfg(feature = "hyper")]
+    pub(crate) fn poll_read_uninit(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Poll<io::Result<usize>> {
+        let len = buf.len();
+        let fd = self.io.as_raw_fd();
+        let r = self.poll_io(cx, Direction::Read, |_| {
+            // SAFETY: `buf` is valid for writes of `len` bytes for the whole call, and
+            // `read(2)` writes at most `len` bytes into it; `fd` is open (we own it).
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), len) };
+            if n < 0 {
+                Err(io::Error::last_os_error())
+            } else {
+                Ok(n as usize)
+            }
+        });
+        if let Poll::Ready(Ok(n)) = r {
+            if n > 0 && n < len {
+                self.reg.clear_drained(Direction::Read);
+            }
+        }
+        r
+    }
+
+    /// Writes from `buf`; a short write marks the socket full.
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let r = self.poll_io(cx, Direction::Write, |mut io| io.write(buf));
+        if let Poll::Ready(Ok(n)) = r {
+            if n > 0 && n < buf.len() {
+                self.reg.clear_drained(Direction::Write);
+            }
+        }
+        r
+    }
+
+    /// Writes from `bufs` with one `writev`; a short write marks the socket full.
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let r = self.poll_io(cx, Direction::Write, |mut io| io.write_vectored(bufs));
+        if let Poll::Ready(Ok(n)) = r {
+            if n > 0 && n < bufs.iter().map(|b| b.len()).sum::<usize>() {
+                self.reg.clear_drained(Direction::Write);
+            }
+        }
+        r
+    }
+}
+
+impl<T: AsRawFd + fmt::Debug> fmt::Debug for Evented<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.fmt(f)
+    }
+}

@@ -1,0 +1,200 @@
+//! hyper 1.x on baton (cargo feature `hyper`): the runtime traits hyper asks of an executor,
+//! a timer, and its connections.
+//!
+//! - [`HyperExecutor`]: `hyper::rt::Executor`, spawning on the running loop (HTTP/2, upgrades);
+//! - [`HyperTimer`]: `hyper::rt::Timer`, sleeping on the loop's timers (header-read timeouts);
+//! - [`TcpStream`] implements `hyper::rt::Read` and `hyper::rt::Write` itself, so an accepted
+//!   stream goes straight into `serve_connection`.
+//!
+//! # Examples
+//! ```
+//! use baton::net::hyper_rt::HyperTimer;
+//! use baton::net::{TcpListener, TcpStream};
+//! use http_body_util::Full;
+//! use hyper::body::Bytes;
+//! use hyper::{server::conn::http1, service::service_fn, Response};
+//!
+//! baton::run(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let addr = listener.local_addr()?;
+//!     let server = baton::spawn(async move {
+//!         let (stream, _) = listener.accept().await.unwrap();
+//!         let service = service_fn(|_req| async {
+//!             Ok::<_, std::convert::Infallible>(Response::new(Full::new(Bytes::from("Hello, World!"))))
+//!         });
+//!         http1::Builder::new().timer(HyperTimer).serve_connection(stream, service).await.unwrap();
+//!     });
+//!     let mut client = TcpStream::connect(addr).await?;
+//!     client.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await?;
+//!     let mut response = String::new();
+//!     futures_lite::AsyncReadExt::read_to_string(&mut client, &mut response).await?;
+//!     assert!(response.starts_with("HTTP/1.1 200 OK"));
+//!     assert!(response.ends_with("Hello, World!"));
+//!     server.await.unwrap();
+//!     std::io::Result::Ok(())
+//! })?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::fmt;
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use ::hyper::rt::{Executor, Read, ReadBufCursor, Sleep, Timer, Write};
+
+use super::TcpStream;
+use crate::runtime::context;
+
+/// `hyper::rt::Executor` for baton: spawns each future as a task on the running loop.
+///
+/// # Examples
+/// ```
+/// use hyper::rt::Executor;
+///
+/// baton::run(async {
+///     let (tx, rx) = std::sync::mpsc::channel();
+///     baton::net::hyper_rt::HyperExecutor.execute(async move { tx.send(5).unwrap() });
+///     baton::yield_now().await;
+///     assert_eq!(rx.try_recv(), Ok(5));
+/// });
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HyperExecutor;
+
+impl<F> Executor<F> for HyperExecutor
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    /// # Panics
+    /// Outside a running event loop.
+    fn execute(&self, fut: F) {
+        drop(crate::spawn(fut));
+    }
+}
+
+/// `hyper::rt::Timer` for baton: sleeps on the running loop's timers (and its clock, so a
+/// paused clock pauses hyper's timeouts too).
+///
+/// # Examples
+/// ```
+/// use hyper::rt::Timer;
+/// use std::time::Duration;
+///
+/// baton::run(async {
+///     let t = baton::net::hyper_rt::HyperTimer;
+///     let start = std::time::Instant::now();
+///     t.sleep(Duration::from_millis(5)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(5));
+/// });
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HyperTimer;
+
+/// The `hyper::rt::Sleep` that [`HyperTimer`] returns: a [`crate::Sleep`] hyper can hold.
+///
+/// # Examples
+/// ```
+/// use hyper::rt::Timer;
+/// use std::time::Duration;
+///
+/// baton::run(async {
+///     let mut sleep = baton::net::hyper_rt::HyperTimer.sleep(Duration::from_millis(1));
+///     assert!(sleep.as_mut().downcast_mut_pin::<baton::net::hyper_rt::HyperSleep>().is_some());
+///     sleep.await;
+/// });
+/// ```
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct HyperSleep {
+    inner: crate::Sleep,
+}
+
+impl Timer for HyperTimer {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn Sleep>> {
+        Box::pin(HyperSleep {
+            inner: crate::sleep(duration),
+        })
+    }
+
+    fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
+        Box::pin(HyperSleep {
+            inner: crate::sleep_until(deadline),
+        })
+    }
+
+    fn now(&self) -> Instant {
+        context::try_with_core(|core| core.map_or_else(Instant::now, |core| core.clock.now()))
+    }
+}
+
+impl Future for HyperSleep {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.inner).poll(cx)
+    }
+}
+
+impl Sleep for HyperSleep {}
+
+impl fmt::Debug for HyperSleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HyperSleep")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+impl Read for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        mut buf: ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        // SAFETY: `poll_read_uninit` only writes into the slice (through `read(2)`) and never
+        // reads or de-initialises it, as `ReadBufCursor::as_mut` requires.
+        let unfilled = unsafe { buf.as_mut() };
+        match self.io.poll_read_uninit(cx, unfilled) {
+            Poll::Ready(Ok(n)) => {
+                // SAFETY: `read(2)` initialised the first `n` bytes of the unfilled part.
+                unsafe { buf.advance(n) };
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Write for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(super::tcp_stream::shutdown_write(self.io.get_ref()))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write_vectored(cx, bufs)
+    }
+}

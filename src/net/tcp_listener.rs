@@ -1,0 +1,279 @@
+//! `TcpListener`: a listening TCP socket on the loop.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::{self, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use socket2::{Domain, Protocol, SockRef, Socket, Type};
+
+use super::addr::{each_addr, ToSocketAddrs};
+use super::tcp_stream::TcpStream;
+use crate::io::boxed::boxed_future;
+use crate::io::evented::Evented;
+use crate::io::reactor::{Direction, Initially};
+
+/// The listen backlog unless told otherwise.
+pub const DEFAULT_BACKLOG: u32 = 1024;
+
+/// A TCP socket listening for connections (asyncio's listening socket under `start_server`).
+///
+/// # Examples
+/// ```
+/// use baton::net::{TcpListener, TcpStream};
+///
+/// baton::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let addr = listener.local_addr()?;
+///     let client = baton::spawn(async move { TcpStream::connect(addr).await });
+///     let (_conn, peer) = listener.accept().await?;
+///     assert_eq!(peer, client.await.unwrap()?.local_addr()?);
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct TcpListener {
+    pub(super) io: Evented<net::TcpListener>,
+}
+
+boxed_future! {
+    /// The future returned by [`TcpListener::bind`].
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let bind = baton::net::TcpListener::bind("127.0.0.1:0"); // a `Bind`
+    ///     let listener = bind.await?;
+    ///     assert_ne!(listener.local_addr()?.port(), 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub struct Bind -> io::Result<TcpListener>;
+}
+
+/// The future returned by [`TcpListener::accept`].
+///
+/// # Examples
+/// ```
+/// use baton::net::{TcpListener, TcpStream};
+///
+/// baton::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let _client = TcpStream::connect(listener.local_addr()?).await?;
+///     let accept = listener.accept(); // an `Accept`
+///     let (_conn, peer) = accept.await?;
+///     assert!(peer.ip().is_loopback());
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct Accept<'a> {
+    listener: &'a TcpListener,
+}
+
+impl TcpListener {
+    /// Binds a listener to `addr` with a backlog of 1 024 and `SO_REUSEADDR`, trying each
+    /// address a name resolves to until one binds. Port 0 picks a free port.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let listener = baton::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+    ///     assert!(listener.local_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the name does not resolve or no address can be bound (e.g. `AddrInUse`).
+    ///
+    /// # Panics
+    /// When polled outside a running event loop.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn bind<A: ToSocketAddrs>(addr: A) -> Bind {
+        TcpListener::bind_with_backlog(addr, DEFAULT_BACKLOG)
+    }
+
+    /// As [`bind`](TcpListener::bind), with the listen backlog given.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let listener = baton::net::TcpListener::bind_with_backlog("127.0.0.1:0", 16).await?;
+    ///     # drop(listener);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`bind`](TcpListener::bind).
+    ///
+    /// # Panics
+    /// When polled outside a running event loop.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn bind_with_backlog<A: ToSocketAddrs>(addr: A, backlog: u32) -> Bind {
+        let resolve = addr.to_addrs();
+        let backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
+        Bind::new(async move {
+            each_addr(resolve.await?, |addr| async move {
+                let socket = Socket::new(
+                    Domain::for_address(addr),
+                    Type::STREAM.nonblocking(),
+                    Some(Protocol::TCP),
+                )?;
+                socket.set_reuse_address(true)?;
+                socket.bind(&addr.into())?;
+                socket.listen(backlog)?;
+                Ok(TcpListener {
+                    io: Evented::new(net::TcpListener::from(socket), Initially::Ready)?,
+                })
+            })
+            .await
+        })
+    }
+
+    /// Registers a bound, listening `std::net::TcpListener` with the running loop (made
+    /// non-blocking).
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    ///     let listener = baton::net::TcpListener::from_std(std_listener)?;
+    ///     assert!(listener.local_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the socket cannot be made non-blocking or registered.
+    ///
+    /// # Panics
+    /// Outside a running event loop.
+    #[track_caller]
+    pub fn from_std(listener: net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener {
+            io: Evented::new(listener, Initially::Ready)?,
+        })
+    }
+
+    /// Waits for a connection and returns it with the peer's address.
+    ///
+    /// Several tasks may await `accept` on one listener, but only the last to wait is woken
+    /// when a connection arrives; one accepting task per listener is the intended use.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::net::{TcpListener, TcpStream};
+    ///
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (conn, peer) = listener.accept().await?;
+    ///     assert_eq!(peer, client.local_addr()?);
+    ///     assert_eq!(conn.local_addr()?, listener.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `accept4(2)`: e.g. `EMFILE` when the process is out of descriptors (the connection
+    /// stays queued; retry after a pause), `ECONNABORTED`.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: no connection is taken unless it completes.
+    pub fn accept(&self) -> Accept<'_> {
+        Accept { listener: self }
+    }
+
+    /// Polls for a connection: the poll form of [`accept`](TcpListener::accept).
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::net::{TcpListener, TcpStream};
+    /// use std::future::poll_fn;
+    ///
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let _client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (_conn, peer) = poll_fn(|cx| listener.poll_accept(cx)).await?;
+    ///     assert!(peer.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`accept`](TcpListener::accept).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        let (socket, peer) = match self.io.poll_io(cx, Direction::Read, |l| {
+            SockRef::from(l).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)
+        }) {
+            Poll::Ready(Ok(accepted)) => accepted,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        };
+        let peer = peer.as_socket().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidData, "accepted a non-IP peer address")
+        });
+        Poll::Ready(peer.and_then(|peer| {
+            let io = Evented::new(net::TcpStream::from(socket), Initially::Ready)?;
+            Ok((TcpStream::from_evented(io), peer))
+        }))
+    }
+
+    /// The address the listener is bound to (with the port the OS picked for port 0).
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let listener = baton::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     assert_ne!(listener.local_addr()?.port(), 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `getsockname(2)`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+}
+
+impl Future for Accept<'_> {
+    type Output = io::Result<(TcpStream, SocketAddr)>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.listener.poll_accept(cx)
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpListener")
+            .field("local", &self.local_addr().ok())
+            .finish()
+    }
+}
+
+impl fmt::Debug for Accept<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Accept")
+            .field("listener", self.listener)
+            .finish()
+    }
+}

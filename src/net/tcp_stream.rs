@@ -1,0 +1,546 @@
+//! `TcpStream`: a TCP connection on the loop.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, IoSlice};
+use std::net::{self, Shutdown, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_io::{AsyncRead, AsyncWrite};
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::addr::{each_addr, ToSocketAddrs};
+use super::tcp_split::{OwnedReadHalf, OwnedWriteHalf};
+use crate::io::boxed::boxed_future;
+use crate::io::evented::Evented;
+use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
+use crate::io::reactor::{Direction, Initially};
+
+/// A TCP connection registered with the event loop (asyncio's socket under a transport).
+///
+/// Reads and writes wait for readiness without blocking the loop. It belongs to the loop that
+/// made it (it is `!Send`): use it from that loop's tasks.
+///
+/// # Examples
+/// ```
+/// use baton::net::{TcpListener, TcpStream};
+///
+/// baton::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (mut conn, peer) = listener.accept().await?;
+///     assert_eq!(peer, client.local_addr()?);
+///     client.write_all(b"ping").await?;
+///     let mut buf = [0u8; 4];
+///     conn.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"ping");
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct TcpStream {
+    pub(super) io: Evented<net::TcpStream>,
+}
+
+boxed_future! {
+    /// The future returned by [`TcpStream::connect`].
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::net::{TcpListener, TcpStream};
+    ///
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let connect = TcpStream::connect(listener.local_addr()?); // a `Connect`
+    ///     let stream = connect.await?;
+    ///     assert_eq!(stream.peer_addr()?, listener.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub struct Connect -> io::Result<TcpStream>;
+}
+
+impl TcpStream {
+    /// Opens a TCP connection to `addr` (asyncio's `sock_connect`), trying each address a name
+    /// resolves to until one connects. Names resolve on a blocking thread.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::net::{TcpListener, TcpStream};
+    ///
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let port = listener.local_addr()?.port();
+    ///     let stream = TcpStream::connect(("localhost", port)).await?;
+    ///     assert!(stream.peer_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the name does not resolve, or the last address refuses or fails.
+    ///
+    /// # Panics
+    /// When polled outside a running event loop.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a half-open socket is closed.
+    pub fn connect<A: ToSocketAddrs>(addr: A) -> Connect {
+        let resolve = addr.to_addrs();
+        Connect::new(async move { each_addr(resolve.await?, connect_addr).await })
+    }
+
+    /// Registers a connected `std::net::TcpStream` with the running loop (made non-blocking).
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    ///     let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    ///     let stream = baton::net::TcpStream::from_std(std_stream)?;
+    ///     assert_eq!(stream.peer_addr()?, listener.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the socket cannot be made non-blocking or registered.
+    ///
+    /// # Panics
+    /// Outside a running event loop.
+    #[track_caller]
+    pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        Ok(TcpStream {
+            io: Evented::new(stream, Initially::Ready)?,
+        })
+    }
+
+    pub(super) fn from_evented(io: Evented<net::TcpStream>) -> TcpStream {
+        TcpStream { io }
+    }
+
+    /// The address of the remote end.
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     assert_eq!(client.peer_addr()?, listener.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the socket is no longer connected.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The address of this end.
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     assert!(client.local_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `getsockname(2)`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Turns Nagle's algorithm off (`true`) or on: small writes go out at once.
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     client.set_nodelay(true)?;
+    ///     assert!(client.nodelay()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `setsockopt(2)`.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Whether Nagle's algorithm is off. See [`set_nodelay`](TcpStream::set_nodelay).
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     assert!(!client.nodelay()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `getsockopt(2)`.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get_ref().nodelay()
+    }
+
+    /// Shuts down the read half, the write half (the peer reads EOF), or both. Does not wait.
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// use std::net::Shutdown;
+    ///
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut conn, _) = listener.accept().await?;
+    ///     client.shutdown(Shutdown::Write)?;
+    ///     assert_eq!(conn.read(&mut [0; 8]).await?, 0); // EOF
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `shutdown(2)`, e.g. `NotConnected`.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+
+    /// Reads some bytes into `buf`; `Ok(0)` at EOF (or for an empty `buf`).
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut conn, _) = listener.accept().await?;
+    ///     conn.write_all(b"hey").await?;
+    ///     let mut buf = [0; 16];
+    ///     let n = client.read(&mut buf).await?;
+    ///     assert_eq!(&buf[..n], b"hey");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Any read error, e.g. `ConnectionReset`.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a, Self> {
+        Read::new(self, buf)
+    }
+
+    /// Reads exactly `buf.len()` bytes.
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut conn, _) = listener.accept().await?;
+    ///     conn.write_all(b"12345").await?;
+    ///     let mut buf = [0; 5];
+    ///     client.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"12345");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `UnexpectedEof` if the peer closes first; any read error.
+    ///
+    /// # Cancel safety
+    /// Not cancel safe: bytes already read are lost.
+    pub fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> ReadExact<'a, Self> {
+        ReadExact::new(self, buf)
+    }
+
+    /// Writes some bytes of `buf`, returning how many.
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     assert_eq!(client.write(b"abc").await?, 3);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Any write error, e.g. `BrokenPipe` or `ConnectionReset`.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn write<'a>(&'a mut self, buf: &'a [u8]) -> Write<'a, Self> {
+        Write::new(self, buf)
+    }
+
+    /// Writes all of `buf`.
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     client.write_all(&[7; 10_000]).await?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Any write error.
+    ///
+    /// # Cancel safety
+    /// Not cancel safe: part of `buf` may have been written.
+    pub fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> WriteAll<'a, Self> {
+        WriteAll::new(self, buf)
+    }
+
+    /// Flushes: a no-op for a socket (it buffers nothing in user space), present so streams
+    /// and buffered writers read alike.
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     client.flush().await?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// None for a socket.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn flush(&mut self) -> Flush<'_, Self> {
+        Flush::new(self)
+    }
+
+    /// Splits the stream into a read half and a write half that tasks own separately; each
+    /// waits on its own direction. [`OwnedReadHalf::reunite`] puts them back together.
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut conn, _) = listener.accept().await?;
+    ///     let (mut rd, mut wr) = client.split();
+    ///     let writer = baton::spawn(async move { wr.write_all(b"half").await });
+    ///     let mut buf = [0; 4];
+    ///     conn.read_exact(&mut buf).await?;
+    ///     conn.write_all(&buf).await?;
+    ///     rd.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"half");
+    ///     writer.await.unwrap()?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        super::tcp_split::split(self)
+    }
+
+    /// Polls for a read into `buf`, for code written against poll functions (hyper's `Read`).
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// use std::future::poll_fn;
+    ///
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (conn, _) = listener.accept().await?;
+    ///     client.write_all(b"x").await?;
+    ///     let mut buf = [0; 1];
+    ///     let n = poll_fn(|cx| conn.poll_read_buf(cx, &mut buf)).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Any read error.
+    pub fn poll_read_buf(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_read(cx, buf)
+    }
+
+    /// Polls for a write of `buf`, for code written against poll functions (hyper's `Write`).
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// use std::future::poll_fn;
+    ///
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let n = poll_fn(|cx| client.poll_write_buf(cx, b"x")).await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Any write error.
+    pub fn poll_write_buf(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+
+    /// Polls for a vectored write of `bufs` (one `writev` for several buffers).
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::{TcpListener, TcpStream};
+    /// use std::future::poll_fn;
+    /// use std::io::IoSlice;
+    ///
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let bufs = [IoSlice::new(b"head"), IoSlice::new(b"body")];
+    ///     let n = poll_fn(|cx| client.poll_write_vectored_buf(cx, &bufs)).await?;
+    ///     assert_eq!(n, 8);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Any write error.
+    pub fn poll_write_vectored_buf(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write_vectored(cx, bufs)
+    }
+}
+
+/// Connects one address: a non-blocking `connect`, then wait for writability and read the
+/// outcome (`SO_ERROR`, then `getpeername`).
+async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
+    let socket = Socket::new(
+        Domain::for_address(addr),
+        Type::STREAM.nonblocking(),
+        Some(Protocol::TCP),
+    )?;
+    match socket.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(e) => return Err(e),
+    }
+    let io = Evented::new(net::TcpStream::from(socket), Initially::NotReady)?;
+    poll_fn(|cx| {
+        io.poll_io(cx, Direction::Write, |s| {
+            if let Some(e) = s.take_error()? {
+                return Err(e);
+            }
+            match s.peer_addr() {
+                Ok(_) => Ok(()),
+                // Still in progress: wait for the next writability event.
+                Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                    Err(io::ErrorKind::WouldBlock.into())
+                }
+                Err(e) => Err(e),
+            }
+        })
+    })
+    .await?;
+    Ok(TcpStream { io })
+}
+
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    /// Shuts the write half down: the peer reads EOF.
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(shutdown_write(self.io.get_ref()))
+    }
+}
+
+/// Shuts down writing; a socket the peer already dropped counts as shut.
+pub(super) fn shutdown_write(s: &net::TcpStream) -> io::Result<()> {
+    match s.shutdown(Shutdown::Write) {
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+        r => r,
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("local", &self.local_addr().ok())
+            .field("peer", &self.peer_addr().ok())
+            .finish()
+    }
+}

@@ -1,0 +1,431 @@
+//! `UdpSocket`: UDP on the loop (asyncio's datagram endpoint, without the protocol class).
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::{self, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::addr::{each_addr, ToSocketAddrs};
+use super::datagram::{DatagramRef, RecvDatagram, SendDatagram};
+use crate::io::boxed::boxed_future;
+use crate::io::evented::Evented;
+use crate::io::reactor::{Direction, Initially};
+
+/// A UDP socket registered with the event loop.
+///
+/// # Examples
+/// ```
+/// use baton::net::UdpSocket;
+///
+/// baton::run(async {
+///     let server = UdpSocket::bind("127.0.0.1:0").await?;
+///     let client = UdpSocket::bind("127.0.0.1:0").await?;
+///     client.send_to(b"ping", server.local_addr()?).await?;
+///     let mut buf = [0; 16];
+///     let (n, from) = server.recv_from(&mut buf).await?;
+///     assert_eq!((&buf[..n], from), (&b"ping"[..], client.local_addr()?));
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct UdpSocket {
+    pub(super) io: Evented<net::UdpSocket>,
+}
+
+boxed_future! {
+    /// The future returned by [`UdpSocket::bind`].
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let socket = baton::net::UdpSocket::bind("127.0.0.1:0").await?; // a `BindUdp`
+    ///     assert_ne!(socket.local_addr()?.port(), 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub struct BindUdp -> io::Result<UdpSocket>;
+}
+
+/// The future returned by [`UdpSocket::connect`].
+///
+/// # Examples
+/// ```
+/// baton::run(async {
+///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+///     a.connect("127.0.0.1:9").await?; // a `ConnectUdp`
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct ConnectUdp<'a> {
+    socket: &'a UdpSocket,
+    resolve: super::Resolve,
+}
+
+/// The future returned by [`UdpSocket::send_to`].
+///
+/// # Examples
+/// ```
+/// baton::run(async {
+///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+///     let b = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+///     let send = a.send_to(b"x", b.local_addr()?); // a `SendTo`
+///     assert_eq!(send.await?, 1);
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct SendTo<'a> {
+    socket: &'a UdpSocket,
+    buf: &'a [u8],
+    target: SocketAddr,
+}
+
+/// The future returned by [`UdpSocket::recv_from`].
+///
+/// # Examples
+/// ```
+/// baton::run(async {
+///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+///     let b = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+///     a.send_to(b"x", b.local_addr()?).await?;
+///     let mut buf = [0; 4];
+///     let (n, from) = b.recv_from(&mut buf).await?; // a `RecvFrom`
+///     assert_eq!((n, from), (1, a.local_addr()?));
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct RecvFrom<'a> {
+    socket: &'a UdpSocket,
+    buf: &'a mut [u8],
+}
+
+impl UdpSocket {
+    /// Binds a UDP socket to `addr`, trying each address a name resolves to.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let socket = baton::net::UdpSocket::bind(("127.0.0.1", 0)).await?;
+    ///     assert!(socket.local_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the name does not resolve or no address can be bound.
+    ///
+    /// # Panics
+    /// When polled outside a running event loop.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn bind<A: ToSocketAddrs>(addr: A) -> BindUdp {
+        let resolve = addr.to_addrs();
+        BindUdp::new(async move {
+            each_addr(resolve.await?, |addr| async move {
+                let socket = Socket::new(
+                    Domain::for_address(addr),
+                    Type::DGRAM.nonblocking(),
+                    Some(Protocol::UDP),
+                )?;
+                socket.bind(&addr.into())?;
+                Ok(UdpSocket {
+                    io: Evented::new(net::UdpSocket::from(socket), Initially::Ready)?,
+                })
+            })
+            .await
+        })
+    }
+
+    /// Registers a bound `std::net::UdpSocket` with the running loop (made non-blocking).
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let std_socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    ///     let socket = baton::net::UdpSocket::from_std(std_socket)?;
+    ///     assert!(socket.local_addr()?.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the socket cannot be made non-blocking or registered.
+    ///
+    /// # Panics
+    /// Outside a running event loop.
+    #[track_caller]
+    pub fn from_std(socket: net::UdpSocket) -> io::Result<UdpSocket> {
+        socket.set_nonblocking(true)?;
+        Ok(UdpSocket {
+            io: Evented::new(socket, Initially::Ready)?,
+        })
+    }
+
+    /// Sets the default peer for [`send`](UdpSocket::send) and the only source
+    /// [`recv`](UdpSocket::recv) accepts, using the first address `addr` names.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.connect(b.local_addr()?).await?;
+    ///     assert_eq!(a.peer_addr()?, b.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the name does not resolve or `connect(2)` fails for every address.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn connect<A: ToSocketAddrs>(&self, addr: A) -> ConnectUdp<'_> {
+        ConnectUdp {
+            socket: self,
+            resolve: addr.to_addrs(),
+        }
+    }
+
+    /// Sends `buf` as one datagram to the connected peer.
+    ///
+    /// # Examples
+    /// See [`SendDatagram`].
+    ///
+    /// ```
+    /// baton::run(async {
+    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.connect("127.0.0.1:9").await?;
+    ///     assert_eq!(a.send(b"abc").await?, 3);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `NotConnected` without a peer; others as `send(2)` (e.g. `ConnectionRefused` after the
+    /// peer's port answered a previous datagram with ICMP port unreachable).
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn send<'a>(&'a self, buf: &'a [u8]) -> SendDatagram<'a> {
+        SendDatagram {
+            socket: DatagramRef::Udp(&self.io),
+            buf,
+        }
+    }
+
+    /// Receives one datagram from the connected peer into `buf` (the excess of a longer
+    /// datagram is discarded).
+    ///
+    /// # Examples
+    /// See [`RecvDatagram`].
+    ///
+    /// ```
+    /// baton::run(async {
+    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.connect(b.local_addr()?).await?;
+    ///     b.connect(a.local_addr()?).await?;
+    ///     a.send(b"hello").await?;
+    ///     let mut buf = [0; 3];
+    ///     assert_eq!(b.recv(&mut buf).await?, 3); // truncated
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `recv(2)`.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> RecvDatagram<'a> {
+        RecvDatagram {
+            socket: DatagramRef::Udp(&self.io),
+            buf,
+        }
+    }
+
+    /// Sends `buf` as one datagram to `target`.
+    ///
+    /// # Examples
+    /// See [`UdpSocket`].
+    ///
+    /// ```
+    /// baton::run(async {
+    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_eq!(a.send_to(b"abc", "127.0.0.1:9".parse().unwrap()).await?, 3);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `sendto(2)`.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn send_to<'a>(&'a self, buf: &'a [u8], target: SocketAddr) -> SendTo<'a> {
+        SendTo {
+            socket: self,
+            buf,
+            target,
+        }
+    }
+
+    /// Receives one datagram into `buf`, with the sender's address.
+    ///
+    /// # Examples
+    /// See [`UdpSocket`].
+    ///
+    /// ```
+    /// baton::run(async {
+    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.send_to(b"self", a.local_addr()?).await?;
+    ///     let mut buf = [0; 8];
+    ///     let (n, from) = a.recv_from(&mut buf).await?;
+    ///     assert_eq!((n, from), (4, a.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `recvfrom(2)`.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn recv_from<'a>(&'a self, buf: &'a mut [u8]) -> RecvFrom<'a> {
+        RecvFrom { socket: self, buf }
+    }
+
+    /// The address the socket is bound to.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert_ne!(a.local_addr()?.port(), 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `getsockname(2)`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// The connected peer's address.
+    ///
+    /// # Examples
+    /// See [`UdpSocket::connect`].
+    ///
+    /// ```
+    /// baton::run(async {
+    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     assert!(a.peer_addr().is_err()); // not connected
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `NotConnected` when no peer is set.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+}
+
+impl Future for ConnectUdp<'_> {
+    type Output = io::Result<()>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let addrs = match Pin::new(&mut self.resolve).poll(cx) {
+            Poll::Ready(Ok(addrs)) => addrs,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        };
+        let mut last = None;
+        for addr in addrs {
+            match self.socket.io.get_ref().connect(addr) {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(e) => last = Some(e),
+            }
+        }
+        Poll::Ready(Err(last.expect("Resolve yields at least one address")))
+    }
+}
+
+impl Future for SendTo<'_> {
+    type Output = io::Result<usize>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let (buf, target) = (self.buf, self.target);
+        self.socket
+            .io
+            .poll_io(cx, Direction::Write, |s| s.send_to(buf, target))
+    }
+}
+
+impl Future for RecvFrom<'_> {
+    type Output = io::Result<(usize, SocketAddr)>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let buf = &mut *this.buf;
+        this.socket
+            .io
+            .poll_io(cx, Direction::Read, |s| s.recv_from(buf))
+    }
+}
+
+impl fmt::Debug for UdpSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UdpSocket")
+            .field("local", &self.local_addr().ok())
+            .field("peer", &self.peer_addr().ok())
+            .finish()
+    }
+}
+
+impl fmt::Debug for ConnectUdp<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnectUdp")
+            .field("resolve", &self.resolve)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for SendTo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendTo")
+            .field("len", &self.buf.len())
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for RecvFrom<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvFrom")
+            .field("capacity", &self.buf.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,213 @@
+//! `UnixListener`: a listening Unix-domain socket on the loop.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::os::unix::net::{self as unix, SocketAddr};
+use std::path::Path;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use socket2::{Domain, SockAddr, SockRef, Socket, Type};
+
+use super::tcp_listener::DEFAULT_BACKLOG;
+use super::unix_stream::UnixStream;
+use crate::io::evented::Evented;
+use crate::io::reactor::{Direction, Initially};
+
+/// A Unix-domain socket listening for connections (asyncio's `start_unix_server` socket).
+///
+/// # Examples
+/// ```
+/// use baton::net::{UnixListener, UnixStream};
+///
+/// baton::run(async {
+///     let path = std::env::temp_dir().join(format!("baton-doc-l-{}", std::process::id()));
+///     let _ = std::fs::remove_file(&path);
+///     let listener = UnixListener::bind(&path)?;
+///     let _client = UnixStream::connect(&path).await?;
+///     let (_conn, _peer) = listener.accept().await?;
+///     std::fs::remove_file(&path)?;
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub struct UnixListener {
+    pub(super) io: Evented<unix::UnixListener>,
+}
+
+/// The future returned by [`UnixListener::accept`].
+///
+/// # Examples
+/// See [`UnixListener`].
+///
+/// ```
+/// use baton::net::{UnixListener, UnixStream};
+///
+/// baton::run(async {
+///     let path = std::env::temp_dir().join(format!("baton-doc-a-{}", std::process::id()));
+///     let _ = std::fs::remove_file(&path);
+///     let listener = UnixListener::bind(&path)?;
+///     let _client = UnixStream::connect(&path).await?;
+///     let accept = listener.accept(); // a `UnixAccept`
+///     accept.await?;
+///     std::fs::remove_file(&path)?;
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct UnixAccept<'a> {
+    listener: &'a UnixListener,
+}
+
+impl UnixListener {
+    /// Creates a socket at `path` and listens on it with a backlog of 1 024. The path must not
+    /// exist yet.
+    ///
+    /// # Examples
+    /// See [`UnixListener`].
+    ///
+    /// ```
+    /// baton::run(async {
+    ///     let path = std::env::temp_dir().join(format!("baton-doc-b-{}", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let listener = baton::net::UnixListener::bind(&path)?;
+    ///     assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
+    ///     std::fs::remove_file(&path)?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// `AddrInUse` when `path` exists; others as `bind(2)`.
+    ///
+    /// # Panics
+    /// Outside a running event loop.
+    #[track_caller]
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
+        socket.bind(&SockAddr::unix(path)?)?;
+        socket.listen(DEFAULT_BACKLOG as i32)?;
+        Ok(UnixListener {
+            io: Evented::new(unix::UnixListener::from(socket), Initially::Ready)?,
+        })
+    }
+
+    /// Registers a listening `std::os::unix::net::UnixListener` with the running loop.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let path = std::env::temp_dir().join(format!("baton-doc-f-{}", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let std_listener = std::os::unix::net::UnixListener::bind(&path)?;
+    ///     let _listener = baton::net::UnixListener::from_std(std_listener)?;
+    ///     std::fs::remove_file(&path)?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the socket cannot be made non-blocking or registered.
+    ///
+    /// # Panics
+    /// Outside a running event loop.
+    #[track_caller]
+    pub fn from_std(listener: unix::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        Ok(UnixListener {
+            io: Evented::new(listener, Initially::Ready)?,
+        })
+    }
+
+    /// Waits for a connection.
+    ///
+    /// # Examples
+    /// See [`UnixListener`].
+    ///
+    /// ```
+    /// # use baton::net::{UnixListener, UnixStream};
+    /// baton::run(async {
+    ///     let path = std::env::temp_dir().join(format!("baton-doc-w-{}", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let listener = UnixListener::bind(&path)?;
+    ///     let mut client = UnixStream::connect(&path).await?;
+    ///     let (mut conn, _) = listener.accept().await?;
+    ///     conn.write_all(b"hi").await?;
+    ///     client.read_exact(&mut [0; 2]).await?;
+    ///     std::fs::remove_file(&path)?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `accept4(2)`, e.g. `EMFILE`.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn accept(&self) -> UnixAccept<'_> {
+        UnixAccept { listener: self }
+    }
+
+    /// The address the listener is bound to.
+    ///
+    /// # Examples
+    /// See [`UnixListener::bind`].
+    ///
+    /// ```
+    /// baton::run(async {
+    ///     let path = std::env::temp_dir().join(format!("baton-doc-la-{}", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let listener = baton::net::UnixListener::bind(&path)?;
+    ///     assert!(listener.local_addr()?.as_pathname().is_some());
+    ///     std::fs::remove_file(&path)?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As `getsockname(2)`.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+}
+
+impl Future for UnixAccept<'_> {
+    type Output = io::Result<(UnixStream, SocketAddr)>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let socket = match self.listener.io.poll_io(cx, Direction::Read, |l| {
+            SockRef::from(l).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)
+        }) {
+            Poll::Ready(Ok((socket, _))) => socket,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Pending => return Poll::Pending,
+        };
+        let stream = unix::UnixStream::from(socket);
+        Poll::Ready(stream.peer_addr().and_then(|peer| {
+            let io = Evented::new(stream, Initially::Ready)?;
+            Ok((UnixStream::from_evented(io), peer))
+        }))
+    }
+}
+
+impl fmt::Debug for UnixListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixListener")
+            .field("local", &self.local_addr().ok())
+            .finish()
+    }
+}
+
+impl fmt::Debug for UnixAccept<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnixAccept")
+            .field("listener", self.listener)
+            .finish()
+    }
+}
