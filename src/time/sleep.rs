@@ -91,11 +91,14 @@ impl Future for Sleep {
         context::with_core(|core| match state {
             SleepState::Done => Poll::Ready(()),
             SleepState::Unbound(deadline) => {
+                let now = core.clock.now_ticks();
                 let ticks = match *deadline {
-                    Deadline::After(d) => core.clock.ticks_after(d),
+                    Deadline::After(d) => {
+                        now.saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+                    }
                     Deadline::At(t) => core.clock.ticks_at(t),
                 };
-                if ticks <= core.clock.now_ticks() {
+                if ticks <= now {
                     *state = SleepState::Done;
                     return Poll::Ready(());
                 }
