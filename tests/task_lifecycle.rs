@@ -164,8 +164,15 @@ fn a_task_handle_travels_to_another_thread_and_is_awaited_there() {
             sleep(Duration::from_millis(20)).await;
             String::from("made on the loop")
         });
+        let status = t.handle();
         let waiter = std::thread::spawn(move || baton::run(t).unwrap());
-        lp.run_until_complete(sleep(Duration::from_millis(40)));
+        // Drive the task's loop until the task is done (not for a fixed time: under Miri's
+        // virtual clock a fixed time can end before the task's sleep does).
+        lp.run_until_complete(async move {
+            while !status.done() {
+                sleep(Duration::from_millis(5)).await;
+            }
+        });
         assert_eq!(waiter.join().unwrap(), "made on the loop");
     });
 }
