@@ -243,18 +243,18 @@ impl Core {
 
     /// Wakes the tasks whose timers are due.
     fn fire_timers(&self) {
-        let mut fired = std::mem::take(&mut *self.fired.borrow_mut());
-        {
-            let mut timers = self.timers.borrow_mut();
-            let Some(next) = timers.next_deadline() else {
-                return;
-            };
-            let now = self.clock.now_ticks();
-            if next > now {
-                return;
-            }
-            timers.fire_until(now, &mut fired);
+        let mut timers = self.timers.borrow_mut();
+        let Some(next) = timers.next_deadline() else {
+            return;
+        };
+        let now = self.clock.now_ticks();
+        if next > now {
+            return;
         }
+        // Only now take the reusable buffer: returning early above keeps its capacity in place.
+        let mut fired = std::mem::take(&mut *self.fired.borrow_mut());
+        timers.fire_until(now, &mut fired);
+        drop(timers);
         // Wake after releasing the timers: a waker may run code that touches them.
         for waker in fired.drain(..) {
             waker.wake();
