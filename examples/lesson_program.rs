@@ -41,7 +41,7 @@ fn main() -> std::io::Result<()> {
         let t = spawn(square(4));
         let c = spawn(sleep(Duration::from_secs(60)));
         assert!(c.cancel());
-        assert!(matches!(c.await, Err(TaskError::Cancelled)));
+        assert!(matches!(c.await, Err(TaskError::Cancelled(_))));
         let p = spawn(async { panic!("boom") });
         assert!(matches!(p.await, Err(TaskError::Panicked(_))));
         assert_eq!(t.await.unwrap(), 16);

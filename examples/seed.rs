@@ -92,7 +92,7 @@ fn main() -> std::io::Result<()> {
                 let t = spawn(square(4));
                 let c = spawn(sleep(Duration::from_secs(60)));
                 assert!(c.cancel());
-                assert!(matches!(c.await, Err(TaskError::Cancelled)));
+                assert!(matches!(c.await, Err(TaskError::Cancelled(_))));
                 println!("the 60 s sleeper was cancelled");
                 let p = spawn(async { panic!("boom") });
                 let err = p.await.unwrap_err();

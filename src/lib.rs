@@ -72,6 +72,7 @@ mod combinators;
 mod io;
 mod loom;
 pub mod net;
+mod panic;
 pub mod queue;
 mod runtime;
 mod streams;

@@ -99,7 +99,7 @@ fn a_task_cancelled_in_recv_loses_no_message() {
         yield_now().await; // waiting in recv
         tx.send(42).await.unwrap(); // wakes it...
         receiver.cancel(); // ...but it is cancelled before it runs
-        assert!(matches!(receiver.await, Err(TaskError::Cancelled)));
+        assert!(matches!(receiver.await, Err(TaskError::Cancelled(_))));
         assert_eq!(rx.borrow_mut().try_recv(), Ok(42));
     });
 }

@@ -113,7 +113,7 @@ fn close_cancels_remaining_tasks_and_runs_their_drops() {
     assert_eq!(drops.count(), 2);
     assert!(sleeper.cancelled());
     assert!(never_started.cancelled());
-    assert!(matches!(baton::run(sleeper), Err(TaskError::Cancelled)));
+    assert!(matches!(baton::run(sleeper), Err(TaskError::Cancelled(_))));
 }
 
 #[test]
@@ -317,7 +317,7 @@ fn loop_handle_spawn_on_a_closed_loop_reports_cancelled() {
     });
     assert_eq!(drops.load(std::sync::atomic::Ordering::SeqCst), 1);
     assert!(t.cancelled());
-    assert!(matches!(baton::run(t), Err(TaskError::Cancelled)));
+    assert!(matches!(baton::run(t), Err(TaskError::Cancelled(_))));
     let cb = handle.call_soon_threadsafe(|| unreachable!());
     assert!(cb.cancelled());
 }

@@ -148,6 +148,88 @@ fn ids_are_unique_and_names_follow_asyncio() {
 }
 
 #[test]
+fn a_task_that_cancels_itself_and_returns_is_cancelled() {
+    let mut lp = paused_loop();
+    let drops = DropCounter::default();
+    let token = drops.token();
+    lp.run_until_complete(async move {
+        let t = spawn(async move {
+            assert!(baton::current_task().unwrap().cancel());
+            token // returned anyway
+        });
+        let err = t.await.unwrap_err();
+        assert!(
+            err.is_cancelled(),
+            "cancel() said true, so the task is cancelled"
+        );
+    });
+    assert_eq!(drops.count(), 1, "the output nobody can take is dropped");
+}
+
+#[test]
+fn a_cancel_from_another_thread_while_the_task_returns_is_never_lost() {
+    // Whatever the interleaving: cancel() true means Err(Cancelled), false means Ok.
+    common::bounded(Duration::from_secs(20), || {
+        for _ in 0..if cfg!(miri) { 3 } else { 200 } {
+            let mut lp = EventLoop::new().unwrap();
+            let t = lp.spawn(async { 1 });
+            let status = t.handle();
+            let canceller = std::thread::spawn(move || status.cancel());
+            let result = lp.run_until_complete(t);
+            let said_cancelled = canceller.join().unwrap();
+            assert_eq!(result.is_err(), said_cancelled, "{result:?}");
+        }
+    });
+}
+
+#[test]
+fn cancel_with_message_reaches_the_awaiter() {
+    let mut lp = paused_loop();
+    lp.run_until_complete(async {
+        let t = spawn(sleep(Duration::from_secs(60)));
+        assert!(t.cancel_with_message("no longer needed"));
+        let err = t.await.unwrap_err();
+        assert_eq!(err.cancel_message(), Some("no longer needed"));
+        assert!(matches!(&err, TaskError::Cancelled(Some(m)) if m == "no longer needed"));
+        assert_eq!(err.to_string(), "task was cancelled: no longer needed");
+
+        // A later plain cancel clears the message, as asyncio's cancel(msg=None).
+        let t = spawn(sleep(Duration::from_secs(60)));
+        t.cancel_with_message("first");
+        t.cancel();
+        assert_eq!(t.await.unwrap_err().cancel_message(), None);
+
+        // A message given after the task finished changes nothing.
+        let t = spawn(async { 3 });
+        yield_now().await;
+        assert!(!t.cancel_with_message("too late"));
+        assert_eq!(t.await.unwrap(), 3);
+    });
+}
+
+#[test]
+fn names_are_set_at_spawn_or_later_and_read_anywhere() {
+    let mut lp = paused_loop();
+    lp.run_until_complete(async {
+        let t = spawn(async { baton::current_task().unwrap().name() }).named("fetcher");
+        assert_eq!(t.name(), "fetcher");
+        assert_eq!(t.handle().name(), "fetcher");
+        assert_eq!(t.await.unwrap(), "fetcher", "the task sees its own name");
+
+        let t = spawn(std::future::pending::<()>());
+        let default = format!("Task-{}", t.id());
+        assert_eq!(t.name(), default);
+        t.handle().set_name("renamed");
+        assert_eq!(t.name(), "renamed");
+        assert!(format!("{t:?}").contains("renamed"));
+        let name = std::thread::scope(|s| s.spawn(|| t.name()).join().unwrap());
+        assert_eq!(name, "renamed", "readable from another thread");
+        t.cancel();
+        let _ = t.await;
+    });
+}
+
+#[test]
 fn a_task_can_be_awaited_from_another_loop() {
     let mut a = paused_loop();
     let t = a.spawn(async { 5 });
@@ -186,7 +268,7 @@ fn awaiting_a_task_that_was_cancelled_twice_is_still_cancelled() {
         t.cancel();
         t.await
     });
-    assert!(matches!(r, Err(TaskError::Cancelled)));
+    assert!(matches!(r, Err(TaskError::Cancelled(_))));
 }
 
 #[test]

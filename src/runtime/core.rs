@@ -12,6 +12,7 @@ use super::owned::OwnedTasks;
 use super::shared::{RemoteBatch, Shared};
 use crate::io::reactor::Reactor;
 use crate::loom::Arc;
+use crate::panic::{drop_each_quietly, wake_all};
 use crate::task::raw::{self, Header, RunOutcome, TaskRef, NOT_OWNED};
 use crate::task::{Task, TaskHandle, TaskId};
 use crate::time::{Clock, Timers};
@@ -77,7 +78,10 @@ impl Core {
         let (handle, owned, queued) = raw::allocate(future, self.shared.clone());
         if self.closing.get() {
             // Shutdown is dropping tasks; one made now (say, by a `Drop` impl) is cancelled at once.
-            let _ = queued.run(true);
+            // Nobody awaits it yet, so there is no awaiter to wake.
+            if let RunOutcome::Complete(done) = queued.run(true) {
+                queued.notify_awaiter(done);
+            }
         } else {
             self.adopt(owned);
             self.push(queued);
@@ -113,19 +117,22 @@ impl Core {
         !self.run_queue.borrow().is_empty()
     }
 
-    /// Runs one task and files it by how the run ended.
+    /// Runs one task and files it by how the run ended. The current task is restored by a guard,
+    /// and a completed task's awaiter (user code) is woken only once the bookkeeping is done.
     fn run_task(&self, task: TaskRef) {
-        let outer = self.current.replace(Some(task.as_ptr()));
-        let outcome = task.run(false);
-        self.current.set(outer);
+        let outcome = {
+            let _current = CurrentTask::enter(self, &task);
+            task.run(false)
+        };
         match outcome {
             RunOutcome::Pending | RunOutcome::Skipped => drop(task),
             RunOutcome::Requeue => self.push(task),
-            RunOutcome::Complete => {
+            RunOutcome::Complete(done) => {
                 self.disown(&task);
                 if !self.done_callbacks.borrow().is_empty() {
                     self.schedule_done_callbacks(&task);
                 }
+                task.notify_awaiter(done);
                 drop(task);
             }
         }
@@ -217,9 +224,7 @@ impl Core {
         let mut woken = std::mem::take(&mut *self.fired.borrow_mut());
         self.reactor.borrow_mut().park(timeout, &mut woken);
         // Wake after releasing the reactor: a waker may run code that touches it.
-        for waker in woken.drain(..) {
-            waker.wake();
-        }
+        wake_all(&mut woken);
         *self.fired.borrow_mut() = woken;
     }
 
@@ -228,9 +233,13 @@ impl Core {
         self.shared.take_remote(&mut batch);
         if !batch.cancelled_timers.is_empty() {
             let mut timers = self.timers.borrow_mut();
-            for key in batch.cancelled_timers.drain(..) {
-                timers.cancel(key);
-            }
+            let wakers: Vec<_> = batch
+                .cancelled_timers
+                .drain(..)
+                .filter_map(|key| timers.cancel(key))
+                .collect();
+            drop(timers);
+            drop_each_quietly(wakers); // after the borrow: a waker's drop is user code
         }
         for task in batch.tasks.drain(..) {
             if task.header().owned_slot.load(Ordering::Relaxed) == AWAITING_ADOPTION {
@@ -256,19 +265,18 @@ impl Core {
         timers.fire_until(now, &mut fired);
         drop(timers);
         // Wake after releasing the timers: a waker may run code that touches them.
-        for waker in fired.drain(..) {
-            waker.wake();
-        }
+        wake_all(&mut fired);
         *self.fired.borrow_mut() = fired;
     }
 
     /// Waits for a timer, a remote wake or I/O. Under the paused clock, time jumps to the next
-    /// timer instead of passing.
+    /// timer instead of passing — also to a deadline at the end of the clock's range (about 584
+    /// years of nanoseconds), where every later deadline saturates: such sleeps end there.
     fn park(&self, main_ready: &dyn Fn() -> bool) {
         let next = self.timers.borrow_mut().next_deadline();
         if self.clock.is_paused() {
             match next {
-                Some(deadline) if deadline != u64::MAX => {
+                Some(deadline) => {
                     // Look (without waiting) for remote work and ready I/O first: it runs before
                     // time moves.
                     self.poll_io(Some(Duration::ZERO));
@@ -276,7 +284,7 @@ impl Core {
                         self.clock.advance_to_ticks(deadline);
                     }
                 }
-                _ => self.poll_io(None),
+                None => self.poll_io(None),
             }
         } else {
             let timeout = next.map(|deadline| {
@@ -287,7 +295,8 @@ impl Core {
     }
 
     /// Cancels every task, dropping the futures on this thread. Runs once, from `EventLoop`'s
-    /// `Drop`, with this loop entered.
+    /// `Drop`, with this loop entered. Every drop of user data here (futures, outputs, wakers,
+    /// callbacks) is contained, so one faulty `Drop` cannot keep the rest from being dropped.
     pub(crate) fn shutdown(&self) {
         self.closing.set(true);
         for task in self.shared.close_remote() {
@@ -301,18 +310,42 @@ impl Core {
                 break;
             }
             for task in tasks {
-                let _ = task.run(true);
+                let outcome = task.run(true);
                 self.disown(&task);
+                if let RunOutcome::Complete(done) = outcome {
+                    task.notify_awaiter(done);
+                }
             }
         }
         let queue = std::mem::take(&mut *self.run_queue.borrow_mut());
         drop(queue);
         let fired = std::mem::take(&mut *self.fired.borrow_mut());
-        drop(fired);
-        self.timers.borrow_mut().clear();
+        drop_each_quietly(fired);
+        let timer_wakers = self.timers.borrow_mut().clear();
+        drop_each_quietly(timer_wakers);
         // Callbacks of tasks that shutdown cancelled do not run (asyncio's `close` drops them too).
         let callbacks = std::mem::take(&mut *self.done_callbacks.borrow_mut());
-        drop(callbacks);
+        drop_each_quietly(callbacks.into_values().flatten());
+    }
+}
+
+/// The loop's "task being polled" for the length of one run; restored when dropped, also if the
+/// run unwinds, so `current_task` never names a task that is not running.
+struct CurrentTask<'a> {
+    core: &'a Core,
+    outer: Option<NonNull<Header>>,
+}
+
+impl<'a> CurrentTask<'a> {
+    fn enter(core: &'a Core, task: &TaskRef) -> CurrentTask<'a> {
+        let outer = core.current.replace(Some(task.as_ptr()));
+        CurrentTask { core, outer }
+    }
+}
+
+impl Drop for CurrentTask<'_> {
+    fn drop(&mut self) {
+        self.core.current.set(self.outer);
     }
 }
 
@@ -321,6 +354,8 @@ impl Core {
 pub(crate) fn cancel_orphan(task: TaskRef) {
     if task.header().owned_slot.load(Ordering::Relaxed) == AWAITING_ADOPTION {
         task.header().owned_slot.store(NOT_OWNED, Ordering::Relaxed);
-        let _ = task.run(true);
+        if let RunOutcome::Complete(done) = task.run(true) {
+            task.notify_awaiter(done);
+        }
     }
 }

@@ -42,7 +42,7 @@ impl LoopHandle {
     /// `run_coroutine_threadsafe`). The task handle can be awaited on any thread or loop.
     ///
     /// If the loop has closed, the future is dropped here and the task reports
-    /// `Err(TaskError::Cancelled)`.
+    /// `Err(TaskError::Cancelled(_))`.
     ///
     /// # Examples
     /// ```

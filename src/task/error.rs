@@ -24,8 +24,10 @@ use std::fmt;
 #[non_exhaustive]
 pub enum TaskError {
     /// The task was cancelled before it finished ([`Task::cancel`](crate::Task::cancel), or its
-    /// loop closed).
-    Cancelled,
+    /// loop closed), or asked to cancel and then returned anyway. Carries the message given to
+    /// [`Task::cancel_with_message`](crate::Task::cancel_with_message), if any (asyncio's
+    /// `CancelledError(msg)`).
+    Cancelled(Option<String>),
     /// The task's future panicked; this is the panic payload, as `std::panic::catch_unwind`
     /// gives it. Pass it to `std::panic::resume_unwind` to propagate the panic.
     Panicked(Box<dyn Any + Send + 'static>),
@@ -36,17 +38,35 @@ impl TaskError {
     ///
     /// # Examples
     /// ```
-    /// assert!(baton::TaskError::Cancelled.is_cancelled());
+    /// assert!(baton::TaskError::Cancelled(None).is_cancelled());
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        matches!(self, TaskError::Cancelled)
+        matches!(self, TaskError::Cancelled(_))
+    }
+
+    /// The message the task was cancelled with, if any.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(std::future::pending::<()>());
+    ///     t.cancel_with_message("shutting down");
+    ///     let err = t.await.unwrap_err();
+    ///     assert_eq!(err.cancel_message(), Some("shutting down"));
+    /// });
+    /// ```
+    pub fn cancel_message(&self) -> Option<&str> {
+        match self {
+            TaskError::Cancelled(message) => message.as_deref(),
+            TaskError::Panicked(_) => None,
+        }
     }
 
     /// True for [`TaskError::Panicked`].
     ///
     /// # Examples
     /// ```
-    /// assert!(!baton::TaskError::Cancelled.is_panic());
+    /// assert!(!baton::TaskError::Cancelled(None).is_panic());
     /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self, TaskError::Panicked(_))
@@ -67,7 +87,7 @@ impl TaskError {
                 .downcast_ref::<&str>()
                 .copied()
                 .or_else(|| payload.downcast_ref::<String>().map(String::as_str)),
-            TaskError::Cancelled => None,
+            TaskError::Cancelled(_) => None,
         }
     }
 }
@@ -75,7 +95,8 @@ impl TaskError {
 impl fmt::Debug for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TaskError::Cancelled => f.write_str("Cancelled"),
+            TaskError::Cancelled(None) => f.write_str("Cancelled"),
+            TaskError::Cancelled(Some(msg)) => f.debug_tuple("Cancelled").field(msg).finish(),
             TaskError::Panicked(_) => match self.panic_message() {
                 Some(msg) => f.debug_tuple("Panicked").field(&msg).finish(),
                 None => f.write_str("Panicked(..)"),
@@ -87,7 +108,8 @@ impl fmt::Debug for TaskError {
 impl fmt::Display for TaskError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            TaskError::Cancelled => f.write_str("task was cancelled"),
+            TaskError::Cancelled(None) => f.write_str("task was cancelled"),
+            TaskError::Cancelled(Some(msg)) => write!(f, "task was cancelled: {msg}"),
             TaskError::Panicked(_) => match self.panic_message() {
                 Some(msg) => write!(f, "task panicked: {msg}"),
                 None => f.write_str("task panicked"),
@@ -104,7 +126,10 @@ mod tests {
 
     #[test]
     fn display_names_the_cause() {
-        assert_eq!(TaskError::Cancelled.to_string(), "task was cancelled");
+        assert_eq!(TaskError::Cancelled(None).to_string(), "task was cancelled");
+        let err = TaskError::Cancelled(Some("bye".into()));
+        assert_eq!(err.to_string(), "task was cancelled: bye");
+        assert_eq!(format!("{err:?}"), "Cancelled(\"bye\")");
         let err = TaskError::Panicked(Box::new(String::from("oops")));
         assert_eq!(err.to_string(), "task panicked: oops");
         assert_eq!(format!("{err:?}"), "Panicked(\"oops\")");

@@ -23,7 +23,7 @@ use super::{spawn, Task, TaskId};
 /// failure together, like asyncio's `ExceptionGroup`. Dropping the group without joining it
 /// cancels its children: no child outlives the group.
 ///
-/// A failed child's own [`Task`] handle reports `Err(TaskError::Cancelled)`: its panic payload or
+/// A failed child's own [`Task`] handle reports `Err(TaskError::Cancelled(_))`: its panic payload or
 /// error moved into the group's [`TaskGroupError`].
 ///
 /// # Examples

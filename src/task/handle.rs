@@ -8,8 +8,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::error::TaskError;
+use super::meta;
 use super::raw::TaskRef;
 use super::state;
+use super::task_handle::{cancel, cancel_with, name_of};
 use super::{TaskHandle, TaskId};
 use crate::runtime::context;
 
@@ -74,7 +76,8 @@ impl<T> Task<T> {
         self.raw.header().id
     }
 
-    /// The task's name, `Task-<id>` as asyncio names them.
+    /// The task's name: the one given with [`named`](Task::named) or
+    /// [`set_name`](Task::set_name), else `Task-<id>` as asyncio names them.
     ///
     /// # Examples
     /// ```
@@ -84,7 +87,42 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn name(&self) -> String {
-        format!("Task-{}", self.id())
+        name_of(&self.raw)
+    }
+
+    /// Names the task (asyncio's `set_name`); callable from any thread, at any time.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(async {});
+    ///     t.set_name("fetch");
+    ///     assert_eq!(t.name(), "fetch");
+    /// });
+    /// ```
+    pub fn set_name(&self, name: impl Into<String>) {
+        meta::set_name(self.raw.header(), name.into());
+    }
+
+    /// Names the task and returns its handle: asyncio's `create_task(coro, name=…)` is
+    /// `spawn(fut).named(…)`. A task spawned on the loop's own thread does not start before the
+    /// spawner next awaits, so it never runs unnamed.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(async { baton::current_task().unwrap().name() }).named("db");
+    ///     assert_eq!(t.await.unwrap(), "db");
+    ///
+    ///     let tg = baton::TaskGroup::new();
+    ///     let child = tg.spawn(async {}).named("child");
+    ///     assert_eq!(child.name(), "child");
+    ///     tg.join().await.unwrap();
+    /// });
+    /// ```
+    pub fn named(self, name: impl Into<String>) -> Task<T> {
+        self.set_name(name);
+        self
     }
 
     /// True once the task has finished: returned, panicked or been cancelled.
@@ -119,25 +157,45 @@ impl<T> Task<T> {
     }
 
     /// Asks the task to stop: the loop drops its future the next time it would run it, and
-    /// awaiting the task gives `Err(TaskError::Cancelled)`. Returns false if the task had already
-    /// finished (nothing changes then), true otherwise. Callable from any thread.
+    /// awaiting the task gives `Err(TaskError::Cancelled(None))`. Returns false if the task had
+    /// already finished (nothing changes then), true otherwise — and after a true, awaiting the
+    /// task always reports it cancelled, even if its future returned meanwhile (as asyncio: a
+    /// task that cancels itself and then returns is cancelled). Callable from any thread.
     ///
     /// Unlike asyncio, the task's code cannot catch the cancellation: its future is dropped, so
     /// `Drop` impls are where cleanup goes.
     ///
     /// # Examples
     /// ```
-    /// use baton::{sleep, spawn, TaskError};
+    /// use baton::{sleep, spawn};
     /// use std::time::Duration;
     ///
     /// baton::run(async {
     ///     let t = spawn(sleep(Duration::from_secs(60)));
     ///     assert!(t.cancel());
-    ///     assert!(matches!(t.await, Err(TaskError::Cancelled)));
+    ///     assert!(t.await.unwrap_err().is_cancelled());
     /// });
     /// ```
     pub fn cancel(&self) -> bool {
-        super::task_handle::cancel(&self.raw)
+        cancel(&self.raw)
+    }
+
+    /// As [`cancel`](Task::cancel), recording `message` for the awaiter's
+    /// [`TaskError::cancel_message`] (asyncio's `cancel(msg)`). A later plain `cancel` clears
+    /// it, as asyncio's `cancel(msg=None)` does.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(std::future::pending::<()>());
+    ///     assert!(t.cancel_with_message("deadline"));
+    ///     let err = t.await.unwrap_err();
+    ///     assert_eq!(err.cancel_message(), Some("deadline"));
+    ///     assert_eq!(err.to_string(), "task was cancelled: deadline");
+    /// });
+    /// ```
+    pub fn cancel_with_message(&self, message: impl Into<String>) -> bool {
+        cancel_with(&self.raw, Some(message.into()))
     }
 
     /// Runs `callback` on the loop once the task finishes (returned, panicked or cancelled),
@@ -204,7 +262,8 @@ impl<T> Task<T> {
     }
 
     /// The awaiter protocol of `state.rs`: publishes `cx`'s waker unless the task is complete.
-    /// Returns true if it is complete.
+    /// Returns true if it is complete. The waker it replaces is dropped last, once the slot and
+    /// the flag agree again (a waker's `drop` is user code).
     fn register_awaiter(&self, cx: &mut Context<'_>) -> bool {
         let header = self.raw.header();
         let snapshot = header.state.load();
@@ -224,9 +283,12 @@ impl<T> Task<T> {
                 return true;
             }
         }
+        let waker = cx.waker().clone();
         // SAFETY: AWAITER is clear, so the slot is the handle's alone (see `state.rs`).
-        unsafe { *header.awaiter.get() = Some(cx.waker().clone()) };
-        header.state.set_awaiter().is_err()
+        let old = unsafe { (*header.awaiter.get()).replace(waker) };
+        let complete = header.state.set_awaiter().is_err();
+        drop(old);
+        complete
     }
 }
 
@@ -273,6 +335,7 @@ impl<T> fmt::Debug for Task<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Task")
             .field("id", &self.id())
+            .field("name", &self.name())
             .field("done", &self.done())
             .finish()
     }

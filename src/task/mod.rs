@@ -44,6 +44,7 @@ mod current;
 mod error;
 mod group;
 mod handle;
+mod meta;
 pub(crate) mod raw;
 mod shield;
 mod spawn;

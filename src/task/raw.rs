@@ -24,10 +24,12 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use super::error::TaskError;
-use super::state::{self, Idle, Start, State};
+use super::meta;
+use super::state::{self, Completed, Idle, Outcome, Start, State};
 use super::waker::borrowed_waker;
 use super::TaskId;
 use crate::loom::Arc;
+use crate::panic::{contain, drop_payload, drop_quietly};
 use crate::runtime::Shared;
 
 /// A panic payload, boxed once more so the stage stays one pointer wide for it.
@@ -71,10 +73,20 @@ pub(crate) enum RunOutcome {
     Pending,
     /// Woken while it ran: queue it again.
     Requeue,
-    /// Done (returned, panicked or cancelled): remove it from the owned set.
-    Complete,
+    /// Done (returned, panicked or cancelled): remove it from the owned set, then wake its
+    /// awaiter with [`TaskRef::notify_awaiter`].
+    Complete(Completion),
     /// Was already complete; nothing ran.
     Skipped,
+}
+
+/// A task that just completed and whose awaiting handle may still have to be woken. That waker is
+/// user code, so the loop wakes it last, once its own bookkeeping (current task, owned set, done
+/// callbacks) is finished.
+#[must_use = "wake the task's awaiter with `TaskRef::notify_awaiter`"]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Completion {
+    wake_awaiter: bool,
 }
 
 #[repr(C)]
@@ -177,6 +189,19 @@ impl TaskRef {
         unsafe { (self.header().vtable.run)(self.0, force_cancel) }
     }
 
+    /// Wakes the handle that awaits this just-completed task, if one registered a waker. A panic
+    /// from that waker is contained (see `crate::panic`): the loop's state is already whole.
+    pub(crate) fn notify_awaiter(&self, completion: Completion) {
+        if completion.wake_awaiter {
+            // SAFETY: AWAITER was set when the task completed, so the handle wrote the slot and
+            // never touches it again (`state.rs`); `self` keeps the allocation alive.
+            let awaiter = unsafe { &*self.header().awaiter.get() };
+            if let Some(waker) = awaiter {
+                contain(|| waker.wake_by_ref());
+            }
+        }
+    }
+
     /// Moves the finished output out. Only the handle calls this, after seeing `COMPLETE`
     /// without `STAGE_EMPTY`, and it marks the stage empty itself.
     ///
@@ -231,31 +256,35 @@ unsafe fn run<F: Future>(ptr: NonNull<Header>, force_cancel: bool) -> RunOutcome
     match cell.header.state.start(force_cancel) {
         Start::Skip => RunOutcome::Skipped,
         Start::Cancel => {
+            let unwinding = CompleteOnUnwind(cell);
             // SAFETY: `start` set RUNNING on an incomplete task, so the stage holds the future and
             // no one else touches it until `complete`.
             unsafe { drop_future_quietly(&mut (*stage).future) };
-            complete::<F>(cell, state::CANCELLED);
-            RunOutcome::Complete
+            std::mem::forget(unwinding);
+            finish(cell, Outcome::Cancelled)
         }
         Start::Poll => {
+            let unwinding = CompleteOnUnwind(cell);
             let waker = borrowed_waker(ptr);
             let mut cx = Context::from_waker(&waker);
             // SAFETY: RUNNING gives this call exclusive access to the future, which stays at
             // this address until it is dropped in place: it is pinned.
             let future = unsafe { Pin::new_unchecked(&mut *(*stage).future) };
-            match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {
-                Ok(Poll::Pending) => match cell.header.state.finish_pending() {
-                    Idle::Waiting => RunOutcome::Pending,
-                    Idle::Requeue => RunOutcome::Requeue,
-                },
+            let outcome = match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {
+                Ok(Poll::Pending) => {
+                    std::mem::forget(unwinding);
+                    return match cell.header.state.finish_pending() {
+                        Idle::Waiting => RunOutcome::Pending,
+                        Idle::Requeue => RunOutcome::Requeue,
+                    };
+                }
                 Ok(Poll::Ready(output)) => {
                     // SAFETY: still RUNNING; the future is live and is replaced by its output.
                     unsafe {
                         drop_future_quietly(&mut (*stage).future);
                         (*stage).output = ManuallyDrop::new(output);
                     }
-                    complete::<F>(cell, 0);
-                    RunOutcome::Complete
+                    Outcome::Returned
                 }
                 Err(payload) => {
                     // SAFETY: as above; a future that panicked is dropped, not polled again.
@@ -263,55 +292,72 @@ unsafe fn run<F: Future>(ptr: NonNull<Header>, force_cancel: bool) -> RunOutcome
                         drop_future_quietly(&mut (*stage).future);
                         (*stage).panic = ManuallyDrop::new(Box::new(payload));
                     }
-                    complete::<F>(cell, state::PANICKED);
-                    RunOutcome::Complete
+                    Outcome::Panicked
                 }
+            };
+            std::mem::forget(unwinding);
+            finish(cell, outcome)
+        }
+    }
+}
+
+/// Ends a run that unwound (a bug in baton itself: every call into user code above is caught) in
+/// a terminal state: the task completes as cancelled with its stage marked empty, so whatever the
+/// stage holds is leaked rather than dropped a second time by shutdown or the last reference. Its
+/// awaiter is woken so that nobody waits forever. Disarmed with `mem::forget` on every normal path.
+struct CompleteOnUnwind<'a, F: Future>(&'a Cell<F>);
+
+impl<F: Future> Drop for CompleteOnUnwind<'_, F> {
+    fn drop(&mut self) {
+        let done = self.0.header.state.complete(Outcome::Cancelled);
+        if done.wake_awaiter {
+            // SAFETY: as in `TaskRef::notify_awaiter`.
+            if let Some(waker) = unsafe { &*self.0.header.awaiter.get() } {
+                contain(|| waker.wake_by_ref());
             }
         }
     }
 }
 
-/// Drops a future in place; a panic from its `Drop` is reported by the panic hook and contained,
-/// so one task's faulty destructor cannot unwind through the loop.
+/// Drops a future in place; a panic from its `Drop` is contained (see `crate::panic`), so one
+/// task's faulty destructor cannot unwind through the loop.
 ///
 /// # Safety
 /// `future` is live and is not used again.
 unsafe fn drop_future_quietly<F>(future: &mut ManuallyDrop<F>) {
     // SAFETY: by the caller's contract.
-    let _ = catch_unwind(AssertUnwindSafe(|| unsafe { ManuallyDrop::drop(future) }));
+    contain(|| unsafe { ManuallyDrop::drop(future) });
 }
 
-/// Marks the task complete, drops an output nobody will take, and wakes the awaiting handle.
-fn complete<F: Future>(cell: &Cell<F>, how: usize) {
-    let prev = cell.header.state.complete(how);
-    if !prev.has(state::HANDLE) && how != state::CANCELLED {
-        // SAFETY: no handle exists, so `complete` set STAGE_EMPTY on our behalf and nobody else
-        // will touch the stage: drop what the task produced.
-        unsafe { drop_stage_output::<F>(cell, how == state::PANICKED) };
-    } else if prev.has(state::AWAITER) {
-        // SAFETY: AWAITER was set when we completed, so the handle wrote the slot and will not
-        // touch it again (see `state.rs`); we only read it.
-        let awaiter = unsafe { &*cell.header.awaiter.get() };
-        if let Some(waker) = awaiter {
-            waker.wake_by_ref();
-        }
+/// Marks the task complete and drops what nobody will take (an output or payload without a
+/// handle, or the output of a task cancelled as it returned). The awaiter is woken by the caller.
+fn finish<F: Future>(cell: &Cell<F>, outcome: Outcome) -> RunOutcome {
+    let Completed {
+        drop_stage,
+        wake_awaiter,
+    } = cell.header.state.complete(outcome);
+    if drop_stage {
+        // SAFETY: `complete` set STAGE_EMPTY on our behalf, so nobody else will touch the stage,
+        // which holds what `outcome` says.
+        unsafe { drop_stage_output::<F>(cell, outcome == Outcome::Panicked) };
     }
+    RunOutcome::Complete(Completion { wake_awaiter })
 }
 
+/// Drops the stage's output (or panic payload), containing any panic from its `Drop`.
+///
 /// # Safety
 /// The stage holds an output (or a payload if `panicked`) that no one else will touch.
 unsafe fn drop_stage_output<F: Future>(cell: &Cell<F>, panicked: bool) {
     let stage = cell.stage.get();
-    let _ = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: by the caller's contract.
-        unsafe {
-            if panicked {
-                ManuallyDrop::drop(&mut (*stage).panic);
-            } else {
-                ManuallyDrop::drop(&mut (*stage).output);
-            }
+    // SAFETY: by the caller's contract; the value is moved out once and dropped.
+    unsafe {
+        if panicked {
+            drop_payload(*ManuallyDrop::take(&mut (*stage).panic));
+        } else {
+            drop_quietly(ManuallyDrop::take(&mut (*stage).output));
         }
-    }));
+    }
 }
 
 /// # Safety
@@ -323,7 +369,9 @@ unsafe fn take_output<F: Future>(ptr: NonNull<Header>, out: *mut ()) {
         let cell = ptr.cast::<Cell<F>>().as_ref();
         let snapshot = cell.header.state.load();
         let result = if snapshot.has(state::CANCELLED) {
-            Err(TaskError::Cancelled)
+            Err(TaskError::Cancelled(meta::take_cancel_message(
+                &cell.header,
+            )))
         } else if snapshot.has(state::PANICKED) {
             Err(TaskError::Panicked(*ManuallyDrop::take(
                 &mut (*cell.stage.get()).panic,
@@ -353,7 +401,7 @@ unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) {
 /// The last reference to the `Cell<F>` at `ptr` is gone.
 unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
     // SAFETY: nobody else can reach the cell; it was made by `Box::new` in `allocate`.
-    let cell = unsafe { Box::from_raw(ptr.cast::<Cell<F>>().as_ptr()) };
+    let mut cell = unsafe { Box::from_raw(ptr.cast::<Cell<F>>().as_ptr()) };
     let snapshot = cell.header.state.load();
     if !snapshot.has(state::STAGE_EMPTY) {
         // SAFETY: the flags say what the stage holds, and we own it now. An incomplete future
@@ -367,6 +415,11 @@ unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
             }
         }
     }
+    if snapshot.has(state::META) {
+        meta::forget(&cell.header);
+    }
+    // The awaiter's waker is user code; drop it where its panic is contained.
+    drop_quietly(cell.header.awaiter.get_mut().take());
     drop(cell);
 }
 

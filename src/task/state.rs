@@ -17,6 +17,7 @@
 //! | `STAGE_EMPTY` | the output (or payload) was taken or dropped | never                     | reading or dropping the stage twice |
 //! | `HANDLE`      | at spawn: the `Task<T>` handle exists      | the handle is dropped       | the loop dropping the output |
 //! | `AWAITER`     | the handle stored a waker in the header    | the handle replaces it      | the handle writing the waker slot |
+//! | `META`        | a name or cancel message was recorded in the loop's side table | never | freeing the task without removing its entry |
 //!
 //! The reference count counts: the handle, the loop's owned-task set (until completion), each
 //! queue entry, and each `Waker`. The allocation is freed when it reaches zero.
@@ -32,8 +33,9 @@ pub(crate) const PANICKED: usize = 1 << 5;
 pub(crate) const STAGE_EMPTY: usize = 1 << 6;
 pub(crate) const HANDLE: usize = 1 << 7;
 pub(crate) const AWAITER: usize = 1 << 8;
+pub(crate) const META: usize = 1 << 9;
 
-const REF_SHIFT: usize = 9;
+const REF_SHIFT: usize = 10;
 const REF_ONE: usize = 1 << REF_SHIFT;
 #[cfg(test)]
 const FLAGS: usize = REF_ONE - 1;
@@ -67,6 +69,7 @@ impl std::fmt::Debug for Snapshot {
             (STAGE_EMPTY, "STAGE_EMPTY"),
             (HANDLE, "HANDLE"),
             (AWAITER, "AWAITER"),
+            (META, "META"),
         ];
         let mut list = f.debug_list();
         for (flag, name) in names {
@@ -123,6 +126,38 @@ pub(crate) enum Cancel {
     Requested,
     /// The request is recorded and the caller must queue the task; a reference was added for it.
     Submit,
+}
+
+/// How a task finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The future returned; the stage holds its output.
+    Returned,
+    /// The future panicked; the stage holds the payload.
+    Panicked,
+    /// The future was dropped unfinished; the stage holds nothing.
+    Cancelled,
+}
+
+impl Outcome {
+    fn flag(self) -> usize {
+        match self {
+            Outcome::Returned => 0,
+            Outcome::Panicked => PANICKED,
+            Outcome::Cancelled => CANCELLED,
+        }
+    }
+}
+
+/// What the loop must do after `complete`.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Completed {
+    /// Nobody will take what the stage holds (no handle exists, or a return became a
+    /// cancellation): the loop drops it.
+    pub(crate) drop_stage: bool,
+    /// The handle published a waker: wake it.
+    pub(crate) wake_awaiter: bool,
 }
 
 impl State {
@@ -257,17 +292,34 @@ impl State {
         }
     }
 
-    /// The task is done (`how` is 0, `PANICKED` or `CANCELLED`): set `COMPLETE`. Without a handle
-    /// nobody will read the output, so `STAGE_EMPTY` is set too and the caller drops it.
-    /// Returns the word before the change.
-    pub(crate) fn complete(&self, how: usize) -> Snapshot {
-        self.update(|s| {
-            let mut next = (s & !(RUNNING | SCHEDULED)) | COMPLETE | how;
-            if s & HANDLE == 0 || how == CANCELLED {
+    /// The task is done: set `COMPLETE` and the outcome's flag. A task asked to cancel whose
+    /// future returned anyway is recorded as cancelled, as asyncio does (`cancel()` said true, so
+    /// awaiting it must say cancelled); its output is then the loop's to drop. Without a handle
+    /// nobody will read the output either, so `STAGE_EMPTY` is set and the loop drops it.
+    pub(crate) fn complete(&self, outcome: Outcome) -> Completed {
+        let mut recorded = outcome;
+        let prev = self.update(|s| {
+            recorded = if outcome == Outcome::Returned && s & CANCEL != 0 {
+                Outcome::Cancelled
+            } else {
+                outcome
+            };
+            let mut next = (s & !(RUNNING | SCHEDULED)) | COMPLETE | recorded.flag();
+            if s & HANDLE == 0 || recorded == Outcome::Cancelled {
                 next |= STAGE_EMPTY;
             }
             Some(next)
-        })
+        });
+        let nobody_reads = !prev.has(HANDLE) || recorded == Outcome::Cancelled;
+        Completed {
+            drop_stage: outcome != Outcome::Cancelled && nobody_reads,
+            wake_awaiter: prev.has(HANDLE) && prev.has(AWAITER),
+        }
+    }
+
+    /// Records that the task has an entry in its loop's side table (see `Shared::task_meta`).
+    pub(crate) fn mark_meta(&self) {
+        self.0.fetch_or(META, Ordering::AcqRel);
     }
 
     /// The handle takes the output (it has exclusive access once `COMPLETE` is seen).
@@ -356,7 +408,7 @@ mod tests {
     fn wake_by_val_after_complete_releases_reference() {
         let s = State::new_scheduled(2);
         assert_eq!(s.start(false), Start::Poll);
-        let _ = s.complete(0);
+        let _ = s.complete(Outcome::Returned);
         assert_eq!(s.wake_by_val(), Wake::Nothing);
         assert_eq!(s.wake_by_val(), Wake::Dealloc);
     }
@@ -368,8 +420,8 @@ mod tests {
         assert_eq!(s.finish_pending(), Idle::Waiting);
         assert_eq!(s.cancel(), Cancel::Submit);
         assert_eq!(s.start(false), Start::Cancel);
-        let prev = s.complete(CANCELLED);
-        assert!(prev.has(HANDLE));
+        let done = s.complete(Outcome::Cancelled);
+        assert!(!done.drop_stage, "a cancelled task's stage holds nothing");
         assert_eq!(s.cancel(), Cancel::AlreadyDone);
         assert!(s.load().has(STAGE_EMPTY));
     }
@@ -380,8 +432,30 @@ mod tests {
         let (drop_output, last) = s.drop_handle();
         assert!(!drop_output && !last);
         assert_eq!(s.start(false), Start::Poll);
-        let _ = s.complete(0);
+        assert!(s.complete(Outcome::Returned).drop_stage);
         assert!(s.load().has(STAGE_EMPTY));
+    }
+
+    #[test]
+    fn a_return_after_a_cancel_request_completes_as_cancelled() {
+        let s = State::new_scheduled(3);
+        assert_eq!(s.start(false), Start::Poll);
+        assert_eq!(s.cancel(), Cancel::Requested);
+        let done = s.complete(Outcome::Returned);
+        assert!(done.drop_stage, "the output is the loop's to drop");
+        let now = s.load();
+        assert!(now.has(CANCELLED) && now.has(STAGE_EMPTY));
+        assert_eq!(s.cancel(), Cancel::AlreadyDone);
+    }
+
+    #[test]
+    fn a_panic_after_a_cancel_request_stays_a_panic() {
+        let s = State::new_scheduled(3);
+        assert_eq!(s.start(false), Start::Poll);
+        assert_eq!(s.cancel(), Cancel::Requested);
+        let done = s.complete(Outcome::Panicked);
+        assert!(!done.drop_stage, "the handle takes the payload");
+        assert!(s.load().has(PANICKED) && !s.load().has(CANCELLED));
     }
 
     #[test]
@@ -390,7 +464,7 @@ mod tests {
         assert!(s.set_awaiter().is_ok());
         assert!(s.unset_awaiter().is_ok());
         assert_eq!(s.start(false), Start::Poll);
-        let _ = s.complete(0);
+        let _ = s.complete(Outcome::Returned);
         assert!(s.set_awaiter().is_err());
         assert!(s.unset_awaiter().is_err());
         assert_eq!(s.flags() & AWAITER, 0);
@@ -400,7 +474,7 @@ mod tests {
     fn shutdown_skips_completed_tasks() {
         let s = State::new_scheduled(3);
         assert_eq!(s.start(true), Start::Cancel);
-        let _ = s.complete(CANCELLED);
+        let _ = s.complete(Outcome::Cancelled);
         assert_eq!(s.start(true), Start::Skip);
     }
 }
@@ -450,8 +524,7 @@ mod loom_models {
             let s = state.clone();
             let w = woken.clone();
             let loop_thread = thread::spawn(move || {
-                let prev = s.complete(0);
-                if prev.has(AWAITER) {
+                if s.complete(Outcome::Returned).wake_awaiter {
                     w.fetch_add(1, Ordering::SeqCst);
                 }
             });
@@ -463,6 +536,24 @@ mod loom_models {
         });
     }
 
+    /// `cancel` from another thread racing the loop completing a return: `cancel` says true
+    /// exactly when the task ends up recorded as cancelled (so the awaiter sees what `cancel`
+    /// promised), and the output is then the loop's to drop.
+    #[test]
+    fn remote_cancel_racing_a_return_agrees_with_the_outcome() {
+        loom::model(|| {
+            let state = Arc::new(State::new_scheduled(3));
+            assert_eq!(state.start(false), Start::Poll);
+            let s = state.clone();
+            let canceller = thread::spawn(move || s.cancel() != Cancel::AlreadyDone);
+            let done = state.complete(Outcome::Returned);
+            let said_true = canceller.join().unwrap();
+            let cancelled = state.load().has(CANCELLED);
+            assert_eq!(said_true, cancelled);
+            assert_eq!(done.drop_stage, cancelled);
+        });
+    }
+
     /// The handle dropped while the loop completes: the output is dropped exactly once.
     #[test]
     fn handle_drop_racing_completion_drops_the_output_once() {
@@ -471,8 +562,7 @@ mod loom_models {
             assert_eq!(state.start(false), Start::Poll);
             let s = state.clone();
             let loop_thread = thread::spawn(move || {
-                let prev = s.complete(0);
-                !prev.has(HANDLE) // the loop drops the output
+                s.complete(Outcome::Returned).drop_stage // the loop drops the output
             });
             let (handle_drops, _last) = state.drop_handle();
             let loop_drops = loop_thread.join().unwrap();

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::meta;
 use super::raw::TaskRef;
 use super::state::{self, Cancel};
 use super::TaskId;
@@ -49,7 +50,8 @@ impl TaskHandle {
         self.raw.header().id
     }
 
-    /// The task's name, `Task-<id>`.
+    /// The task's name: the one given with [`set_name`](TaskHandle::set_name) or
+    /// [`Task::named`](crate::Task::named), else `Task-<id>`.
     ///
     /// # Examples
     /// ```
@@ -60,7 +62,24 @@ impl TaskHandle {
     /// });
     /// ```
     pub fn name(&self) -> String {
-        format!("Task-{}", self.id())
+        name_of(&self.raw)
+    }
+
+    /// Names the task (asyncio's `set_name`); any thread, any time.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(async {
+    ///         baton::current_task().unwrap().set_name("worker");
+    ///     });
+    ///     let h = t.handle();
+    ///     t.await.unwrap();
+    ///     assert_eq!(h.name(), "worker");
+    /// });
+    /// ```
+    pub fn set_name(&self, name: impl Into<String>) {
+        meta::set_name(self.raw.header(), name.into());
     }
 
     /// True once the task has finished.
@@ -123,14 +142,39 @@ impl TaskHandle {
         cancel(&self.raw)
     }
 
+    /// Cancels the task with a message, as
+    /// [`Task::cancel_with_message`](crate::Task::cancel_with_message) does.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let t = baton::spawn(std::future::pending::<()>());
+    ///     assert!(baton::all_tasks()[0].cancel_with_message("timed out"));
+    ///     assert_eq!(t.await.unwrap_err().cancel_message(), Some("timed out"));
+    /// });
+    /// ```
+    pub fn cancel_with_message(&self, message: impl Into<String>) -> bool {
+        cancel_with(&self.raw, Some(message.into()))
+    }
+
     pub(crate) fn raw(&self) -> &TaskRef {
         &self.raw
     }
 }
 
+/// The task's name, or asyncio's default `Task-<id>`.
+pub(crate) fn name_of(task: &TaskRef) -> String {
+    meta::name(task.header()).unwrap_or_else(|| format!("Task-{}", task.header().id))
+}
+
 /// Asks the loop to cancel `task`; false if it had already finished.
 pub(crate) fn cancel(task: &TaskRef) -> bool {
-    match task.header().state.cancel() {
+    cancel_with(task, None)
+}
+
+/// As [`cancel`], recording `message` for the task's `TaskError`.
+pub(crate) fn cancel_with(task: &TaskRef, message: Option<String>) -> bool {
+    match meta::cancel(task.header(), message) {
         Cancel::AlreadyDone => false,
         Cancel::Requested => true,
         Cancel::Submit => {
@@ -153,6 +197,7 @@ impl fmt::Debug for TaskHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskHandle")
             .field("id", &self.id())
+            .field("name", &self.name())
             .field("done", &self.done())
             .finish()
     }

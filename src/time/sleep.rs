@@ -121,7 +121,9 @@ impl Future for Sleep {
                     *state = SleepState::Done;
                     Poll::Ready(())
                 } else {
-                    timers.set_waker(*key, cx.waker());
+                    let old = timers.set_waker(*key, cx.waker());
+                    drop(timers);
+                    drop(old); // after the borrow: a waker's drop is user code
                     Poll::Pending
                 }
             }
@@ -134,7 +136,8 @@ impl Drop for Sleep {
         if let SleepState::Armed { shared, key } = &self.state {
             let on_loop = context::try_with_core(|core| match core {
                 Some(core) if Arc::ptr_eq(&core.shared, shared) => {
-                    core.timers.borrow_mut().cancel(*key);
+                    let waker = core.timers.borrow_mut().cancel(*key);
+                    drop(waker); // after the borrow: a waker's drop is user code
                     true
                 }
                 _ => false,

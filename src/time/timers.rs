@@ -78,12 +78,16 @@ impl Timers {
         TimerKey(key)
     }
 
-    /// Replaces the waker of an armed timer, unless it would wake the same task.
-    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) {
-        if let Some(Slot::Armed(current)) = self.slots.get_mut(key.0 as usize) {
-            if !current.will_wake(waker) {
-                *current = waker.clone();
+    /// Replaces the waker of an armed timer, unless it would wake the same task. Returns the
+    /// waker it replaced: the caller drops it once it has released `self` (a waker's `drop` is
+    /// user code, which may touch the timers).
+    #[must_use = "drop the old waker after releasing the timers"]
+    pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) -> Option<Waker> {
+        match self.slots.get_mut(key.0 as usize) {
+            Some(Slot::Armed(current)) if !current.will_wake(waker) => {
+                Some(std::mem::replace(current, waker.clone()))
             }
+            _ => None,
         }
     }
 
@@ -97,18 +101,26 @@ impl Timers {
         }
     }
 
-    /// The timer's `Sleep` is gone.
-    pub(crate) fn cancel(&mut self, key: TimerKey) {
+    /// The timer's `Sleep` is gone. Returns the waker the timer held, for the caller to drop
+    /// once it has released `self`.
+    #[must_use = "drop the waker after releasing the timers"]
+    pub(crate) fn cancel(&mut self, key: TimerKey) -> Option<Waker> {
         match self.slots.get_mut(key.0 as usize) {
             Some(slot @ Slot::Armed(_)) => {
-                *slot = Slot::Idle(CANCELLED);
+                let Slot::Armed(waker) = std::mem::replace(slot, Slot::Idle(CANCELLED)) else {
+                    unreachable!("matched as armed")
+                };
                 self.cancelled += 1;
                 if self.cancelled > COMPACT_MIN && self.cancelled * 2 > self.heap.len() {
                     self.compact();
                 }
+                Some(waker)
             }
-            Some(Slot::Idle(FIRED)) => self.free_slot(key.0),
-            Some(Slot::Idle(_)) | None => {}
+            Some(Slot::Idle(FIRED)) => {
+                self.free_slot(key.0);
+                None
+            }
+            Some(Slot::Idle(_)) | None => None,
         }
     }
 
@@ -154,9 +166,17 @@ impl Timers {
         self.heap.len() - self.cancelled
     }
 
-    /// Drops every timer (loop shutdown).
-    pub(crate) fn clear(&mut self) {
-        *self = Timers::new();
+    /// Forgets every timer (loop shutdown) and returns the wakers they held, for the caller to
+    /// drop once it has released `self`.
+    pub(crate) fn clear(&mut self) -> Vec<Waker> {
+        let old = std::mem::replace(self, Timers::new());
+        old.slots
+            .into_iter()
+            .filter_map(|slot| match slot {
+                Slot::Armed(waker) => Some(waker),
+                Slot::Idle(_) => None,
+            })
+            .collect()
     }
 
     fn is_cancelled(&self, key: u32) -> bool {
@@ -270,7 +290,7 @@ mod tests {
         let mut timers = Timers::new();
         let a = timers.insert(10, waker(0, &log));
         let _b = timers.insert(20, waker(1, &log));
-        timers.cancel(a);
+        assert!(timers.cancel(a).is_some(), "cancel hands the waker back");
         assert_eq!(timers.next_deadline(), Some(20));
         assert_eq!(timers.free, a.0, "a's slot is free again");
         let c = timers.insert(30, waker(2, &log));
@@ -306,7 +326,7 @@ mod tests {
         let n = if cfg!(miri) { 3_000 } else { 10_000 };
         for i in 0..n {
             let key = timers.insert(1_000_000 + i, w.clone());
-            timers.cancel(key);
+            drop(timers.cancel(key));
         }
         assert!(
             timers.heap.len() < 2 * COMPACT_MIN + 2,
@@ -315,6 +335,6 @@ mod tests {
         );
         assert!(timers.slots.len() < 2 * COMPACT_MIN + 2, "slots are reused");
         assert_eq!(timers.armed(), 1);
-        timers.cancel(keep);
+        drop(timers.cancel(keep));
     }
 }

@@ -47,6 +47,7 @@ impl DropCounter {
     }
 }
 
+#[derive(Debug)]
 pub struct DropToken(Rc<Cell<usize>>);
 
 impl Drop for DropToken {

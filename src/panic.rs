@@ -1,0 +1,137 @@
+//! Panics from user code that the runtime calls on a user's behalf: contained where they happen,
+//! so they never unwind through runtime state.
+//!
+//! The runtime calls user code outside a task's poll too: a future's or an output's `Drop`, a
+//! `Waker`'s `wake` or `drop`, a panic payload's `Drop`. A panic there is a bug in that code, but
+//! it must not leave a task half-completed, a loop pointer stale or other tasks' wakers unwoken.
+//! So such calls go through [`contain`] / [`drop_quietly`]: the panic hook has already reported
+//! the panic (message and location on stderr, as for any panic) and the runtime carries on, as
+//! asyncio's loop logs an exception from a callback and carries on, and as tokio contains a
+//! panicking `JoinHandle` waker.
+//!
+//! A payload is itself user data: its `Drop` may panic too. [`drop_payload`] drops it inside a
+//! catch and forgets (leaks) the payload of that second panic rather than dropping it, which is
+//! what std does for a payload that cannot be dropped safely.
+
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::task::{RawWaker, RawWakerVTable, Waker};
+
+/// A panic payload, as `catch_unwind` returns it.
+pub(crate) type Payload = Box<dyn Any + Send + 'static>;
+
+/// Runs `f`; `None` if it panicked (the panic is contained, see the module docs).
+pub(crate) fn contain<R>(f: impl FnOnce() -> R) -> Option<R> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(value) => Some(value),
+        Err(payload) => {
+            drop_payload(payload);
+            None
+        }
+    }
+}
+
+/// Drops `value`; a panic from its `Drop` is contained.
+pub(crate) fn drop_quietly<T>(value: T) {
+    contain(move || drop(value));
+}
+
+/// Drops a panic payload whose own `Drop` may panic; the payload of that panic is leaked.
+pub(crate) fn drop_payload(payload: Payload) {
+    if let Err(nested) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(nested);
+    }
+}
+
+/// Wakes every waker in `wakers`, in order, and empties it. A waker whose `wake` panics does not
+/// keep the ones after it from being woken (nor drops them unwoken). The buffer keeps its
+/// capacity for reuse.
+pub(crate) fn wake_all(wakers: &mut Vec<Waker>) {
+    let mut next = 0;
+    while next < wakers.len() {
+        // One catch around the whole batch; after a panic, the loop resumes behind the culprit.
+        contain(|| {
+            while next < wakers.len() {
+                let waker = std::mem::replace(&mut wakers[next], noop_waker());
+                next += 1;
+                waker.wake();
+            }
+        });
+    }
+    wakers.clear();
+}
+
+/// Drops every value of `values` (emptying it), each where its panic is contained: one value's
+/// faulty `Drop` does not leak the others, nor abort the process by panicking during the unwind
+/// of another.
+pub(crate) fn drop_each_quietly<T>(values: impl IntoIterator<Item = T>) {
+    for value in values {
+        drop_quietly(value);
+    }
+}
+
+/// A waker that does nothing: the placeholder `wake_all` leaves behind.
+fn noop_waker() -> Waker {
+    const VTABLE: RawWakerVTable = RawWakerVTable::new(|_| RAW, |_| {}, |_| {}, |_| {});
+    const RAW: RawWaker = RawWaker::new(std::ptr::null(), &VTABLE);
+    // SAFETY: every function of the vtable ignores the (null) data pointer and does nothing,
+    // which satisfies `RawWaker`'s contract.
+    unsafe { Waker::from_raw(RAW) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Panics when dropped, with a payload that panics when dropped.
+    struct Bomb;
+    impl Drop for Bomb {
+        fn drop(&mut self) {
+            std::panic::panic_any(Nested);
+        }
+    }
+    struct Nested;
+    impl Drop for Nested {
+        fn drop(&mut self) {
+            panic!("a payload that panics when dropped");
+        }
+    }
+
+    #[test]
+    fn a_drop_that_panics_twice_is_contained() {
+        drop_quietly(Bomb);
+    }
+
+    #[test]
+    fn wake_all_wakes_the_wakers_after_one_that_panics() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        use std::task::Wake;
+
+        struct Counts(AtomicUsize);
+        impl Wake for Counts {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        struct Panics;
+        impl Wake for Panics {
+            fn wake(self: Arc<Self>) {
+                panic!("a waker that panics");
+            }
+        }
+        let count = Arc::new(Counts(AtomicUsize::new(0)));
+        let good = Waker::from(count.clone());
+        let bad = Waker::from(Arc::new(Panics));
+        let mut wakers = vec![good.clone(), bad.clone(), good.clone(), bad, good];
+        wake_all(&mut wakers);
+        assert!(wakers.is_empty());
+        assert_eq!(count.0.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn contain_returns_the_value_or_none() {
+        assert_eq!(contain(|| 3), Some(3));
+        assert_eq!(contain(|| -> u8 { panic!("contained") }), None);
+    }
+}
