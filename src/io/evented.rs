@@ -5,7 +5,7 @@ use std::io::{self, IoSlice, Read, Write};
 use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 
-use super::reactor::{Direction, Initially, Registration};
+use super::reactor::{Direction, Initially, Registration, Waiter};
 
 /// A non-blocking I/O object registered with the running loop's reactor.
 ///
@@ -36,6 +36,12 @@ impl<T: AsRawFd> Evented<T> {
 
     pub(crate) fn registration(&self) -> &Registration {
         &self.reg
+    }
+
+    /// A waiter for `dir` with a place of its own, for the future of a `&self` method that
+    /// several tasks may await at once (the reactor's waiter list).
+    pub(crate) fn waiter(&self, dir: Direction) -> Waiter<'_> {
+        self.reg.waiter(dir)
     }
 
     /// Runs `op` on the object once `dir` is ready, until it stops returning `WouldBlock`.

@@ -8,15 +8,34 @@
 //!   `mio::Registry` and the slab of registrations. A registration keeps its driver alive, so a
 //!   socket that outlives its loop still deregisters cleanly.
 //! - [`Registration`]: one file descriptor in the slab. Its slot holds the readiness the loop has
-//!   seen and one waker per direction (read, write), so the two halves of a split stream wait
-//!   independently.
+//!   seen and, per direction (read, write), who waits for it:
+//!   - the **poll waker**: one waker, kept by [`Registration::poll_ready`] for code that owns the
+//!     direction or polls through a `poll_*` method (a stream's reader and writer, the two halves
+//!     of a split stream, a connect in progress). A later poll replaces it, so it costs no
+//!     allocation; `poll_*` methods on shared sockets document that only the last caller's waker
+//!     is kept (tokio's rule).
+//!   - the **waiter list**: one entry per pending future of a `&self` method that several tasks
+//!     may await at once (`accept`, `recv`, `recv_from`, `send`, `send_to`). A [`Waiter`], held
+//!     by the future, owns its entry from its first `Pending` until it is ready or dropped, and
+//!     only its owner removes it (an event just takes the waker out). So a re-poll updates the
+//!     entry in place (no duplicates), and a cancelled future removes its entry in its `Drop`:
+//!     the list never holds more entries than there are live futures waiting on the socket.
+//!     Both directions share one slab, boxed so that the slot grows by a pointer; it is
+//!     allocated the first time such a future waits and reused for the socket's life, so a wait
+//!     allocates nothing once the list has held as many waiters at once as now.
 //!
 //! # Readiness rules (edge-triggered)
 //!
 //! Every descriptor is registered once for both directions, edge-triggered: the kernel reports a
 //! change, not a level. So the slot remembers readiness until an operation proves it stale:
 //!
-//! 1. An event ORs its bits into the slot and wakes the waiting reader and/or writer.
+//! 1. An event ORs its bits into the slot and, for each direction it makes ready, wakes the poll
+//!    waker and **every** listed waiter of that direction (their entries stay, emptied, until
+//!    their futures release them). Waking all loses nobody: each woken task re-tries; the first
+//!    takes the connection or datagram, a later one finds `WouldBlock`, clears the direction
+//!    (rule 3) and waits again. A waiter cancelled after its wake therefore swallows nothing.
+//!    The wakers are collected under the slab's borrow and woken (or dropped) after it ends, as
+//!    every waker in this file: a waker may run code that touches the slab.
 //! 2. An operation is attempted while the slot says its direction is ready.
 //! 3. Only a `WouldBlock` from that operation clears the direction's bits ([`Registration::clear`]);
 //!    any other result (data, EOF, an error) leaves them set, so no edge is ever lost.
@@ -82,10 +101,21 @@ pub(crate) struct Driver {
 struct Slot {
     /// Readiness seen and not yet proven stale (the bits above).
     ready: u8,
-    /// The task waiting to read (or accept, or receive).
+    /// The poll waker to read (or accept, or receive): the last `poll_ready` caller's.
     reader: Option<Waker>,
-    /// The task waiting to write (or connect, or send).
+    /// The poll waker to write (or connect, or send): the last `poll_ready` caller's.
     writer: Option<Waker>,
+    /// The waiter list of both directions: one entry per [`Waiter`] holding a key, `None` until
+    /// the first one waits (most sockets never have one).
+    waiters: Option<Box<Slab<Entry>>>,
+}
+
+/// A [`Waiter`]'s place in its slot's waiter list. Only that waiter removes it (when ready or
+/// dropped), so its key stays valid while the waiter lives.
+struct Entry {
+    dir: Direction,
+    /// `None` once an event took it (the task is woken) or before the first wait.
+    waker: Option<Waker>,
 }
 
 /// Which half of a descriptor's readiness an operation needs.
@@ -124,6 +154,18 @@ pub(crate) struct Registration {
     driver: Rc<Driver>,
     key: usize,
     fd: RawFd,
+}
+
+/// One future's place in a registration's waiter list for one direction: the way a `&self`
+/// method's future waits, so that every task awaiting the socket is woken (see the module docs).
+///
+/// Holds no entry until its first `Pending`; from then on re-polls update the same entry, and
+/// being ready or dropped gives it back. Cheap to create: no allocation, no borrow.
+pub(crate) struct Waiter<'a> {
+    reg: &'a Registration,
+    dir: Direction,
+    /// The entry's key in the slot's waiter list, while this waiter holds one.
+    key: Option<usize>,
 }
 
 impl Reactor {
@@ -180,11 +222,24 @@ impl Reactor {
                 bits |= ERROR;
             }
             slot.ready |= bits;
-            if bits & Direction::Read.mask() != 0 {
+            let read = bits & Direction::Read.mask() != 0;
+            let write = bits & Direction::Write.mask() != 0;
+            if read {
                 woken.extend(slot.reader.take());
             }
-            if bits & Direction::Write.mask() != 0 {
+            if write {
                 woken.extend(slot.writer.take());
+            }
+            if let Some(waiters) = slot.waiters.as_deref_mut() {
+                for (_, entry) in waiters.iter_mut() {
+                    let made_ready = match entry.dir {
+                        Direction::Read => read,
+                        Direction::Write => write,
+                    };
+                    if made_ready {
+                        woken.extend(entry.waker.take());
+                    }
+                }
             }
         }
     }
@@ -226,8 +281,20 @@ impl Registration {
         Ok(Registration { driver, key, fd })
     }
 
-    /// Ready when the slot says `dir` may proceed; otherwise remembers `cx`'s waker (replacing
-    /// the previous waiter in that direction) and returns `Pending`.
+    /// A waiter for `dir`, for the future of a `&self` method that several tasks may await at
+    /// once: it keeps its own place, so it neither replaces nor is replaced by another waiter.
+    pub(crate) fn waiter(&self, dir: Direction) -> Waiter<'_> {
+        Waiter {
+            reg: self,
+            dir,
+            key: None,
+        }
+    }
+
+    /// Ready when the slot says `dir` may proceed; otherwise remembers `cx`'s waker as the
+    /// direction's poll waker (replacing the previous one: for code that owns the direction, or
+    /// polls through a `poll_*` method) and returns `Pending`. Futures shared between tasks wait
+    /// through a [`Waiter`] instead.
     ///
     /// # Panics
     /// When it would wait while polled on a different loop from the one it was registered with
@@ -324,6 +391,99 @@ impl Registration {
     }
 }
 
+impl Waiter<'_> {
+    /// Ready when the slot says the direction may proceed (giving back this waiter's entry, if
+    /// it holds one); otherwise records `cx`'s waker in this waiter's own entry, taking one on
+    /// the first wait, and returns `Pending`.
+    ///
+    /// # Panics
+    /// As [`Registration::poll_ready`]: when it would wait on a different loop.
+    #[track_caller]
+    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let (ready, old) = {
+            let mut slots = self.reg.driver.slots.borrow_mut();
+            let slot = &mut slots[self.reg.key];
+            if slot.ready & self.dir.mask() != 0 {
+                let old = match (self.key.take(), slot.waiters.as_deref_mut()) {
+                    (Some(key), Some(waiters)) => waiters.try_remove(key).and_then(|e| e.waker),
+                    _ => None,
+                };
+                (true, old)
+            } else {
+                let waiters = slot.waiters.get_or_insert_with(Box::default);
+                let old = match self.key {
+                    Some(key) => {
+                        let waker = &mut waiters[key].waker;
+                        match waker {
+                            Some(w) if w.will_wake(cx.waker()) => None,
+                            _ => waker.replace(cx.waker().clone()),
+                        }
+                    }
+                    None => {
+                        self.key = Some(waiters.insert(Entry {
+                            dir: self.dir,
+                            waker: Some(cx.waker().clone()),
+                        }));
+                        None
+                    }
+                };
+                (false, old)
+            }
+        };
+        // Dropped after the borrow ends: dropping a waker may free a task and its sockets.
+        drop(old);
+        if ready {
+            return Poll::Ready(());
+        }
+        self.reg.assert_on_own_loop();
+        Poll::Pending
+    }
+
+    /// As [`Registration::poll_io`], waiting through this waiter.
+    #[track_caller]
+    pub(crate) fn poll_io<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            if self.poll_ready(cx).is_pending() {
+                return Poll::Pending;
+            }
+            match op() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.reg.clear(self.dir),
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+}
+
+impl Drop for Waiter<'_> {
+    fn drop(&mut self) {
+        let Some(key) = self.key.take() else {
+            return;
+        };
+        let entry = {
+            let mut slots = self.reg.driver.slots.borrow_mut();
+            slots
+                .get_mut(self.reg.key)
+                .and_then(|slot| slot.waiters.as_deref_mut())
+                .and_then(|waiters| waiters.try_remove(key))
+        };
+        // Dropped after the borrow ends: dropping a waker may free a task and its sockets.
+        drop(entry);
+    }
+}
+
+impl fmt::Debug for Waiter<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Waiter")
+            .field("dir", &self.dir)
+            .field("waiting", &self.key.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Drop for Registration {
     fn drop(&mut self) {
         // Fails only if the descriptor is already closed, which the owner rules out.
@@ -340,5 +500,85 @@ impl fmt::Debug for Registration {
             .field("fd", &self.fd)
             .field("key", &self.key)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+    use std::task::Wake;
+
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    /// Runs `f` on a fresh loop with a registered socket whose read direction is not ready.
+    fn with_idle_registration(f: impl FnOnce(&Registration)) {
+        let mut lp = crate::EventLoop::new().unwrap();
+        lp.run_until_complete(async {
+            let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            socket.set_nonblocking(true).unwrap();
+            let reg = Registration::new(socket.as_raw_fd(), Initially::NotReady).unwrap();
+            f(&reg);
+        });
+    }
+
+    /// The entries of `reg`'s waiter list: (held, slab capacity).
+    fn entries(reg: &Registration) -> (usize, usize) {
+        let slots = reg.driver.slots.borrow();
+        slots[reg.key]
+            .waiters
+            .as_deref()
+            .map_or((0, 0), |w| (w.len(), w.capacity()))
+    }
+
+    #[test]
+    fn a_waiter_holds_one_entry_however_often_it_is_polled_and_gives_it_back_on_drop() {
+        with_idle_registration(|reg| {
+            let task_a = Waker::from(Arc::new(Noop));
+            let task_b = Waker::from(Arc::new(Noop));
+            let mut a = reg.waiter(Direction::Read);
+            let mut b = reg.waiter(Direction::Read);
+            for _ in 0..3 {
+                assert!(a.poll_ready(&mut Context::from_waker(&task_a)).is_pending());
+                assert!(b.poll_ready(&mut Context::from_waker(&task_b)).is_pending());
+            }
+            // Moved to another task: still one entry, holding the new waker.
+            assert!(a.poll_ready(&mut Context::from_waker(&task_b)).is_pending());
+            assert_eq!(entries(reg).0, 2);
+            drop(a);
+            assert_eq!(entries(reg).0, 1);
+            drop(b);
+            assert_eq!(entries(reg).0, 0);
+        });
+    }
+
+    #[test]
+    fn waiting_again_reuses_the_list_without_growing_it() {
+        with_idle_registration(|reg| {
+            let waker = Waker::from(Arc::new(Noop));
+            let wait = || {
+                let mut w = reg.waiter(Direction::Write);
+                assert!(w.poll_ready(&mut Context::from_waker(&waker)).is_pending());
+            };
+            wait();
+            let (held, capacity) = entries(reg);
+            assert_eq!(held, 0);
+            for _ in 0..100 {
+                wait();
+            }
+            assert_eq!(entries(reg), (0, capacity));
+        });
+    }
+
+    #[test]
+    fn the_waiter_list_grows_the_slot_by_one_pointer() {
+        assert!(
+            std::mem::size_of::<Slot>() <= 48,
+            "a slot is {} bytes",
+            std::mem::size_of::<Slot>()
+        );
     }
 }

@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::io::evented::Evented;
-use crate::io::reactor::Direction;
+use crate::io::reactor::{Direction, Waiter};
 
 /// A borrowed datagram socket of either family.
 #[derive(Clone, Copy)]
@@ -22,22 +22,36 @@ pub(super) enum DatagramRef<'a> {
     Unix(&'a Evented<unix::UnixDatagram>),
 }
 
-impl DatagramRef<'_> {
-    pub(super) fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+impl<'a> DatagramRef<'a> {
+    /// A waiter of its own on the socket, so that every task sending (or receiving) is woken.
+    fn waiter(self, dir: Direction) -> Waiter<'a> {
         match self {
-            DatagramRef::Udp(io) => io.poll_io(cx, Direction::Write, |s| s.send(buf)),
-            DatagramRef::Unix(io) => io.poll_io(cx, Direction::Write, |s| s.send(buf)),
+            DatagramRef::Udp(io) => io.waiter(dir),
+            DatagramRef::Unix(io) => io.waiter(dir),
         }
     }
 
-    pub(super) fn poll_recv(
-        &self,
+    fn poll_send(
+        self,
+        waiter: &mut Waiter<'_>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self {
+            DatagramRef::Udp(io) => waiter.poll_io(cx, || io.get_ref().send(buf)),
+            DatagramRef::Unix(io) => waiter.poll_io(cx, || io.get_ref().send(buf)),
+        }
+    }
+
+    fn poll_recv(
+        self,
+        waiter: &mut Waiter<'_>,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         match self {
-            DatagramRef::Udp(io) => io.poll_io(cx, Direction::Read, |s| s.recv(buf)),
-            DatagramRef::Unix(io) => io.poll_io(cx, Direction::Read, |s| s.recv(buf)),
+            DatagramRef::Udp(io) => waiter.poll_io(cx, || io.get_ref().recv(buf)),
+            DatagramRef::Unix(io) => waiter.poll_io(cx, || io.get_ref().recv(buf)),
         }
     }
 }
@@ -61,11 +75,13 @@ impl DatagramRef<'_> {
 /// ```
 ///
 /// # Cancel safety
-/// Cancel safe: nothing is sent unless it completes.
+/// Cancel safe: nothing is sent unless it completes. Several tasks may send on one socket at
+/// once; each is woken when it becomes writable.
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct SendDatagram<'a> {
-    pub(super) socket: DatagramRef<'a>,
-    pub(super) buf: &'a [u8],
+    socket: DatagramRef<'a>,
+    waiter: Waiter<'a>,
+    buf: &'a [u8],
 }
 
 /// The future of `recv` on a connected [`UdpSocket`](super::UdpSocket) or
@@ -89,18 +105,41 @@ pub struct SendDatagram<'a> {
 /// ```
 ///
 /// # Cancel safety
-/// Cancel safe: no datagram is taken unless it completes.
+/// Cancel safe: no datagram is taken unless it completes. Several tasks may receive on one
+/// socket at once; each is woken when datagrams arrive.
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct RecvDatagram<'a> {
-    pub(super) socket: DatagramRef<'a>,
-    pub(super) buf: &'a mut [u8],
+    socket: DatagramRef<'a>,
+    waiter: Waiter<'a>,
+    buf: &'a mut [u8],
+}
+
+impl<'a> SendDatagram<'a> {
+    pub(super) fn new(socket: DatagramRef<'a>, buf: &'a [u8]) -> Self {
+        SendDatagram {
+            socket,
+            waiter: socket.waiter(Direction::Write),
+            buf,
+        }
+    }
+}
+
+impl<'a> RecvDatagram<'a> {
+    pub(super) fn new(socket: DatagramRef<'a>, buf: &'a mut [u8]) -> Self {
+        RecvDatagram {
+            socket,
+            waiter: socket.waiter(Direction::Read),
+            buf,
+        }
+    }
 }
 
 impl Future for SendDatagram<'_> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.socket.poll_send(cx, self.buf)
+        let this = self.get_mut();
+        this.socket.poll_send(&mut this.waiter, cx, this.buf)
     }
 }
 
@@ -109,7 +148,7 @@ impl Future for RecvDatagram<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.socket.poll_recv(cx, this.buf)
+        this.socket.poll_recv(&mut this.waiter, cx, this.buf)
     }
 }
 

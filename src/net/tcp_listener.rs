@@ -7,13 +7,13 @@ use std::net::{self, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use socket2::{Domain, Protocol, SockRef, Socket, Type};
+use socket2::{Domain, Protocol, SockAddr, SockRef, Socket, Type};
 
 use super::addr::{each_addr, ToSocketAddrs};
 use super::tcp_stream::TcpStream;
 use crate::io::boxed::boxed_future;
 use crate::io::evented::Evented;
-use crate::io::reactor::{Direction, Initially};
+use crate::io::reactor::{Direction, Initially, Waiter};
 
 /// The listen backlog unless told otherwise.
 pub const DEFAULT_BACKLOG: u32 = 1024;
@@ -73,6 +73,8 @@ boxed_future! {
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct Accept<'a> {
     listener: &'a TcpListener,
+    /// Its own place among the listener's waiters, so concurrent accepts are all woken.
+    waiter: Waiter<'a>,
 }
 
 impl TcpListener {
@@ -194,12 +196,20 @@ impl TcpListener {
     /// stays queued; retry after a pause), `ECONNABORTED`.
     ///
     /// # Cancel safety
-    /// Cancel safe: no connection is taken unless it completes.
+    /// Cancel safe: no connection is taken unless it completes. Several tasks may await
+    /// `accept` on one listener at once; each is woken when connections arrive, and one that is
+    /// cancelled takes no wake-up from the others.
     pub fn accept(&self) -> Accept<'_> {
-        Accept { listener: self }
+        Accept {
+            listener: self,
+            waiter: self.io.waiter(Direction::Read),
+        }
     }
 
     /// Polls for a connection: the poll form of [`accept`](TcpListener::accept).
+    ///
+    /// Only the waker of the most recent call that returned `Pending` is kept: tasks sharing a
+    /// listener should each await [`accept`](TcpListener::accept), which wakes them all.
     ///
     /// # Examples
     /// ```
@@ -219,20 +229,7 @@ impl TcpListener {
     /// # Errors
     /// As [`accept`](TcpListener::accept).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let (socket, peer) = match self.io.poll_io(cx, Direction::Read, |l| {
-            SockRef::from(l).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)
-        }) {
-            Poll::Ready(Ok(accepted)) => accepted,
-            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            Poll::Pending => return Poll::Pending,
-        };
-        let peer = peer.as_socket().ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidData, "accepted a non-IP peer address")
-        });
-        Poll::Ready(peer.and_then(|peer| {
-            let io = Evented::new(net::TcpStream::from(socket), Initially::Ready)?;
-            Ok((TcpStream::from_evented(io), peer))
-        }))
+        adopt(self.io.poll_io(cx, Direction::Read, accept4))
     }
 
     /// The address the listener is bound to (with the port the OS picked for port 0).
@@ -258,8 +255,33 @@ impl Future for Accept<'_> {
     type Output = io::Result<(TcpStream, SocketAddr)>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.listener.poll_accept(cx)
+        let this = self.get_mut();
+        let listener = this.listener.io.get_ref();
+        adopt(this.waiter.poll_io(cx, || accept4(listener)))
     }
+}
+
+/// Takes one pending connection, non-blocking and close-on-exec from birth.
+fn accept4(listener: &net::TcpListener) -> io::Result<(Socket, SockAddr)> {
+    SockRef::from(listener).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)
+}
+
+/// Registers an accepted connection with the loop.
+fn adopt(
+    accepted: Poll<io::Result<(Socket, SockAddr)>>,
+) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+    let (socket, peer) = match accepted {
+        Poll::Ready(Ok(accepted)) => accepted,
+        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+        Poll::Pending => return Poll::Pending,
+    };
+    let peer = peer.as_socket().ok_or_else(|| {
+        io::Error::new(io::ErrorKind::InvalidData, "accepted a non-IP peer address")
+    });
+    Poll::Ready(peer.and_then(|peer| {
+        let io = Evented::new(net::TcpStream::from(socket), Initially::Ready)?;
+        Ok((TcpStream::from_evented(io), peer))
+    }))
 }
 
 impl fmt::Debug for TcpListener {

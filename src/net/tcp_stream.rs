@@ -381,6 +381,9 @@ impl TcpStream {
 
     /// Polls for a read into `buf`, for code written against poll functions (hyper's `Read`).
     ///
+    /// Only the waker of the most recent call that returned `Pending` is kept (as for
+    /// [`AsyncRead::poll_read`](futures_io::AsyncRead::poll_read)): read from one task at a time.
+    ///
     /// # Examples
     /// ```
     /// # use baton::net::{TcpListener, TcpStream};
@@ -407,6 +410,9 @@ impl TcpStream {
 
     /// Polls for a write of `buf`, for code written against poll functions (hyper's `Write`).
     ///
+    /// Only the waker of the most recent call that returned `Pending` is kept: write from one
+    /// task at a time.
+    ///
     /// # Examples
     /// ```
     /// # use baton::net::{TcpListener, TcpStream};
@@ -429,6 +435,9 @@ impl TcpStream {
     }
 
     /// Polls for a vectored write of `bufs` (one `writev` for several buffers).
+    ///
+    /// Only the waker of the most recent call that returned `Pending` is kept: write from one
+    /// task at a time.
     ///
     /// # Examples
     /// ```

@@ -13,7 +13,7 @@ use super::addr::{each_addr, ToSocketAddrs};
 use super::datagram::{DatagramRef, RecvDatagram, SendDatagram};
 use crate::io::boxed::boxed_future;
 use crate::io::evented::Evented;
-use crate::io::reactor::{Direction, Initially};
+use crate::io::reactor::{Direction, Initially, Waiter};
 
 /// A UDP socket registered with the event loop.
 ///
@@ -84,6 +84,7 @@ pub struct ConnectUdp<'a> {
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct SendTo<'a> {
     socket: &'a UdpSocket,
+    waiter: Waiter<'a>,
     buf: &'a [u8],
     target: SocketAddr,
 }
@@ -106,6 +107,7 @@ pub struct SendTo<'a> {
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct RecvFrom<'a> {
     socket: &'a UdpSocket,
+    waiter: Waiter<'a>,
     buf: &'a mut [u8],
 }
 
@@ -221,12 +223,9 @@ impl UdpSocket {
     /// peer's port answered a previous datagram with ICMP port unreachable).
     ///
     /// # Cancel safety
-    /// Cancel safe.
+    /// Cancel safe; several tasks may send at once (see [`SendDatagram`]).
     pub fn send<'a>(&'a self, buf: &'a [u8]) -> SendDatagram<'a> {
-        SendDatagram {
-            socket: DatagramRef::Udp(&self.io),
-            buf,
-        }
+        SendDatagram::new(DatagramRef::Udp(&self.io), buf)
     }
 
     /// Receives one datagram from the connected peer into `buf` (the excess of a longer
@@ -253,12 +252,9 @@ impl UdpSocket {
     /// As `recv(2)`.
     ///
     /// # Cancel safety
-    /// Cancel safe.
+    /// Cancel safe; several tasks may receive at once (see [`RecvDatagram`]).
     pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> RecvDatagram<'a> {
-        RecvDatagram {
-            socket: DatagramRef::Udp(&self.io),
-            buf,
-        }
+        RecvDatagram::new(DatagramRef::Udp(&self.io), buf)
     }
 
     /// Sends `buf` as one datagram to `target`.
@@ -279,10 +275,12 @@ impl UdpSocket {
     /// As `sendto(2)`.
     ///
     /// # Cancel safety
-    /// Cancel safe.
+    /// Cancel safe: nothing is sent unless it completes. Several tasks may send on one socket
+    /// at once; each is woken when it becomes writable.
     pub fn send_to<'a>(&'a self, buf: &'a [u8], target: SocketAddr) -> SendTo<'a> {
         SendTo {
             socket: self,
+            waiter: self.io.waiter(Direction::Write),
             buf,
             target,
         }
@@ -309,9 +307,14 @@ impl UdpSocket {
     /// As `recvfrom(2)`.
     ///
     /// # Cancel safety
-    /// Cancel safe.
+    /// Cancel safe: no datagram is taken unless it completes. Several tasks may receive on one
+    /// socket at once; each is woken when datagrams arrive.
     pub fn recv_from<'a>(&'a self, buf: &'a mut [u8]) -> RecvFrom<'a> {
-        RecvFrom { socket: self, buf }
+        RecvFrom {
+            socket: self,
+            waiter: self.io.waiter(Direction::Read),
+            buf,
+        }
     }
 
     /// The address the socket is bound to.
@@ -377,10 +380,9 @@ impl Future for SendTo<'_> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (buf, target) = (self.buf, self.target);
-        self.socket
-            .io
-            .poll_io(cx, Direction::Write, |s| s.send_to(buf, target))
+        let this = self.get_mut();
+        let (socket, buf, target) = (this.socket.io.get_ref(), this.buf, this.target);
+        this.waiter.poll_io(cx, || socket.send_to(buf, target))
     }
 }
 
@@ -389,10 +391,8 @@ impl Future for RecvFrom<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let buf = &mut *this.buf;
-        this.socket
-            .io
-            .poll_io(cx, Direction::Read, |s| s.recv_from(buf))
+        let (socket, buf) = (this.socket.io.get_ref(), &mut *this.buf);
+        this.waiter.poll_io(cx, || socket.recv_from(buf))
     }
 }
 

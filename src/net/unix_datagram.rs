@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use super::datagram::{DatagramRef, RecvDatagram, SendDatagram};
 use crate::io::evented::Evented;
-use crate::io::reactor::{Direction, Initially};
+use crate::io::reactor::{Direction, Initially, Waiter};
 
 /// A Unix-domain datagram socket registered with the event loop.
 ///
@@ -56,6 +56,7 @@ pub struct UnixDatagram {
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct UnixSendTo<'a> {
     socket: &'a UnixDatagram,
+    waiter: Waiter<'a>,
     buf: &'a [u8],
     target: PathBuf,
 }
@@ -80,6 +81,7 @@ pub struct UnixSendTo<'a> {
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct UnixRecvFrom<'a> {
     socket: &'a UnixDatagram,
+    waiter: Waiter<'a>,
     buf: &'a mut [u8],
 }
 
@@ -224,12 +226,9 @@ impl UnixDatagram {
     /// As `send(2)`.
     ///
     /// # Cancel safety
-    /// Cancel safe.
+    /// Cancel safe; several tasks may send at once (see [`SendDatagram`]).
     pub fn send<'a>(&'a self, buf: &'a [u8]) -> SendDatagram<'a> {
-        SendDatagram {
-            socket: DatagramRef::Unix(&self.io),
-            buf,
-        }
+        SendDatagram::new(DatagramRef::Unix(&self.io), buf)
     }
 
     /// Receives one datagram from the connected peer.
@@ -251,12 +250,9 @@ impl UnixDatagram {
     /// As `recv(2)`.
     ///
     /// # Cancel safety
-    /// Cancel safe.
+    /// Cancel safe; several tasks may receive at once (see [`RecvDatagram`]).
     pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> RecvDatagram<'a> {
-        RecvDatagram {
-            socket: DatagramRef::Unix(&self.io),
-            buf,
-        }
+        RecvDatagram::new(DatagramRef::Unix(&self.io), buf)
     }
 
     /// Sends one datagram to the socket at `target`.
@@ -281,10 +277,12 @@ impl UnixDatagram {
     /// As `sendto(2)`, e.g. `NotFound`.
     ///
     /// # Cancel safety
-    /// Cancel safe.
+    /// Cancel safe: nothing is sent unless it completes. Several tasks may send on one socket
+    /// at once; each is woken when it becomes writable.
     pub fn send_to<'a>(&'a self, buf: &'a [u8], target: impl AsRef<Path>) -> UnixSendTo<'a> {
         UnixSendTo {
             socket: self,
+            waiter: self.io.waiter(Direction::Write),
             buf,
             target: target.as_ref().to_owned(),
         }
@@ -310,9 +308,14 @@ impl UnixDatagram {
     /// As `recvfrom(2)`.
     ///
     /// # Cancel safety
-    /// Cancel safe.
+    /// Cancel safe: no datagram is taken unless it completes. Several tasks may receive on one
+    /// socket at once; each is woken when datagrams arrive.
     pub fn recv_from<'a>(&'a self, buf: &'a mut [u8]) -> UnixRecvFrom<'a> {
-        UnixRecvFrom { socket: self, buf }
+        UnixRecvFrom {
+            socket: self,
+            waiter: self.io.waiter(Direction::Read),
+            buf,
+        }
     }
 
     /// The address the socket is bound to.
@@ -358,10 +361,9 @@ impl Future for UnixSendTo<'_> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let (buf, target) = (self.buf, &self.target);
-        self.socket
-            .io
-            .poll_io(cx, Direction::Write, |s| s.send_to(buf, target))
+        let this = self.get_mut();
+        let (socket, buf, target) = (this.socket.io.get_ref(), this.buf, &this.target);
+        this.waiter.poll_io(cx, || socket.send_to(buf, target))
     }
 }
 
@@ -370,10 +372,8 @@ impl Future for UnixRecvFrom<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let buf = &mut *this.buf;
-        this.socket
-            .io
-            .poll_io(cx, Direction::Read, |s| s.recv_from(buf))
+        let (socket, buf) = (this.socket.io.get_ref(), &mut *this.buf);
+        this.waiter.poll_io(cx, || socket.recv_from(buf))
     }
 }
 

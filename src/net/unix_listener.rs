@@ -13,7 +13,7 @@ use socket2::{Domain, SockAddr, SockRef, Socket, Type};
 use super::tcp_listener::DEFAULT_BACKLOG;
 use super::unix_stream::UnixStream;
 use crate::io::evented::Evented;
-use crate::io::reactor::{Direction, Initially};
+use crate::io::reactor::{Direction, Initially, Waiter};
 
 /// A Unix-domain socket listening for connections (asyncio's `start_unix_server` socket).
 ///
@@ -59,6 +59,8 @@ pub struct UnixListener {
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct UnixAccept<'a> {
     listener: &'a UnixListener,
+    /// Its own place among the listener's waiters, so concurrent accepts are all woken.
+    waiter: Waiter<'a>,
 }
 
 impl UnixListener {
@@ -148,9 +150,14 @@ impl UnixListener {
     /// As `accept4(2)`, e.g. `EMFILE`.
     ///
     /// # Cancel safety
-    /// Cancel safe.
+    /// Cancel safe: no connection is taken unless it completes. Several tasks may await
+    /// `accept` on one listener at once; each is woken when connections arrive, and one that is
+    /// cancelled takes no wake-up from the others.
     pub fn accept(&self) -> UnixAccept<'_> {
-        UnixAccept { listener: self }
+        UnixAccept {
+            listener: self,
+            waiter: self.io.waiter(Direction::Read),
+        }
     }
 
     /// The address the listener is bound to.
@@ -181,8 +188,10 @@ impl Future for UnixAccept<'_> {
     type Output = io::Result<(UnixStream, SocketAddr)>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let socket = match self.listener.io.poll_io(cx, Direction::Read, |l| {
-            SockRef::from(l).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)
+        let this = self.get_mut();
+        let listener = this.listener.io.get_ref();
+        let socket = match this.waiter.poll_io(cx, || {
+            SockRef::from(listener).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)
         }) {
             Poll::Ready(Ok((socket, _))) => socket,
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
