@@ -264,7 +264,7 @@ fn a_cancelled_accepter_does_not_swallow_the_wake_of_another() {
             let cancelled = spawn_accepter();
             settle().await;
             assert!(cancelled.cancel());
-            assert!(matches!(cancelled.await, Err(TaskError::Cancelled)));
+            assert!(matches!(cancelled.await, Err(TaskError::Cancelled(_))));
             let client = TcpStream::connect(addr).await?;
             assert_eq!(
                 finish("the surviving accepter", survivor).await?,
