@@ -84,7 +84,9 @@ pub use blocking::{to_thread, ToThread};
 pub use channel::Promise;
 pub use combinators::{as_completed, gather, AsCompleted, Gather, GatherTuple, NextCompleted};
 pub use net::{lookup_host, LookupHost};
-pub use runtime::{get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle};
+pub use runtime::{
+    get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle, LoopStopped,
+};
 pub use streams::{
     open_connection, start_server, Close, Drain, IncompleteReadError, LimitOverrunError,
     OpenConnection, ReadExactly, ReadLine, ReadN, ReadUntil, ServeForever, Server, ServerClose,

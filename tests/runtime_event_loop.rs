@@ -321,3 +321,59 @@ fn loop_handle_spawn_on_a_closed_loop_reports_cancelled() {
     let cb = handle.call_soon_threadsafe(|| unreachable!());
     assert!(cb.cancelled());
 }
+
+#[test]
+fn stop_during_run_until_complete_ends_the_run_with_an_error() {
+    let mut lp = paused_loop();
+    let handle = lp.handle();
+    lp.call_later(Duration::from_secs(2), move || handle.stop());
+    let start = lp.time();
+    let result = lp.try_run_until_complete(sleep(Duration::from_secs(10)));
+    assert_eq!(result, Err(baton::LoopStopped));
+    assert_eq!(
+        lp.time() - start,
+        Duration::from_secs(2),
+        "it stopped when asked"
+    );
+    // The stop was consumed: the next run goes to completion.
+    assert_eq!(lp.try_run_until_complete(async { 5 }), Ok(5));
+}
+
+#[test]
+fn run_until_complete_panics_with_a_clear_message_when_stopped() {
+    let mut lp = paused_loop();
+    lp.stop();
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        lp.run_until_complete(std::future::pending::<()>())
+    }))
+    .unwrap_err();
+    let message = common::panic_message(payload);
+    assert!(
+        message.contains("event loop stopped before the future completed")
+            && message.contains("try_run_until_complete"),
+        "{message}"
+    );
+    assert_eq!(
+        lp.run_until_complete(async { 1 }),
+        1,
+        "the loop stays usable"
+    );
+}
+
+#[test]
+fn a_future_that_completes_in_the_stopping_iteration_returns_its_output() {
+    let mut lp = paused_loop();
+    let handle = lp.handle();
+    // Stopped, then done in the same poll: asyncio returns the result.
+    let out = lp.try_run_until_complete(async move {
+        handle.stop();
+        "done anyway"
+    });
+    assert_eq!(out, Ok("done anyway"));
+    // A stop before the run: one iteration, then the error.
+    lp.stop();
+    assert_eq!(
+        lp.try_run_until_complete(sleep(Duration::from_secs(1))),
+        Err(baton::LoopStopped)
+    );
+}

@@ -13,6 +13,7 @@ use super::builder::Builder;
 use super::callback::CallbackHandle;
 use super::context;
 use super::core::Core;
+use super::error::LoopStopped;
 use super::handle::LoopHandle;
 use super::shared::Shared;
 use crate::io::reactor::Reactor;
@@ -110,10 +111,54 @@ impl EventLoop {
     /// ```
     ///
     /// # Panics
-    /// If `future` panics: the panic propagates, and the loop stays usable. If another loop is
-    /// already running on this thread (called from inside a task): `.await` instead.
+    /// If `future` panics: the panic propagates, and the loop stays usable. If the loop is
+    /// [stopped](EventLoop::stop) before `future` completes, with asyncio's message ("event loop
+    /// stopped before the future completed"): use
+    /// [`try_run_until_complete`](EventLoop::try_run_until_complete) where `stop` is expected.
+    /// If another loop is already running on this thread (called from inside a task): `.await`
+    /// instead.
     #[track_caller]
     pub fn run_until_complete<F: Future>(&mut self, future: F) -> F::Output {
+        match self.try_run_until_complete(future) {
+            Ok(output) => output,
+            Err(stopped) => panic!(
+                "{stopped}: `stop()` was called during `run_until_complete`; use \
+                 `try_run_until_complete` to handle it"
+            ),
+        }
+    }
+
+    /// As [`run_until_complete`](EventLoop::run_until_complete), but a
+    /// [`stop`](EventLoop::stop) requested before `future` completes ends the run with
+    /// `Err(LoopStopped)` (asyncio's `RuntimeError`) after the current iteration of the loop.
+    /// `future` is dropped then; to resume it in a later run, pass it by reference
+    /// (`&mut fut`, pinned if it is not `Unpin`) or run it as a task and pass the [`Task`].
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::{sleep, EventLoop, LoopStopped};
+    /// use std::time::Duration;
+    ///
+    /// let mut lp = EventLoop::builder().paused_clock().build()?;
+    /// let handle = lp.handle();
+    /// lp.call_later(Duration::from_secs(1), move || handle.stop());
+    /// let mut work = std::pin::pin!(sleep(Duration::from_secs(5)));
+    /// assert_eq!(lp.try_run_until_complete(&mut work), Err(LoopStopped));
+    /// // The work was not lost: a later run resumes it.
+    /// assert_eq!(lp.try_run_until_complete(&mut work), Ok(()));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`LoopStopped`] when the loop was stopped first.
+    ///
+    /// # Panics
+    /// As [`run_until_complete`](EventLoop::run_until_complete), except for the stop.
+    #[track_caller]
+    pub fn try_run_until_complete<F: Future>(
+        &mut self,
+        future: F,
+    ) -> Result<F::Output, LoopStopped> {
         let core: &Core = &self.core;
         let _enter = context::enter(core);
         // A std `Arc`: `Waker::from` wants one (the waker plumbing is not loom-modelled).
@@ -127,10 +172,13 @@ impl EventLoop {
         loop {
             if main.woken.swap(false, Ordering::AcqRel) {
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                    return output;
+                    return Ok(output);
                 }
             }
             core.tick(&|| main.woken.load(Ordering::Acquire));
+            if core.shared.take_stop_request() {
+                return Err(LoopStopped);
+            }
         }
     }
 
@@ -164,7 +212,9 @@ impl EventLoop {
         }
     }
 
-    /// Asks [`run_forever`](EventLoop::run_forever) to return after its current iteration.
+    /// Asks [`run_forever`](EventLoop::run_forever) to return after its current iteration
+    /// (asyncio's `stop`); a [`run_until_complete`](EventLoop::run_until_complete) then ends
+    /// with [`LoopStopped`] unless its future completed in that iteration.
     ///
     /// # Examples
     /// ```
@@ -342,8 +392,8 @@ impl fmt::Debug for EventLoop {
 /// ```
 ///
 /// # Panics
-/// If the loop cannot be created (the OS refused a poller), if `future` panics, or if called
-/// from inside a running loop.
+/// If the loop cannot be created (the OS refused a poller), if `future` panics, if the loop is
+/// stopped first (`get_running_loop().stop()`), or if called from inside a running loop.
 #[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
     let mut lp = match EventLoop::new() {

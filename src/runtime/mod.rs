@@ -8,6 +8,7 @@ mod builder;
 mod callback;
 pub(crate) mod context;
 mod core;
+mod error;
 mod event_loop;
 mod handle;
 mod owned;
@@ -15,6 +16,7 @@ mod shared;
 
 pub use builder::Builder;
 pub use callback::CallbackHandle;
+pub use error::LoopStopped;
 pub use event_loop::{run, EventLoop};
 pub use handle::{get_running_loop, LoopHandle};
 pub(crate) use shared::{schedule, Shared};
