@@ -220,3 +220,21 @@ fn the_real_clock_sleeps_about_as_long_as_asked() {
     assert!(elapsed >= Duration::from_millis(50), "{elapsed:?}");
     assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
 }
+
+#[test]
+fn the_paused_clock_keeps_working_at_the_end_of_its_range() {
+    // Nanosecond ticks end after about 584 years; sleeps past that end there, instead of the
+    // loop parking forever.
+    common::bounded(Duration::from_secs(20), || {
+        let mut lp = paused_loop();
+        let start = lp.time();
+        lp.run_until_complete(sleep(Duration::from_secs(600 * 365 * 24 * 3600)));
+        let reached = lp.time() - start;
+        assert!(
+            reached > Duration::from_secs(584 * 365 * 24 * 3600),
+            "{reached:?}"
+        );
+        lp.run_until_complete(sleep(Duration::from_secs(1)));
+        lp.run_until_complete(sleep(Duration::MAX));
+    });
+}
