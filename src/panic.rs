@@ -9,9 +9,9 @@
 //! asyncio's loop logs an exception from a callback and carries on, and as tokio contains a
 //! panicking `JoinHandle` waker.
 //!
-//! A payload is itself user data: its `Drop` may panic too. [`drop_payload`] drops it inside a
-//! catch and forgets (leaks) the payload of that second panic rather than dropping it, which is
-//! what std does for a payload that cannot be dropped safely.
+//! A payload is itself user data: its `Drop` may panic too, with a payload of its own.
+//! [`drop_payload`] drops each inside a catch, and forgets (leaks) one that still panics several
+//! levels down rather than risk dropping payloads forever.
 
 use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -36,11 +36,18 @@ pub(crate) fn drop_quietly<T>(value: T) {
     contain(move || drop(value));
 }
 
-/// Drops a panic payload whose own `Drop` may panic; the payload of that panic is leaked.
-pub(crate) fn drop_payload(payload: Payload) {
-    if let Err(nested) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        std::mem::forget(nested);
+/// Drops a panic payload whose own `Drop` may panic. The payload of that panic is dropped the same
+/// way, up to a few levels deep; a payload still panicking past that is leaked (forgotten), since
+/// dropping it could go on forever.
+pub(crate) fn drop_payload(mut payload: Payload) {
+    const MAX_NESTING: usize = 8;
+    for _ in 0..MAX_NESTING {
+        match catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            Ok(()) => return,
+            Err(nested) => payload = nested,
+        }
     }
+    std::mem::forget(payload);
 }
 
 /// Wakes every waker in `wakers`, in order, and empties it. A waker whose `wake` panics does not
@@ -100,6 +107,18 @@ mod tests {
     #[test]
     fn a_drop_that_panics_twice_is_contained() {
         drop_quietly(Bomb);
+    }
+
+    #[test]
+    fn a_payload_that_panics_with_itself_forever_is_leaked_not_looped() {
+        struct Forever;
+        impl Drop for Forever {
+            fn drop(&mut self) {
+                std::panic::panic_any(Forever);
+            }
+        }
+        // Leaks one `Forever` (zero-sized, so Miri's leak check sees no allocation).
+        drop_payload(Box::new(Forever));
     }
 
     #[test]
