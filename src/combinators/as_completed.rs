@@ -8,7 +8,9 @@ use std::task::{Context, Poll};
 use futures_core::Stream;
 
 use super::maybe_done::pin_index;
+use super::pop_within_budget;
 use super::wake_set::WakeSet;
+use crate::task::coop;
 
 /// Runs every future in `futures` concurrently and yields their outputs in the
 /// order they finish, like asyncio's `as_completed`.
@@ -163,7 +165,12 @@ impl<F: Future> AsCompleted<F> {
         // woken since; see `WakeSet::refill` for why that batch is needed.
         let mut refilled = false;
         loop {
-            let Some(index) = self.set.pop() else {
+            let Some(index) = pop_within_budget(&mut self.set) else {
+                if coop::spent() {
+                    // Children are left queued: come back for them after the loop's other work.
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
                 if refilled || !self.set.refill() {
                     return Poll::Pending;
                 }

@@ -6,7 +6,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::maybe_done::{pin_index, MaybeDone};
+use super::pop_within_budget;
 use super::wake_set::WakeSet;
+use crate::task::coop;
 
 /// Runs every future in `futures` concurrently and resolves to their outputs,
 /// in input order, like asyncio's `gather`.
@@ -108,19 +110,23 @@ impl<F: Future> Future for Gather<F> {
         // for the next poll, which their wake-up has already asked for.
         let mut refilled = false;
         loop {
-            while let Some(index) = this.set.pop() {
+            while let Some(index) = pop_within_budget(&mut this.set) {
                 let waker = this.set.waker_ref(index);
                 let mut child_cx = Context::from_waker(&waker);
                 if pin_index(this.slots.as_mut(), index).poll_child(&mut child_cx) {
                     this.remaining -= 1;
                 }
             }
-            if this.is_done() || refilled || !this.set.refill() {
+            if this.is_done() || refilled || coop::spent() || !this.set.refill() {
                 break;
             }
             refilled = true;
         }
         if !this.is_done() {
+            if coop::spent() {
+                // Children are left queued: come back for them after the loop's other work.
+                cx.waker().wake_by_ref();
+            }
             return Poll::Pending;
         }
         this.finished = true;

@@ -48,6 +48,9 @@
 //! Events arrive only inside [`Reactor::park`], on the loop's thread, never while a task runs, so
 //! no event can slip between an operation's `WouldBlock` and its clear.
 //!
+//! Every operation through `poll_io` spends one unit of the task's cooperative budget
+//! (`task/coop.rs`): a socket that never runs dry cannot keep its task from yielding.
+//!
 //! Only this file talks to mio.
 
 use std::cell::RefCell;
@@ -64,6 +67,7 @@ use mio::{Events, Interest, Registry, Token};
 use slab::Slab;
 
 use crate::runtime::context;
+use crate::task::coop;
 
 /// The token of the cross-thread waker.
 const UNPARK: Token = Token(usize::MAX);
@@ -349,7 +353,7 @@ impl Registration {
         dir: Direction,
         mut op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
+        coop::poll_budgeted(cx, |cx| loop {
             if self.poll_ready(cx, dir).is_pending() {
                 return Poll::Pending;
             }
@@ -357,7 +361,7 @@ impl Registration {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear(dir),
                 result => return Poll::Ready(result),
             }
-        }
+        })
     }
 
     /// Runs `op` now if `dir` may be ready; a `WouldBlock` (returned as is) clears it.
@@ -446,7 +450,7 @@ impl Waiter<'_> {
         cx: &mut Context<'_>,
         mut op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
+        coop::poll_budgeted(cx, |cx| loop {
             if self.poll_ready(cx).is_pending() {
                 return Poll::Pending;
             }
@@ -454,7 +458,7 @@ impl Waiter<'_> {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.reg.clear(self.dir),
                 result => return Poll::Ready(result),
             }
-        }
+        })
     }
 }
 
@@ -535,6 +539,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "real sockets")]
     fn a_waiter_holds_one_entry_however_often_it_is_polled_and_gives_it_back_on_drop() {
         with_idle_registration(|reg| {
             let task_a = Waker::from(Arc::new(Noop));
@@ -556,6 +561,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "real sockets")]
     fn waiting_again_reuses_the_list_without_growing_it() {
         with_idle_registration(|reg| {
             let waker = Waker::from(Arc::new(Noop));

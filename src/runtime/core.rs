@@ -13,6 +13,7 @@ use super::shared::{RemoteBatch, Shared};
 use crate::io::reactor::Reactor;
 use crate::loom::Arc;
 use crate::panic::{drop_each_quietly, wake_all};
+use crate::task::coop;
 use crate::task::raw::{self, Header, RunOutcome, TaskRef, NOT_OWNED};
 use crate::task::{Task, TaskHandle, TaskId};
 use crate::time::{Clock, Timers};
@@ -20,9 +21,11 @@ use crate::time::{Clock, Timers};
 /// Marks a task spawned from another thread that the loop has not yet put in its owned set.
 pub(crate) const AWAITING_ADOPTION: u32 = u32::MAX - 1;
 
-/// How many tasks one iteration runs before the loop looks at timers, other threads and I/O
-/// again. Bounds how long a crowd of ready tasks can delay a due timer.
-const BUDGET: usize = 256;
+/// How much work one iteration does before the loop looks at timers, other threads and I/O
+/// again: each task run counts one, plus the cooperative-budget units it spent (`task/coop.rs`:
+/// one per I/O operation, timer, message…). Bounds how long a crowd of ready tasks — or a few
+/// busy ones, each spending its whole budget — can delay a due timer or a ready socket.
+const TICK_WORK: usize = 256;
 
 pub(crate) struct Core {
     pub(crate) shared: Arc<Shared>,
@@ -33,9 +36,9 @@ pub(crate) struct Core {
     pub(crate) timers: RefCell<Timers>,
     pub(crate) clock: Clock,
     reactor: RefCell<Reactor>,
-    /// Tasks run since the reactor was last polled; at `BUDGET` a busy loop looks for I/O
+    /// Work done since the reactor was last polled; at `TICK_WORK` a busy loop looks for I/O
     /// without waiting, so ready tasks cannot starve sockets.
-    ran_since_io: Cell<usize>,
+    work_since_io: Cell<usize>,
     /// Reused buffers, so a steady state allocates nothing.
     remote_batch: RefCell<RemoteBatch>,
     /// Wakers of due timers or of ready I/O, woken once the timers or the reactor are released.
@@ -60,7 +63,7 @@ impl Core {
             timers: RefCell::new(Timers::new()),
             clock,
             reactor: RefCell::new(reactor),
-            ran_since_io: Cell::new(0),
+            work_since_io: Cell::new(0),
             remote_batch: RefCell::new(RemoteBatch::default()),
             fired: RefCell::new(Vec::new()),
             closing: Cell::new(false),
@@ -117,12 +120,14 @@ impl Core {
         !self.run_queue.borrow().is_empty()
     }
 
-    /// Runs one task and files it by how the run ended. The current task is restored by a guard,
-    /// and a completed task's awaiter (user code) is woken only once the bookkeeping is done.
-    fn run_task(&self, task: TaskRef) {
-        let outcome = {
+    /// Runs one task and files it by how the run ended; returns the budget units it spent. The
+    /// current task is restored by a guard, and a completed task's awaiter (user code) is woken
+    /// only once the bookkeeping is done.
+    fn run_task(&self, task: TaskRef) -> usize {
+        let (outcome, spent) = {
             let _current = CurrentTask::enter(self, &task);
-            task.run(false)
+            let budget = coop::Budgeted::start();
+            (task.run(false), budget.spent())
         };
         match outcome {
             RunOutcome::Pending | RunOutcome::Skipped => drop(task),
@@ -136,6 +141,7 @@ impl Core {
                 drop(task);
             }
         }
+        usize::from(spent)
     }
 
     /// The task being polled, if the caller runs inside one.
@@ -188,12 +194,17 @@ impl Core {
             self.drain_remote();
         }
         self.fire_timers();
-        let batch = self.run_queue.borrow().len().min(BUDGET);
-        for _ in 0..batch {
+        // Tasks queued now run this iteration; those they wake or requeue wait for the next.
+        let queued = self.run_queue.borrow().len();
+        let mut work = 0;
+        for _ in 0..queued {
             let next = self.run_queue.borrow_mut().pop_front();
             match next {
-                Some(task) => self.run_task(task),
+                Some(task) => work += 1 + self.run_task(task),
                 None => break,
+            }
+            if work >= TICK_WORK {
+                break;
             }
         }
         if !self.has_ready_tasks()
@@ -201,15 +212,15 @@ impl Core {
             && !self.shared.is_notified()
             && !self.shared.stop_requested()
         {
-            self.ran_since_io.set(0);
+            self.work_since_io.set(0);
             self.park(main_ready);
         } else {
-            let ran = self.ran_since_io.get() + batch.max(1);
-            if ran >= BUDGET {
-                self.ran_since_io.set(0);
+            let work = self.work_since_io.get() + work.max(1);
+            if work >= TICK_WORK {
+                self.work_since_io.set(0);
                 self.poll_io(Some(Duration::ZERO));
             } else {
-                self.ran_since_io.set(ran);
+                self.work_since_io.set(work);
             }
         }
     }

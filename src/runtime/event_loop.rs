@@ -18,6 +18,7 @@ use super::handle::LoopHandle;
 use super::shared::Shared;
 use crate::io::reactor::Reactor;
 use crate::loom::Arc;
+use crate::task::coop;
 use crate::task::Task;
 use crate::time::{sleep_until, Clock};
 
@@ -171,6 +172,7 @@ impl EventLoop {
         let mut future = pin!(future);
         loop {
             if main.woken.swap(false, Ordering::AcqRel) {
+                let _budget = coop::Budgeted::start();
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                     return Ok(output);
                 }

@@ -40,6 +40,7 @@
 //! 6. `State::complete`, which wakes the handle's awaiter; the loop drops its owned reference;
 //! 7. the last `TaskRef`, `Waker` or `Task` is dropped.
 
+pub(crate) mod coop;
 mod current;
 mod error;
 mod group;

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use super::TimerKey;
 use crate::loom::Arc;
 use crate::runtime::{context, Shared};
+use crate::task::coop;
 
 /// Waits for `duration` (asyncio's `await asyncio.sleep(seconds)`), counted from the first poll.
 ///
@@ -88,45 +89,47 @@ impl Future for Sleep {
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let state = &mut self.state;
-        context::with_core(|core| match state {
-            SleepState::Done => Poll::Ready(()),
-            SleepState::Unbound(deadline) => {
-                let now = core.clock.now_ticks();
-                let ticks = match *deadline {
-                    Deadline::After(d) => {
-                        now.saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        coop::poll_budgeted(cx, |cx| {
+            context::with_core(|core| match state {
+                SleepState::Done => Poll::Ready(()),
+                SleepState::Unbound(deadline) => {
+                    let now = core.clock.now_ticks();
+                    let ticks = match *deadline {
+                        Deadline::After(d) => {
+                            now.saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+                        }
+                        Deadline::At(t) => core.clock.ticks_at(t),
+                    };
+                    if ticks <= now {
+                        *state = SleepState::Done;
+                        return Poll::Ready(());
                     }
-                    Deadline::At(t) => core.clock.ticks_at(t),
-                };
-                if ticks <= now {
-                    *state = SleepState::Done;
-                    return Poll::Ready(());
-                }
-                let key = core.timers.borrow_mut().insert(ticks, cx.waker().clone());
-                *state = SleepState::Armed {
-                    shared: core.shared.clone(),
-                    key,
-                };
-                Poll::Pending
-            }
-            SleepState::Armed { shared, key } => {
-                assert!(
-                    Arc::ptr_eq(shared, &core.shared),
-                    "a Sleep was polled on a different event loop from the one that first \
-                     polled it; make a new `sleep` for each loop"
-                );
-                let mut timers = core.timers.borrow_mut();
-                if timers.take_fired(*key) {
-                    drop(timers);
-                    *state = SleepState::Done;
-                    Poll::Ready(())
-                } else {
-                    let old = timers.set_waker(*key, cx.waker());
-                    drop(timers);
-                    drop(old); // after the borrow: a waker's drop is user code
+                    let key = core.timers.borrow_mut().insert(ticks, cx.waker().clone());
+                    *state = SleepState::Armed {
+                        shared: core.shared.clone(),
+                        key,
+                    };
                     Poll::Pending
                 }
-            }
+                SleepState::Armed { shared, key } => {
+                    assert!(
+                        Arc::ptr_eq(shared, &core.shared),
+                        "a Sleep was polled on a different event loop from the one that first \
+                     polled it; make a new `sleep` for each loop"
+                    );
+                    let mut timers = core.timers.borrow_mut();
+                    if timers.take_fired(*key) {
+                        drop(timers);
+                        *state = SleepState::Done;
+                        Poll::Ready(())
+                    } else {
+                        let old = timers.set_waker(*key, cx.waker());
+                        drop(timers);
+                        drop(old); // after the borrow: a waker's drop is user code
+                        Poll::Pending
+                    }
+                }
+            })
         })
     }
 }
