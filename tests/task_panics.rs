@@ -283,3 +283,68 @@ fn a_done_callback_that_panics_leaves_the_loop_running() {
         assert!(later.get(), "the next callback still ran");
     });
 }
+
+/// A waker that panics when dropped.
+struct PanicOnDrop;
+
+impl Wake for PanicOnDrop {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("a waker that panics when dropped");
+    }
+}
+
+#[test]
+fn an_awaiter_waker_whose_drop_panics_is_contained_when_the_task_is_freed() {
+    let mut lp = paused_loop();
+    lp.run_until_complete(async {
+        let mut t = spawn(async { sleep(Duration::from_secs(1)).await });
+        let waker = Waker::from(Arc::new(PanicOnDrop));
+        assert!(Pin::new(&mut t)
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
+        drop(waker); // the task's awaiter slot now holds the only one
+        drop(t); // detached: the loop frees the task, and its awaiter, when it completes
+        sleep(Duration::from_secs(2)).await;
+        assert!(all_tasks().is_empty());
+    });
+}
+
+#[test]
+fn timer_wakers_whose_drop_panics_are_contained_at_close() {
+    let mut lp = paused_loop();
+    let dropped = Rc::new(Cell::new(false));
+    struct Flag(Rc<Cell<bool>>);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+    let flag = Flag(dropped.clone());
+    let mut sleeps = lp.run_until_complete(async {
+        // Two armed timers whose wakers panic when dropped, then a task to drop at close.
+        let mut sleeps = vec![
+            Box::pin(sleep(Duration::from_secs(60))),
+            Box::pin(sleep(Duration::from_secs(60))),
+        ];
+        for s in &mut sleeps {
+            let waker = Waker::from(Arc::new(PanicOnDrop));
+            assert!(s
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending());
+        }
+        drop(spawn(async move {
+            let _flag = flag;
+            pending::<()>().await
+        }));
+        yield_now().await;
+        sleeps
+    });
+    lp.close(); // drops both wakers (each panics) and the task
+    assert!(dropped.get(), "the task was still dropped");
+    sleeps.clear(); // their timers are gone with the loop: dropping them now is a no-op
+}
