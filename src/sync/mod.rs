@@ -55,7 +55,9 @@
 //! to be notified and to leave from anywhere (a cancelled waiter), no allocation once the slab
 //! has grown to the largest number of simultaneous waiters, and none at all for an operation
 //! that does not wait. Notifiers hand over what they grant (a permit, a reserved item) by
-//! marking the waiter's node, then wake it after releasing the mutex.
+//! marking the waiter's node, then wake it after releasing the mutex. No waker is dropped under
+//! the mutex either (a replaced one, or a cancelled waiter's): its `Drop` may re-enter the
+//! primitive, so the list hands it back to be dropped after the guard.
 
 mod barrier;
 mod bounded_semaphore;

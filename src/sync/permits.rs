@@ -10,6 +10,8 @@
 //! If a waiter's future is dropped (its task cancelled) after the handoff but before it saw the
 //! permit, `RawAcquire::cancel` finds the node notified and releases the permit again, which hands
 //! it to the next waiter. A permit is never lost or duplicated.
+//!
+//! No waker is woken or dropped under the state lock (see `wait_list.rs`).
 
 use std::fmt;
 use std::task::{Context, Poll, Waker};
@@ -112,6 +114,8 @@ impl Permits {
 }
 
 impl State {
+    /// Hands one permit to the oldest waiter (returning its waker, to wake after the lock is
+    /// released) or, with nobody waiting, puts it in the pool.
     fn release_one(&mut self) -> Option<Waker> {
         let waker = self.waiters.notify_one(());
         if waker.is_none() {
@@ -156,6 +160,8 @@ impl RawAcquire {
     /// If polled again after it returned `Ready`.
     pub(crate) fn poll(&mut self, permits: &Permits, cx: &mut Context<'_>) -> Poll<()> {
         assert!(!self.done, "acquire future polled after it completed");
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order).
+        let _replaced_waker: Option<Waker>;
         let mut st = lock(&permits.state);
         match &self.key {
             None => {
@@ -170,11 +176,12 @@ impl RawAcquire {
             Some(key) => {
                 if st.waiters.is_notified(key) {
                     let key = self.key.take().expect("key checked above");
-                    let _ = st.waiters.release(key);
+                    // Notified: the notifier took the waker, so none comes back.
+                    _replaced_waker = st.waiters.release(key).waker;
                     self.done = true;
                     Poll::Ready(())
                 } else {
-                    st.waiters.update_waker(key, cx.waker());
+                    _replaced_waker = st.waiters.update_waker(key, cx.waker());
                     Poll::Pending
                 }
             }
@@ -185,15 +192,18 @@ impl RawAcquire {
     /// to the next waiter.
     pub(crate) fn cancel(&mut self, permits: &Permits) {
         if let Some(key) = self.key.take() {
-            let waker = {
+            let (left_behind, next) = {
                 let mut st = lock(&permits.state);
-                if st.waiters.release(key).notified {
+                let released = st.waiters.release(key);
+                let next = if released.notified {
                     st.release_one()
                 } else {
                     None
-                }
+                };
+                (released.waker, next)
             };
-            if let Some(w) = waker {
+            drop(left_behind);
+            if let Some(w) = next {
                 w.wake();
             }
         }
