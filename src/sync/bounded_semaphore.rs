@@ -8,7 +8,8 @@ use super::ReleaseError;
 
 /// A [`Semaphore`](crate::sync::Semaphore) whose manual [`release`](BoundedSemaphore::release)
 /// fails, with an error value rather than a panic, when every permit is already back (asyncio's
-/// `BoundedSemaphore`, which raises `ValueError`).
+/// `BoundedSemaphore`, which raises `ValueError`). A permit that a release handed to a waiting
+/// task counts as back until that task runs and takes it.
 ///
 /// The bound guards manual releases; a [`Permit`] dropped returns its permit unchecked (it was
 /// taken from the semaphore, so it can only exceed the bound after a mistaken manual release,
@@ -87,8 +88,9 @@ impl BoundedSemaphore {
     /// ```
     ///
     /// # Errors
-    /// [`ReleaseError::TooManyReleases`] if the semaphore already holds its initial count; the
-    /// count is unchanged.
+    /// [`ReleaseError::TooManyReleases`] if the semaphore already holds its initial count,
+    /// counting the permits free now and those handed to woken waiters that have not yet run;
+    /// the count is unchanged.
     pub fn release(&self) -> Result<(), ReleaseError> {
         self.permits
             .release_bounded(self.bound)
