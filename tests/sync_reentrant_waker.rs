@@ -56,7 +56,10 @@ fn lock_waiter_cancelled_drops_its_waker_outside_the_lock() {
         drop(acquire);
         assert!(seen.load(Ordering::SeqCst));
         drop(guard);
-        assert!(lock.try_lock().is_some(), "the cancelled waiter took nothing");
+        assert!(
+            lock.try_lock().is_some(),
+            "the cancelled waiter took nothing"
+        );
     });
 }
 

@@ -127,5 +127,8 @@ pub fn park_with_reentrant_waker<F: std::future::Future + Unpin>(
     on_drop: impl FnOnce() + Send + 'static,
 ) {
     let waker = waker_with_drop(on_drop);
-    assert!(poll_with(fut, &waker).is_pending(), "the future should wait");
+    assert!(
+        poll_with(fut, &waker).is_pending(),
+        "the future should wait"
+    );
 }
