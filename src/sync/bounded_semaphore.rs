@@ -126,3 +126,36 @@ impl fmt::Debug for BoundedSemaphore {
             .finish()
     }
 }
+
+/// Loom models of the bound against a racing cancellation. Run them with `scripts/loom.sh`.
+#[cfg(all(test, baton_loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::model::CountingWaker;
+    use crate::loom::Arc;
+    use loom::thread;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::Context;
+
+    /// A release on another thread hands the permit to a waiter that is being cancelled: the
+    /// permit ends in the pool exactly once (handed over and passed back, or released after the
+    /// waiter left), and a further release is one too many.
+    #[test]
+    fn release_racing_a_cancelled_acquire_keeps_the_bound() {
+        loom::model(|| {
+            let sem = Arc::new(BoundedSemaphore::new(1));
+            sem.try_acquire().expect("one permit").forget();
+            let mut waiter = sem.acquire();
+            let waker = CountingWaker::new().waker();
+            let first = Pin::new(&mut waiter).poll(&mut Context::from_waker(&waker));
+            assert!(first.is_pending());
+            let s = sem.clone();
+            let releaser = thread::spawn(move || assert_eq!(s.release(), Ok(())));
+            drop(waiter);
+            releaser.join().unwrap();
+            assert_eq!(sem.available_permits(), 1);
+            assert_eq!(sem.release(), Err(ReleaseError::TooManyReleases));
+        });
+    }
+}
