@@ -278,6 +278,28 @@ fn bounded_semaphore_cancelled_waiter_keeps_bound() {
 }
 
 #[test]
+fn bounded_semaphore_handed_over_then_cancelled_passes_on_within_bound() {
+    run(|| async {
+        let sem = Rc::new(BoundedSemaphore::new(1));
+        sem.acquire().await.forget();
+        let s = sem.clone();
+        let b = spawn(async move { s.acquire().await.forget() });
+        let s = sem.clone();
+        let c = spawn(async move { s.acquire().await.forget() });
+        settle().await;
+        assert_eq!(sem.release(), Ok(())); // handed to B
+        b.cancel(); // B never sees it: its drop passes it on to C
+        assert_eq!(sem.release(), Err(ReleaseError::TooManyReleases));
+        settle().await;
+        assert!(b.cancelled());
+        c.await.unwrap();
+        assert_eq!(sem.available_permits(), 0, "C holds the one permit");
+        assert_eq!(sem.release(), Ok(()));
+        assert_eq!(sem.release(), Err(ReleaseError::TooManyReleases));
+    });
+}
+
+#[test]
 fn barrier_waiter_cancelled_no_longer_counts() {
     run(|| async {
         let barrier = Rc::new(Barrier::new(2));

@@ -107,6 +107,29 @@ fn bounded_semaphore_over_release_is_an_error() {
     assert_eq!(sem.available_permits(), 2);
 }
 
+/// A release hands the permit to the waiting task at once; until that task runs, the permit is
+/// neither in the pool nor held, and it still counts toward the bound: releasing again is one
+/// release too many (asyncio raises `ValueError` here: 3.8 and 3.9 do; the bookkeeping of 3.10 to
+/// 3.13 lets it through and ends with two usable permits in a `BoundedSemaphore(1)`).
+#[test]
+fn bounded_semaphore_release_while_a_permit_is_handed_over_is_an_error() {
+    run(|| async {
+        let sem = Rc::new(BoundedSemaphore::new(1));
+        sem.acquire().await.forget();
+        let s = sem.clone();
+        let waiter = spawn(async move { s.acquire().await.forget() });
+        settle().await;
+        assert_eq!(sem.release(), Ok(()), "handed to the waiter, not yet run");
+        assert_eq!(sem.release(), Err(ReleaseError::TooManyReleases));
+        waiter.await.unwrap();
+        assert!(sem.locked(), "the waiter got the one permit");
+        assert!(sem.try_acquire().is_none());
+        assert_eq!(sem.release(), Ok(()));
+        assert_eq!(sem.release(), Err(ReleaseError::TooManyReleases));
+        assert_eq!(sem.available_permits(), 1);
+    });
+}
+
 #[test]
 fn event_waiter_woken_by_set_returns_even_if_cleared() {
     run(|| async {

@@ -29,7 +29,8 @@ use super::pool;
 ///
 /// # Cancel safety
 /// Dropping the future does not stop `f` (a thread cannot be interrupted); its result is
-/// dropped on the pool thread when it finishes.
+/// dropped on the pool thread when it finishes. A panic there (in that drop, or in the awaiting
+/// task's waker) is caught on the pool thread and goes no further: the thread lives on.
 pub fn to_thread<F, T>(f: F) -> ToThread<T>
 where
     F: FnOnce() -> T + Send + 'static,
@@ -73,8 +74,13 @@ impl<T: Send + 'static> Future for ToThread<T> {
                     h.result = Some(result);
                     h.waker.take()
                 };
+                // Each step below runs user code on this pool thread and may panic; each is
+                // contained on its own, so one panic never unwinds into the next step's drop
+                // (a panic during unwinding would abort). If the future is gone, this drop is
+                // the last and drops the result (or `f`'s panic payload) here.
+                pool::contain(move || drop(handoff));
                 if let Some(waker) = waker {
-                    waker.wake();
+                    pool::contain(move || waker.wake());
                 }
             }));
             return Poll::Pending;
@@ -87,10 +93,12 @@ impl<T: Send + 'static> Future for ToThread<T> {
                 panic::resume_unwind(payload)
             }
             None => {
-                match &mut h.waker {
-                    Some(w) if w.will_wake(cx.waker()) => {}
-                    slot => *slot = Some(cx.waker().clone()),
-                }
+                let replaced = match &mut h.waker {
+                    Some(w) if w.will_wake(cx.waker()) => None,
+                    slot => slot.replace(cx.waker().clone()),
+                };
+                drop(h);
+                drop(replaced); // after the lock: a waker's drop is user code
                 Poll::Pending
             }
         }

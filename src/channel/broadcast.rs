@@ -23,7 +23,7 @@ use std::fmt;
 use std::future::Future;
 use std::ops::DerefMut;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::waiters::{wake_all, WaitKey, WakerSet};
 use crate::loom::{Arc, Mutex};
@@ -296,6 +296,9 @@ impl<T: Clone> Receiver<T> {
         &mut self,
         wait: Option<(&mut Option<WaitKey>, &Context<'_>)>,
     ) -> Poll<Result<T, RecvError>> {
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order):
+        // a waker's drop may re-enter the channel.
+        let _replaced_waker: Option<Waker>;
         let mut state = self.shared.lock();
         if self.next < state.head {
             let missed = state.head - self.next;
@@ -311,7 +314,7 @@ impl<T: Clone> Receiver<T> {
             return Poll::Ready(Err(RecvError::Closed));
         }
         if let Some((key, cx)) = wait {
-            state.waiters.register(key, cx.waker());
+            _replaced_waker = state.waiters.register(key, cx.waker());
         }
         Poll::Pending
     }
@@ -416,7 +419,8 @@ impl<T: Clone> Future for Recv<'_, T> {
         let this = self.get_mut();
         let out = this.rx.poll_inner(Some((&mut this.key, cx)));
         if out.is_ready() && this.key.is_some() {
-            this.rx.shared.lock().waiters.remove(&mut this.key);
+            let removed = this.rx.shared.lock().waiters.remove(&mut this.key);
+            drop(removed); // after the guard: a waker's drop may re-enter the channel
         }
         out
     }
@@ -425,7 +429,8 @@ impl<T: Clone> Future for Recv<'_, T> {
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
         if self.key.is_some() {
-            self.rx.shared.lock().waiters.remove(&mut self.key);
+            let removed = self.rx.shared.lock().waiters.remove(&mut self.key);
+            drop(removed); // after the guard: a waker's drop may re-enter the channel
         }
     }
 }

@@ -209,6 +209,9 @@ impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order):
+        // a waker's drop may re-enter the channel (own the sender and send, say).
+        let _replaced_waker: Option<Waker>;
         let mut slot = lock(&self.inner);
         if let Some(v) = slot.value.take() {
             return Poll::Ready(Ok(v));
@@ -216,10 +219,10 @@ impl<T> Future for Receiver<T> {
         if slot.sender_done || slot.receiver_closed {
             return Poll::Ready(Err(RecvError::Closed));
         }
-        match &mut slot.rx_waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            other => *other = Some(cx.waker().clone()),
-        }
+        _replaced_waker = match &mut slot.rx_waker {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            other => other.replace(cx.waker().clone()),
+        };
         Poll::Pending
     }
 }

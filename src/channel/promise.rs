@@ -16,7 +16,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::waiters::{wake_all, WaitKey, WakerSet};
 use crate::loom::{Arc, Mutex, MutexGuard};
@@ -364,16 +364,19 @@ impl<T: Clone> Future for Wait<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order):
+        // a waker's drop may re-enter the promise.
+        let _stale_waker: Option<Waker>;
         let mut state = this.promise.lock();
         let out = match &state.outcome {
             Outcome::Pending => {
-                state.waiters.register(&mut this.key, cx.waker());
+                _stale_waker = state.waiters.register(&mut this.key, cx.waker());
                 return Poll::Pending;
             }
             Outcome::Done(v) => Ok(v.clone()),
             Outcome::Cancelled => Err(Cancelled),
         };
-        state.waiters.remove(&mut this.key);
+        _stale_waker = state.waiters.remove(&mut this.key);
         Poll::Ready(out)
     }
 }
@@ -381,7 +384,8 @@ impl<T: Clone> Future for Wait<'_, T> {
 impl<T> Drop for Wait<'_, T> {
     fn drop(&mut self) {
         if self.key.is_some() {
-            self.promise.lock().waiters.remove(&mut self.key);
+            let removed = self.promise.lock().waiters.remove(&mut self.key);
+            drop(removed); // after the guard: a waker's drop may re-enter the promise
         }
     }
 }

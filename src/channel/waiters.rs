@@ -5,6 +5,10 @@
 //! and a dropped future removes it. `take_all` empties the set and bumps the generation, which
 //! turns every outstanding key stale: a stale key is never used to remove a slot that another
 //! waiter has since been given.
+//!
+//! The set lives under its channel's lock, and a waker's `drop` is user code that may re-enter
+//! the channel, so the set never drops a waker itself: `register` returns the one it replaced
+//! and `remove` the one it took out, and the caller drops them after releasing the lock.
 
 use std::task::Waker;
 
@@ -30,15 +34,17 @@ impl WakerSet {
         WakerSet::default()
     }
 
-    /// Records `waker` for the future that owns `slot`, replacing the one it left before.
-    pub(crate) fn register(&mut self, slot: &mut Option<WaitKey>, waker: &Waker) {
+    /// Records `waker` for the future that owns `slot`, replacing the one it left before (unless
+    /// that one wakes the same task); returns the replaced waker, to drop after the lock.
+    #[must_use = "drop the replaced waker after releasing the lock"]
+    pub(crate) fn register(&mut self, slot: &mut Option<WaitKey>, waker: &Waker) -> Option<Waker> {
         if let Some(k) = *slot {
             if k.generation == self.generation {
                 if let Some(w) = self.wakers.get_mut(k.key) {
-                    if !w.will_wake(waker) {
-                        w.clone_from(waker);
+                    if w.will_wake(waker) {
+                        return None;
                     }
-                    return;
+                    return Some(std::mem::replace(w, waker.clone()));
                 }
             }
         }
@@ -47,14 +53,18 @@ impl WakerSet {
             key,
             generation: self.generation,
         });
+        None
     }
 
-    /// Forgets the waker of the future that owns `slot` (it is done waiting or dropped).
-    pub(crate) fn remove(&mut self, slot: &mut Option<WaitKey>) {
-        if let Some(k) = slot.take() {
-            if k.generation == self.generation {
-                self.wakers.try_remove(k.key);
-            }
+    /// Forgets the waker of the future that owns `slot` (it is done waiting or dropped) and
+    /// returns it, to drop after the lock.
+    #[must_use = "drop the removed waker after releasing the lock"]
+    pub(crate) fn remove(&mut self, slot: &mut Option<WaitKey>) -> Option<Waker> {
+        let k = slot.take()?;
+        if k.generation == self.generation {
+            self.wakers.try_remove(k.key)
+        } else {
+            None
         }
     }
 
@@ -101,14 +111,30 @@ mod tests {
         let waker = Waker::from(count.clone());
         let mut set = WakerSet::new();
         let (mut a, mut b) = (None, None);
-        set.register(&mut a, &waker);
-        set.register(&mut a, &waker); // re-poll: same slot
+        assert!(set.register(&mut a, &waker).is_none());
+        assert!(set.register(&mut a, &waker).is_none()); // re-poll: same slot
         wake_all(set.take_all());
         assert_eq!(count.0.load(Ordering::SeqCst), 1);
-        set.register(&mut b, &waker); // likely reuses slot 0
-        set.remove(&mut a); // stale: must not remove b
+        assert!(set.register(&mut b, &waker).is_none()); // likely reuses slot 0
+        assert!(set.remove(&mut a).is_none()); // stale: must not remove b
         assert!(!set.is_empty());
-        set.remove(&mut b);
+        assert!(set.remove(&mut b).is_some());
         assert!(set.is_empty());
+    }
+
+    #[test]
+    fn hands_back_the_wakers_it_lets_go_of() {
+        let first = Waker::from(Arc::new(Count(AtomicUsize::new(0))));
+        let second = Waker::from(Arc::new(Count(AtomicUsize::new(0))));
+        let mut set = WakerSet::new();
+        let mut slot = None;
+        assert!(set.register(&mut slot, &first).is_none());
+        let replaced = set
+            .register(&mut slot, &second)
+            .expect("another task: replaced");
+        assert!(replaced.will_wake(&first));
+        let removed = set.remove(&mut slot).expect("registered");
+        assert!(removed.will_wake(&second));
+        assert!(set.remove(&mut slot).is_none(), "already removed");
     }
 }

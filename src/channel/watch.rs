@@ -19,7 +19,7 @@ use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::waiters::{wake_all, WaitKey, WakerSet};
 use crate::loom::{Arc, Mutex, MutexGuard};
@@ -426,6 +426,9 @@ impl<T> Future for Changed<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order):
+        // a waker's drop may re-enter the channel.
+        let _stale_waker: Option<Waker>;
         let mut state = lock(&this.rx.shared);
         let out = if state.version != this.rx.seen {
             this.rx.seen = state.version;
@@ -433,10 +436,10 @@ impl<T> Future for Changed<'_, T> {
         } else if state.senders == 0 {
             Err(RecvError::Closed)
         } else {
-            state.waiters.register(&mut this.key, cx.waker());
+            _stale_waker = state.waiters.register(&mut this.key, cx.waker());
             return Poll::Pending;
         };
-        state.waiters.remove(&mut this.key);
+        _stale_waker = state.waiters.remove(&mut this.key);
         Poll::Ready(out)
     }
 }
@@ -444,7 +447,8 @@ impl<T> Future for Changed<'_, T> {
 impl<T> Drop for Changed<'_, T> {
     fn drop(&mut self) {
         if self.key.is_some() {
-            lock(&self.rx.shared).waiters.remove(&mut self.key);
+            let removed = lock(&self.rx.shared).waiters.remove(&mut self.key);
+            drop(removed); // after the guard: a waker's drop may re-enter the channel
         }
     }
 }

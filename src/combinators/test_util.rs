@@ -161,7 +161,9 @@ impl Future for Probe {
         if slot.ready.load(Ordering::SeqCst) {
             return Poll::Ready(self.index);
         }
-        *slot.waker.lock().unwrap() = Some(cx.waker().clone());
+        // The old waker is dropped after the guard, as in the library code.
+        let replaced = slot.waker.lock().unwrap().replace(cx.waker().clone());
+        drop(replaced);
         if slot.self_wake.swap(false, Ordering::SeqCst) {
             cx.waker().wake_by_ref();
         }

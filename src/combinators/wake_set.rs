@@ -50,6 +50,10 @@
 //!    are polled in the order they were woken. It starts as `0, 1, .., len - 1`
 //!    with every queued flag set, which is how the first poll visits every child
 //!    in input order.
+//! 6. *No user code under the parent lock.* A waker's `wake` and `drop` are
+//!    user code and may wake a child of this very set, which takes the lock:
+//!    the parent waker is taken out of `Header::parent` and woken, or replaced
+//!    and dropped, only after the guard is released.
 
 use std::alloc::{handle_alloc_error, Layout};
 use std::fmt;
@@ -186,11 +190,15 @@ impl WakeSet {
 
     /// Registers the parent's waker; call at the start of every parent poll.
     pub(crate) fn register(&self, waker: &Waker) {
-        let mut parent = lock(&self.header().parent);
-        match &*parent {
-            Some(old) if old.will_wake(waker) => {}
-            _ => *parent = Some(waker.clone()),
-        }
+        let replaced = {
+            let mut parent = lock(&self.header().parent);
+            match &*parent {
+                Some(old) if old.will_wake(waker) => None,
+                _ => parent.replace(waker.clone()),
+            }
+        };
+        // Dropped after the guard (invariant 6): its drop may wake a child of this set.
+        drop(replaced);
     }
 
     /// Pops the next child to poll from the local list, clearing its queued
@@ -465,7 +473,8 @@ unsafe fn waker_drop(data: *const ()) {
 }
 
 /// Locks the parent-waker slot, ignoring poison: a panicking `Waker::clone`
-/// cannot leave an `Option<Waker>` half-written.
+/// cannot leave an `Option<Waker>` half-written (and no waker is dropped or
+/// woken under it: invariant 6).
 fn lock(parent: &Mutex<Option<Waker>>) -> MutexGuard<'_, Option<Waker>> {
     parent.lock().unwrap_or_else(PoisonError::into_inner)
 }

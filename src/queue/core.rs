@@ -16,6 +16,10 @@
 //! - `reserved_items` = getters notified with `Grant::Reserved` that have not yet taken their
 //!   item; `reserved_slots` likewise for putters;
 //! - shutdown turns every outstanding grant into `Grant::ShutDown` and zeroes both counts.
+//!
+//! User code never runs under the state mutex, except a `PriorityQueue`'s `Ord`: items are
+//! dropped, and wakers woken or dropped (a replaced or a cancelled waiter's waker), after it is
+//! released.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -295,6 +299,8 @@ impl<T> Core<T> {
         key: &mut Option<WaitKey>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), PutError<T>>> {
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order).
+        let _replaced_waker: Option<Waker>;
         let waker = {
             let mut st = lock(&self.state);
             match key {
@@ -308,11 +314,13 @@ impl<T> Core<T> {
                     }
                 }
                 Some(k) if !st.putters.is_notified(k) => {
-                    st.putters.update_waker(k, cx.waker());
+                    _replaced_waker = st.putters.update_waker(k, cx.waker());
                     return Poll::Pending;
                 }
                 Some(_) => {
-                    let grant = st.putters.release(key.take().expect("checked")).data;
+                    let released = st.putters.release(key.take().expect("checked"));
+                    _replaced_waker = released.waker;
+                    let grant = released.data;
                     if grant == Grant::ShutDown {
                         return Poll::Ready(Err(PutError::ShutDown(take_item(item))));
                     }
@@ -326,17 +334,19 @@ impl<T> Core<T> {
     }
 
     fn cancel_put(&self, key: WaitKey) {
-        let waker = {
+        let (left_behind, next) = {
             let mut st = lock(&self.state);
             let released = st.putters.release(key);
-            if released.notified && released.data == Grant::Reserved {
+            let next = if released.notified && released.data == Grant::Reserved {
                 st.reserved_slots -= 1;
                 st.wake_putter()
             } else {
                 None
-            }
+            };
+            (released.waker, next)
         };
-        wake(waker);
+        drop(left_behind);
+        wake(next);
     }
 
     fn poll_get(
@@ -344,6 +354,8 @@ impl<T> Core<T> {
         key: &mut Option<WaitKey>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, QueueShutDown>> {
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order).
+        let _replaced_waker: Option<Waker>;
         let (item, waker) = {
             let mut st = lock(&self.state);
             match key {
@@ -357,12 +369,13 @@ impl<T> Core<T> {
                     }
                 }
                 Some(k) if !st.getters.is_notified(k) => {
-                    st.getters.update_waker(k, cx.waker());
+                    _replaced_waker = st.getters.update_waker(k, cx.waker());
                     return Poll::Pending;
                 }
                 Some(_) => {
-                    let grant = st.getters.release(key.take().expect("checked")).data;
-                    match grant {
+                    let released = st.getters.release(key.take().expect("checked"));
+                    _replaced_waker = released.waker;
+                    match released.data {
                         Grant::Reserved => st.reserved_items -= 1,
                         _ if st.available() == 0 => return Poll::Ready(Err(QueueShutDown)),
                         _ => {}
@@ -377,20 +390,24 @@ impl<T> Core<T> {
     }
 
     fn cancel_get(&self, key: WaitKey) {
-        let waker = {
+        let (left_behind, next) = {
             let mut st = lock(&self.state);
             let released = st.getters.release(key);
-            if released.notified && released.data == Grant::Reserved {
+            let next = if released.notified && released.data == Grant::Reserved {
                 st.reserved_items -= 1;
                 st.wake_getter()
             } else {
                 None
-            }
+            };
+            (released.waker, next)
         };
-        wake(waker);
+        drop(left_behind);
+        wake(next);
     }
 
     fn poll_join(&self, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<()> {
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order).
+        let _replaced_waker: Option<Waker>;
         let mut st = lock(&self.state);
         match key {
             None if st.unfinished == 0 => Poll::Ready(()),
@@ -399,18 +416,19 @@ impl<T> Core<T> {
                 Poll::Pending
             }
             Some(k) if st.joiners.is_notified(k) => {
-                let _ = st.joiners.release(key.take().expect("checked"));
+                _replaced_waker = st.joiners.release(key.take().expect("checked")).waker;
                 Poll::Ready(())
             }
             Some(k) => {
-                st.joiners.update_waker(k, cx.waker());
+                _replaced_waker = st.joiners.update_waker(k, cx.waker());
                 Poll::Pending
             }
         }
     }
 
     fn cancel_join(&self, key: WaitKey) {
-        let _ = lock(&self.state).joiners.release(key);
+        let left_behind = lock(&self.state).joiners.release(key).waker;
+        drop(left_behind); // after the guard: a waker's drop may re-enter the queue
     }
 }
 

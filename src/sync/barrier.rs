@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{lock, WaitKey, WaitList, WakeList};
 use super::BarrierError;
@@ -222,6 +222,8 @@ impl Future for BarrierWait<'_> {
         assert!(!this.done, "BarrierWait polled after it completed");
         let parties = this.barrier.parties;
         let mut wakers = WakeList::new();
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order).
+        let _replaced_waker: Option<Waker>;
         let out = {
             let mut st = lock(&this.barrier.state);
             match &this.key {
@@ -243,7 +245,9 @@ impl Future for BarrierWait<'_> {
                     }
                 }
                 Some(key) if st.waiters.is_notified(key) => {
-                    let slot = st.waiters.release(this.key.take().expect("checked")).data;
+                    let released = st.waiters.release(this.key.take().expect("checked"));
+                    _replaced_waker = released.waker;
+                    let slot = released.data;
                     if slot.broken {
                         Err(BarrierError::Broken)
                     } else {
@@ -251,7 +255,7 @@ impl Future for BarrierWait<'_> {
                     }
                 }
                 Some(key) => {
-                    st.waiters.update_waker(key, cx.waker());
+                    _replaced_waker = st.waiters.update_waker(key, cx.waker());
                     return Poll::Pending;
                 }
             }
@@ -265,11 +269,16 @@ impl Future for BarrierWait<'_> {
 impl Drop for BarrierWait<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            let mut st = lock(&self.barrier.state);
-            if !st.waiters.release(key).notified {
-                // Still in the filling round: no longer arrived.
-                st.count -= 1;
-            }
+            let left_behind = {
+                let mut st = lock(&self.barrier.state);
+                let released = st.waiters.release(key);
+                if !released.notified {
+                    // Still in the filling round: no longer arrived.
+                    st.count -= 1;
+                }
+                released.waker
+            };
+            drop(left_behind); // after the guard: a waker's drop may re-enter the barrier
         }
     }
 }

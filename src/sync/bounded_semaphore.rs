@@ -8,7 +8,8 @@ use super::ReleaseError;
 
 /// A [`Semaphore`](crate::sync::Semaphore) whose manual [`release`](BoundedSemaphore::release)
 /// fails, with an error value rather than a panic, when every permit is already back (asyncio's
-/// `BoundedSemaphore`, which raises `ValueError`).
+/// `BoundedSemaphore`, which raises `ValueError`). A permit that a release handed to a waiting
+/// task counts as back until that task runs and takes it.
 ///
 /// The bound guards manual releases; a [`Permit`] dropped returns its permit unchecked (it was
 /// taken from the semaphore, so it can only exceed the bound after a mistaken manual release,
@@ -87,8 +88,9 @@ impl BoundedSemaphore {
     /// ```
     ///
     /// # Errors
-    /// [`ReleaseError::TooManyReleases`] if the semaphore already holds its initial count; the
-    /// count is unchanged.
+    /// [`ReleaseError::TooManyReleases`] if the semaphore already holds its initial count,
+    /// counting the permits free now and those handed to woken waiters that have not yet run;
+    /// the count is unchanged.
     pub fn release(&self) -> Result<(), ReleaseError> {
         self.permits
             .release_bounded(self.bound)
@@ -122,5 +124,38 @@ impl fmt::Debug for BoundedSemaphore {
             .field("permits", &self.permits)
             .field("bound", &self.bound)
             .finish()
+    }
+}
+
+/// Loom models of the bound against a racing cancellation. Run them with `scripts/loom.sh`.
+#[cfg(all(test, baton_loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::model::CountingWaker;
+    use crate::loom::Arc;
+    use loom::thread;
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::Context;
+
+    /// A release on another thread hands the permit to a waiter that is being cancelled: the
+    /// permit ends in the pool exactly once (handed over and passed back, or released after the
+    /// waiter left), and a further release is one too many.
+    #[test]
+    fn release_racing_a_cancelled_acquire_keeps_the_bound() {
+        loom::model(|| {
+            let sem = Arc::new(BoundedSemaphore::new(1));
+            sem.try_acquire().expect("one permit").forget();
+            let mut waiter = sem.acquire();
+            let waker = CountingWaker::new().waker();
+            let first = Pin::new(&mut waiter).poll(&mut Context::from_waker(&waker));
+            assert!(first.is_pending());
+            let s = sem.clone();
+            let releaser = thread::spawn(move || assert_eq!(s.release(), Ok(())));
+            drop(waiter);
+            releaser.join().unwrap();
+            assert_eq!(sem.available_permits(), 1);
+            assert_eq!(sem.release(), Err(ReleaseError::TooManyReleases));
+        });
     }
 }

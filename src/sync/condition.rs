@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::lock::{Lock, LockAcquire, LockGuard};
 use super::wait_list::{lock, WaitKey, WaitList, WakeList};
@@ -333,9 +333,11 @@ impl<'a, T: ?Sized> Future for ConditionWait<'a, T> {
                     return Poll::Pending;
                 }
                 WaitState::Waiting(key) => {
+                    // Declared before the guard, so it is dropped after it.
+                    let _replaced_waker: Option<Waker>;
                     let mut waiters = lock(&this.cond.waiters);
                     if !waiters.is_notified(key) {
-                        waiters.update_waker(key, cx.waker());
+                        _replaced_waker = waiters.update_waker(key, cx.waker());
                         return Poll::Pending;
                     }
                     let WaitState::Waiting(key) = std::mem::replace(
@@ -344,7 +346,7 @@ impl<'a, T: ?Sized> Future for ConditionWait<'a, T> {
                     ) else {
                         unreachable!()
                     };
-                    let _ = waiters.release(key);
+                    _replaced_waker = waiters.release(key).waker;
                 }
                 WaitState::Relock(acquire) => {
                     let guard = std::task::ready!(Pin::new(acquire).poll(cx));
@@ -364,8 +366,10 @@ impl<T: ?Sized> Drop for ConditionWait<'_, T> {
             else {
                 unreachable!()
             };
-            let notified = lock(&self.cond.waiters).release(key).notified;
-            if notified {
+            let released = lock(&self.cond.waiters).release(key);
+            // After the guard: a waker's drop may re-enter the condition.
+            drop(released.waker);
+            if released.notified {
                 // The notification was meant for a live waiter: pass it on.
                 self.cond.notify(1);
             }

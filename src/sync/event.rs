@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{lock, WaitKey, WaitList, WakeList};
 use crate::loom::Mutex;
@@ -167,6 +167,8 @@ impl Future for EventWait<'_> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
         assert!(!this.done, "EventWait polled after it completed");
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order).
+        let _replaced_waker: Option<Waker>;
         let mut st = lock(&this.event.state);
         match &this.key {
             None if st.set => {}
@@ -175,10 +177,13 @@ impl Future for EventWait<'_> {
                 return Poll::Pending;
             }
             Some(key) if st.waiters.is_notified(key) => {
-                let _ = st.waiters.release(this.key.take().expect("checked above"));
+                _replaced_waker = st
+                    .waiters
+                    .release(this.key.take().expect("checked above"))
+                    .waker;
             }
             Some(key) => {
-                st.waiters.update_waker(key, cx.waker());
+                _replaced_waker = st.waiters.update_waker(key, cx.waker());
                 return Poll::Pending;
             }
         }
@@ -190,7 +195,8 @@ impl Future for EventWait<'_> {
 impl Drop for EventWait<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
-            let _ = lock(&self.event.state).waiters.release(key);
+            let left_behind = lock(&self.event.state).waiters.release(key).waker;
+            drop(left_behind); // after the guard: a waker's drop may re-enter the event
         }
     }
 }

@@ -40,7 +40,7 @@
 //! | [`Event::wait`] | leaves the waiters; the event is untouched and `set` still wakes the others. | `event_waiter_cancelled_others_still_woken` |
 //! | [`Condition::wait`] / [`wait_for`](Condition::wait_for) | waiting to be notified: leaves the waiters and does **not** re-take the lock (asyncio does, to run the `finally`); a notification already delivered goes to the next waiter. Re-taking the lock: as `Lock::lock`. | `condition_wait_cancelled_holds_nothing`, `condition_notify_one_to_cancelled_passes_on`, `condition_cancelled_while_relocking_passes_lock_on` |
 //! | [`Semaphore::acquire`] | leaves the queue; a permit already handed to it goes to the next waiter (or back to the pool). A held [`Permit`] is returned. | `semaphore_waiter_cancelled_leaks_no_permit`, `semaphore_handed_over_then_cancelled_passes_on` |
-//! | [`BoundedSemaphore::acquire`] | as `Semaphore`; the count never passes the bound. | `bounded_semaphore_cancelled_waiter_keeps_bound` |
+//! | [`BoundedSemaphore::acquire`] | as `Semaphore`; the count never passes the bound, a permit handed over but not yet taken included. | `bounded_semaphore_cancelled_waiter_keeps_bound`, `bounded_semaphore_handed_over_then_cancelled_passes_on_within_bound` |
 //! | [`Barrier::wait`] | before its round completes: leaves, and no longer counts as arrived (`n_waiting` drops); the others wait on. After the round completed: nothing. | `barrier_waiter_cancelled_no_longer_counts` |
 //! | [`Queue::get`](crate::queue::Queue::get) | loses no item: an item promised to it stays in the queue and goes to the next getter. | `get_cancelled_loses_no_item`, `get_handed_over_then_cancelled_passes_item_on` |
 //! | [`Queue::put`](crate::queue::Queue::put) | inserts nothing (the item is dropped with the task); a free slot promised to it goes to the next putter. | `put_cancelled_on_full_queue_inserts_nothing_and_wakes_next` |
@@ -55,7 +55,9 @@
 //! to be notified and to leave from anywhere (a cancelled waiter), no allocation once the slab
 //! has grown to the largest number of simultaneous waiters, and none at all for an operation
 //! that does not wait. Notifiers hand over what they grant (a permit, a reserved item) by
-//! marking the waiter's node, then wake it after releasing the mutex.
+//! marking the waiter's node, then wake it after releasing the mutex. No waker is dropped under
+//! the mutex either (a replaced one, or a cancelled waiter's): its `Drop` may re-enter the
+//! primitive, so the list hands it back to be dropped after the guard.
 
 mod barrier;
 mod bounded_semaphore;

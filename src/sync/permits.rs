@@ -10,6 +10,17 @@
 //! If a waiter's future is dropped (its task cancelled) after the handoff but before it saw the
 //! permit, `RawAcquire::cancel` finds the node notified and releases the permit again, which hands
 //! it to the next waiter. A permit is never lost or duplicated.
+//!
+//! # Counting
+//!
+//! A permit is in one of three places: in the pool (`available`), handed to a notified waiter
+//! that has not yet taken it (`handed`), or with a holder. `handed` grows with each handoff and
+//! shrinks when the waiter takes the permit (its next poll) or passes it on (its cancellation).
+//! A bounded release counts both of the first two as "back": `available + handed` is what a
+//! `BoundedSemaphore` compares with its bound, so a release while a permit is in flight to a
+//! woken waiter cannot create a permit the bound does not allow (asyncio's `ValueError`).
+//!
+//! No waker is woken or dropped under the state lock (see `wait_list.rs`).
 
 use std::fmt;
 use std::task::{Context, Poll, Waker};
@@ -24,6 +35,9 @@ pub(crate) struct Permits {
 struct State {
     /// Permits nobody holds. Nonzero only while `waiters` is empty.
     available: usize,
+    /// Permits handed to notified waiters that have not yet taken or passed them on: as many as
+    /// there are notified nodes not yet released.
+    handed: usize,
     waiters: WaitList<()>,
 }
 
@@ -35,6 +49,7 @@ impl Permits {
         Permits {
             state: Mutex::new(State {
                 available,
+                handed: 0,
                 waiters: WaitList::new(),
             }),
         }
@@ -87,6 +102,7 @@ impl Permits {
                 }
                 left -= 1;
             }
+            st.handed += n - left;
             st.available = st
                 .available
                 .checked_add(left)
@@ -95,11 +111,12 @@ impl Permits {
         wakers.wake_all();
     }
 
-    /// Returns one permit unless the pool already holds `bound`.
+    /// Returns one permit unless `bound` permits are already back: in the pool, or handed to
+    /// woken waiters that have not yet taken them.
     pub(crate) fn release_bounded(&self, bound: usize) -> Result<(), AboveBound> {
         let waker = {
             let mut st = lock(&self.state);
-            if st.waiters.is_empty() && st.available >= bound {
+            if st.available.saturating_add(st.handed) >= bound {
                 return Err(AboveBound);
             }
             st.release_one()
@@ -112,9 +129,13 @@ impl Permits {
 }
 
 impl State {
+    /// Hands one permit to the oldest waiter (returning its waker, to wake after the lock is
+    /// released) or, with nobody waiting, puts it in the pool.
     fn release_one(&mut self) -> Option<Waker> {
         let waker = self.waiters.notify_one(());
-        if waker.is_none() {
+        if waker.is_some() {
+            self.handed += 1;
+        } else {
             self.available = self
                 .available
                 .checked_add(1)
@@ -129,6 +150,7 @@ impl fmt::Debug for Permits {
         let st = lock(&self.state);
         f.debug_struct("Permits")
             .field("available", &st.available)
+            .field("handed_over", &st.handed)
             .field("waiting", &st.waiters.waiting())
             .finish()
     }
@@ -156,6 +178,8 @@ impl RawAcquire {
     /// If polled again after it returned `Ready`.
     pub(crate) fn poll(&mut self, permits: &Permits, cx: &mut Context<'_>) -> Poll<()> {
         assert!(!self.done, "acquire future polled after it completed");
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order).
+        let _replaced_waker: Option<Waker>;
         let mut st = lock(&permits.state);
         match &self.key {
             None => {
@@ -170,11 +194,13 @@ impl RawAcquire {
             Some(key) => {
                 if st.waiters.is_notified(key) {
                     let key = self.key.take().expect("key checked above");
-                    let _ = st.waiters.release(key);
+                    // Notified: the notifier took the waker, so none comes back.
+                    _replaced_waker = st.waiters.release(key).waker;
+                    st.handed -= 1;
                     self.done = true;
                     Poll::Ready(())
                 } else {
-                    st.waiters.update_waker(key, cx.waker());
+                    _replaced_waker = st.waiters.update_waker(key, cx.waker());
                     Poll::Pending
                 }
             }
@@ -185,15 +211,19 @@ impl RawAcquire {
     /// to the next waiter.
     pub(crate) fn cancel(&mut self, permits: &Permits) {
         if let Some(key) = self.key.take() {
-            let waker = {
+            let (left_behind, next) = {
                 let mut st = lock(&permits.state);
-                if st.waiters.release(key).notified {
+                let released = st.waiters.release(key);
+                let next = if released.notified {
+                    st.handed -= 1;
                     st.release_one()
                 } else {
                     None
-                }
+                };
+                (released.waker, next)
             };
-            if let Some(w) = waker {
+            drop(left_behind);
+            if let Some(w) = next {
                 w.wake();
             }
         }

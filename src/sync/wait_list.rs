@@ -16,8 +16,13 @@
 //! Nodes are reused, so a primitive whose waiters come and go allocates only when it holds more
 //! waiters at once than ever before; an uncontended operation never touches the list.
 //!
-//! The list lives inside the primitive's `Mutex`; wakers are taken out of it under the lock and
-//! woken after the lock is released (see `WakeList`).
+//! The list lives inside the primitive's `Mutex`, and a waker's `wake` and `drop` are user code
+//! that may re-enter the primitive, so no waker is woken or dropped under that lock: the list
+//! hands every waker it lets go of back to the caller — to wake (`notify_one`, `notify_all` into
+//! a `WakeList`) or to drop (`update_waker` returns the one it replaced, `release` the one a
+//! cancelled waiter left behind) — and the caller does so after the guard is gone. The usual
+//! way is to declare the variable that receives it *before* the guard: locals drop in reverse
+//! order, so it outlives the guard on every path, early returns included.
 
 use std::fmt;
 use std::task::Waker;
@@ -64,12 +69,16 @@ struct Node<D> {
 }
 
 /// What [`WaitList::release`] found.
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
+#[must_use = "a released waiter's waker must be dropped after the lock is released"]
 pub(crate) struct Released<D> {
     /// The node had been notified (a notifier counted on this waiter).
     pub(crate) notified: bool,
     /// The node's value at release.
     pub(crate) data: D,
+    /// The waker of a waiter that left before it was notified (a notifier takes it otherwise):
+    /// drop it after releasing the lock.
+    pub(crate) waker: Option<Waker>,
 }
 
 impl<D: Copy> WaitList<D> {
@@ -137,18 +146,20 @@ impl<D: Copy> WaitList<D> {
         self.node(key).data
     }
 
-    /// Replaces the stored waker unless it would wake the same task.
-    pub(crate) fn update_waker(&mut self, key: &WaitKey, waker: &Waker) {
+    /// Replaces the stored waker unless it would wake the same task, and returns the one it
+    /// replaced: drop that after releasing the lock.
+    #[must_use = "drop the replaced waker after releasing the lock"]
+    pub(crate) fn update_waker(&mut self, key: &WaitKey, waker: &Waker) -> Option<Waker> {
         let node = self.node_mut(key);
         debug_assert_eq!(node.state, NodeState::Waiting);
         match &node.waker {
-            Some(w) if w.will_wake(waker) => {}
-            _ => node.waker = Some(waker.clone()),
+            Some(w) if w.will_wake(waker) => None,
+            _ => node.waker.replace(waker.clone()),
         }
     }
 
     /// Frees the waiter's node (unlinking it if it is still waiting) and says whether it had
-    /// been notified.
+    /// been notified; hands back the waker it still held, to drop after releasing the lock.
     pub(crate) fn release(&mut self, key: WaitKey) -> Released<D> {
         let index = key.0;
         let state = self.node(&key).state;
@@ -159,11 +170,11 @@ impl<D: Copy> WaitList<D> {
         let node = &mut self.nodes[index as usize];
         node.state = NodeState::Free;
         node.next = free;
-        node.waker = None;
         self.free = index;
         Released {
             notified: state == NodeState::Notified,
             data: node.data,
+            waker: node.waker.take(),
         }
     }
 
@@ -288,8 +299,9 @@ impl WakeList {
 }
 
 /// Locks a primitive's state. Poisoning is ignored: no user code runs while these locks are
-/// held (items are dropped and wakers woken after release), except a `PriorityQueue`'s `Ord`,
-/// whose panic leaves the heap valid memory, maybe out of order.
+/// held (items and wakers are dropped, and wakers woken, after release), except a
+/// `PriorityQueue`'s `Ord`, whose panic leaves the heap valid memory, maybe out of order, and a
+/// `Waker::clone`, which cannot leave a node half-written.
 pub(crate) fn lock<T>(m: &crate::loom::Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -361,6 +373,27 @@ mod tests {
         for (i, k) in keys.into_iter().enumerate() {
             assert_eq!(list.release(k).data, i + 100);
         }
+    }
+
+    #[test]
+    fn hands_back_every_waker_it_lets_go_of() {
+        let (_, a) = waker();
+        let (_, b) = waker();
+        let mut list = WaitList::new();
+        let key = list.push(&a, ());
+        assert!(list.update_waker(&key, &a).is_none(), "same task: kept");
+        let replaced = list.update_waker(&key, &b).expect("another task: replaced");
+        assert!(replaced.will_wake(&a));
+        let released = list.release(key);
+        assert!(!released.notified);
+        assert!(released.waker.expect("a waiting node").will_wake(&b));
+
+        let key = list.push(&a, ());
+        let woken = list.notify_one(()).expect("one waiter");
+        assert!(woken.will_wake(&a));
+        let released = list.release(key);
+        assert!(released.notified);
+        assert!(released.waker.is_none(), "the notifier took it");
     }
 
     #[test]

@@ -85,3 +85,51 @@ pub async fn settle() {
         baton::yield_now().await;
     }
 }
+
+/// A waker whose last drop runs `on_drop`: the shape of a waker that owns a handle to a
+/// primitive (an `Arc<Lock>`, a channel sender) and uses it as it goes away. A primitive that
+/// drops a waker while holding its own lock deadlocks (or panics) on such a waker.
+pub fn waker_with_drop(on_drop: impl FnOnce() + Send + 'static) -> std::task::Waker {
+    struct OnDrop(std::sync::Mutex<Option<Box<dyn FnOnce() + Send>>>);
+    impl std::task::Wake for OnDrop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    impl Drop for OnDrop {
+        fn drop(&mut self) {
+            let on_drop = self.0.get_mut().unwrap_or_else(|e| e.into_inner()).take();
+            if let Some(f) = on_drop {
+                f();
+            }
+        }
+    }
+    std::task::Waker::from(std::sync::Arc::new(OnDrop(std::sync::Mutex::new(Some(
+        Box::new(on_drop),
+    )))))
+}
+
+/// A waker that does nothing (distinct from every other waker, so it replaces a stored one).
+pub fn noop_waker() -> std::task::Waker {
+    waker_with_drop(|| {})
+}
+
+/// Polls `fut` once with `waker`.
+pub fn poll_with<F: std::future::Future + Unpin>(
+    fut: &mut F,
+    waker: &std::task::Waker,
+) -> std::task::Poll<F::Output> {
+    std::pin::Pin::new(fut).poll(&mut std::task::Context::from_waker(waker))
+}
+
+/// Polls `fut` (which must wait) with a waker whose last drop runs `on_drop`, then gives up this
+/// test's reference: from here on, the primitive holds the only one, so whenever it replaces or
+/// forgets that waker, `on_drop` runs inside the primitive's call.
+pub fn park_with_reentrant_waker<F: std::future::Future + Unpin>(
+    fut: &mut F,
+    on_drop: impl FnOnce() + Send + 'static,
+) {
+    let waker = waker_with_drop(on_drop);
+    assert!(
+        poll_with(fut, &waker).is_pending(),
+        "the future should wait"
+    );
+}

@@ -24,7 +24,8 @@
 //! woken and gets its value back, and `waiters` stays empty from then on. `tx_closed` is set when
 //! the last sender goes: the receiver drains the buffer, then sees `None`.
 //!
-//! Wakers are called and values dropped only after the lock is released: both run user code.
+//! Wakers are called or dropped, and values dropped, only after the lock is released: all three
+//! run user code, which may re-enter the channel.
 
 use std::collections::VecDeque;
 use std::ops::DerefMut;
@@ -168,6 +169,8 @@ impl<T> Chan<T> {
         ticket: &mut Option<u64>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<T>>> {
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order).
+        let _replaced_waker: Option<Waker>;
         let mut state = self.lock();
         if state.rx_closed {
             // Closing emptied `waiters`; a grant is void once nobody receives.
@@ -191,7 +194,7 @@ impl<T> Chan<T> {
                 if let Some(i) = state.position(t) {
                     let slot = &mut state.waiters[i].waker;
                     if !slot.will_wake(cx.waker()) {
-                        slot.clone_from(cx.waker());
+                        _replaced_waker = Some(std::mem::replace(slot, cx.waker().clone()));
                     }
                 }
                 return Poll::Pending;
@@ -212,26 +215,27 @@ impl<T> Chan<T> {
     /// A sending future with `ticket` is dropped unfinished: leave the queue, or pass the
     /// granted slot on.
     pub(super) fn cancel_send(&self, ticket: u64) {
-        let waker = {
+        let (left_behind, next) = {
             let mut state = self.lock();
             if state.rx_closed {
                 return;
             }
             if state.is_waiting(ticket) {
-                if let Some(i) = state.position(ticket) {
-                    state.waiters.remove(i);
-                }
-                None
+                let left_behind = state.position(ticket).and_then(|i| state.waiters.remove(i));
+                (left_behind, None)
             } else {
                 state.reserved -= 1;
-                state.grant_next()
+                (None, state.grant_next())
             }
         };
-        wake(waker);
+        drop(left_behind);
+        wake(next);
     }
 
     /// One poll of the receiver.
     pub(super) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        // Declared before the guard, so it is dropped after it (locals drop in reverse order).
+        let _replaced_waker: Option<Waker>;
         let mut state = self.lock();
         if let Some(value) = state.buffer.pop_front() {
             let waker = state.grant_next();
@@ -242,10 +246,10 @@ impl<T> Chan<T> {
         if state.tx_closed || state.rx_closed {
             return Poll::Ready(None);
         }
-        match &mut state.rx_waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            other => *other = Some(cx.waker().clone()),
-        }
+        _replaced_waker = match &mut state.rx_waker {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            other => other.replace(cx.waker().clone()),
+        };
         Poll::Pending
     }
 
