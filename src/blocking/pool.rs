@@ -10,16 +10,15 @@
 //!   one. Whichever sleeper wakes first consumes a claim and leaves `idle`.
 //! - Jobs never unwind into a worker: a job's user code may panic (the function, and also a
 //!   waker's `wake`, or the drop of a result or panic payload nobody took), so `to_thread`
-//!   contains each step and the worker runs every job under [`contain`] too. A worker only
+//!   contains each step and the worker runs every job under `crate::panic::contain` too. A worker only
 //!   leaves through its idle time-out, which gives back its place in `threads`; a worker that
 //!   unwound would keep its place forever, and after `MAX_THREADS` of them no job would run.
 
-use std::any::Any;
 use std::collections::VecDeque;
-use std::mem;
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::Duration;
+
+use crate::panic::contain;
 
 /// At most this many blocking threads at once (asyncio's default executor allows
 /// `min(32, cpus + 4)`; blocking calls like DNS spend their time waiting, so baton allows more).
@@ -99,6 +98,7 @@ fn worker() {
     loop {
         if let Some(job) = state.queue.pop_front() {
             drop(state);
+            // A panic must not end this thread: it would keep its place in `threads` forever.
             contain(job);
             state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
             continue;
@@ -122,42 +122,5 @@ fn worker() {
             }
             // A spurious wakeup: keep waiting.
         }
-    }
-}
-
-/// Runs `f` on this pool thread, catching a panic so that it cannot end the thread.
-///
-/// The payload of a caught panic is dropped here too, and its drop is user code as well: it is
-/// dropped under a second catch, and if that drop panics, the second payload is leaked rather
-/// than dropped (as std's runtime does with a payload whose drop panics).
-pub(crate) fn contain(f: impl FnOnce()) {
-    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(f)) {
-        drop_payload(payload);
-    }
-}
-
-/// Drops a panic payload without letting a panic of its `Drop` escape.
-fn drop_payload(payload: Box<dyn Any + Send>) {
-    if let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
-        mem::forget(again);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    struct PanicsOnDrop;
-
-    impl Drop for PanicsOnDrop {
-        fn drop(&mut self) {
-            panic!("payload drop");
-        }
-    }
-
-    #[test]
-    fn contain_catches_a_panic_and_a_panicking_payload_drop() {
-        contain(|| panic!("job"));
-        contain(|| panic::panic_any(PanicsOnDrop));
     }
 }

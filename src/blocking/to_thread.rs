@@ -9,6 +9,7 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 
 use super::pool;
+use crate::panic::{contain, drop_quietly};
 
 /// Runs the blocking function `f` on a pool thread and waits for its result without blocking
 /// the loop (asyncio's `await asyncio.to_thread(f)` or `loop.run_in_executor(None, f)`).
@@ -78,9 +79,9 @@ impl<T: Send + 'static> Future for ToThread<T> {
                 // contained on its own, so one panic never unwinds into the next step's drop
                 // (a panic during unwinding would abort). If the future is gone, this drop is
                 // the last and drops the result (or `f`'s panic payload) here.
-                pool::contain(move || drop(handoff));
+                drop_quietly(handoff);
                 if let Some(waker) = waker {
-                    pool::contain(move || waker.wake());
+                    contain(move || waker.wake());
                 }
             }));
             return Poll::Pending;
