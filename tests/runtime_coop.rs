@@ -163,3 +163,74 @@ fn a_second_client_is_served_while_the_first_floods_the_server() {
         );
     });
 }
+
+/// What a busy task does in a loop that is always ready, never touching a socket.
+#[derive(Clone, Copy, Debug)]
+enum Busy {
+    Channel,
+    Queue,
+    Lock,
+    Event,
+}
+
+impl Busy {
+    /// Runs one kind of always-ready loop until `stop`; returns how many rounds it made.
+    async fn run(self, stop: std::rc::Rc<std::cell::Cell<bool>>) -> u64 {
+        let mut rounds = 0u64;
+        match self {
+            Busy::Channel => {
+                let (tx, mut rx) = baton::channel::mpsc::channel(16);
+                while !stop.get() {
+                    tx.send(rounds).await.unwrap();
+                    rx.recv().await.unwrap();
+                    rounds += 1;
+                }
+            }
+            Busy::Queue => {
+                let queue = baton::queue::Queue::new(16);
+                while !stop.get() {
+                    queue.put(rounds).await.unwrap();
+                    queue.get().await.unwrap();
+                    rounds += 1;
+                }
+            }
+            Busy::Lock => {
+                let lock = baton::sync::Lock::new(0u64);
+                while !stop.get() {
+                    *lock.lock().await += 1;
+                    rounds += 1;
+                }
+            }
+            Busy::Event => {
+                let event = baton::sync::Event::new();
+                event.set();
+                while !stop.get() {
+                    event.wait().await;
+                    rounds += 1;
+                }
+            }
+        }
+        rounds
+    }
+}
+
+#[test]
+fn a_sleeper_keeps_its_time_beside_a_task_whose_channel_queue_lock_or_event_is_always_ready() {
+    for busy in [Busy::Channel, Busy::Queue, Busy::Lock, Busy::Event] {
+        let (worst, rounds) = bounded(Duration::from_secs(30), move || {
+            let mut lp = EventLoop::new().unwrap();
+            lp.run_until_complete(async move {
+                let stop = std::rc::Rc::new(std::cell::Cell::new(false));
+                let task = spawn(busy.run(stop.clone()));
+                let worst = worst_lateness(10).await;
+                stop.set(true);
+                (worst, task.await.unwrap())
+            })
+        });
+        assert!(rounds > 0, "{busy:?}: the busy task ran");
+        assert!(
+            worst < LATENESS_BOUND,
+            "{busy:?}: a 10 ms sleeper woke {worst:?} late beside it"
+        );
+    }
+}

@@ -23,6 +23,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::waiters::{wake_all, WaitKey, WakerSet};
 use crate::loom::{Arc, Mutex, MutexGuard};
+use crate::task::coop;
 
 pub use super::error::{RecvError, SendError};
 
@@ -426,6 +427,13 @@ impl<T> Future for Changed<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        coop::poll_budgeted(cx, |cx| this.poll_changed(cx))
+    }
+}
+
+impl<T> Changed<'_, T> {
+    fn poll_changed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), RecvError>> {
+        let this = self;
         // Declared before the guard, so it is dropped after it (locals drop in reverse order):
         // a waker's drop may re-enter the channel.
         let _stale_waker: Option<Waker>;

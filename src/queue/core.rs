@@ -30,6 +30,7 @@ use std::task::{Context, Poll, Waker};
 use super::{GetError, PutError, QueueShutDown, TaskDoneError};
 use crate::loom::Mutex;
 use crate::sync::wait_list::{lock, WaitKey, WaitList, WakeList};
+use crate::task::coop;
 
 /// Where the items live; the kind decides which one `pop` returns.
 pub(crate) enum Items<T> {
@@ -493,7 +494,9 @@ impl<T> Future for Put<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        this.core.poll_put(&mut this.item, &mut this.key, cx)
+        coop::poll_budgeted(cx, |cx| {
+            this.core.poll_put(&mut this.item, &mut this.key, cx)
+        })
     }
 }
 
@@ -555,7 +558,7 @@ impl<T> Future for Get<'_, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         assert!(!this.done, "Get polled after it completed");
-        let out = this.core.poll_get(&mut this.key, cx);
+        let out = coop::poll_budgeted(cx, |cx| this.core.poll_get(&mut this.key, cx));
         this.done = out.is_ready();
         out
     }

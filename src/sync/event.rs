@@ -7,6 +7,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{lock, WaitKey, WaitList, WakeList};
 use crate::loom::Mutex;
+use crate::task::coop;
 
 /// A flag that tasks wait to see set (asyncio's `Event`).
 ///
@@ -161,25 +162,22 @@ pub struct EventWait<'a> {
     done: bool,
 }
 
-impl Future for EventWait<'_> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        assert!(!this.done, "EventWait polled after it completed");
+impl EventWait<'_> {
+    fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        assert!(!self.done, "EventWait polled after it completed");
         // Declared before the guard, so it is dropped after it (locals drop in reverse order).
         let _replaced_waker: Option<Waker>;
-        let mut st = lock(&this.event.state);
-        match &this.key {
+        let mut st = lock(&self.event.state);
+        match &self.key {
             None if st.set => {}
             None => {
-                this.key = Some(st.waiters.push(cx.waker(), ()));
+                self.key = Some(st.waiters.push(cx.waker(), ()));
                 return Poll::Pending;
             }
             Some(key) if st.waiters.is_notified(key) => {
                 _replaced_waker = st
                     .waiters
-                    .release(this.key.take().expect("checked above"))
+                    .release(self.key.take().expect("checked above"))
                     .waker;
             }
             Some(key) => {
@@ -187,8 +185,16 @@ impl Future for EventWait<'_> {
                 return Poll::Pending;
             }
         }
-        this.done = true;
+        self.done = true;
         Poll::Ready(())
+    }
+}
+
+impl Future for EventWait<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        coop::poll_budgeted(cx, |cx| self.poll_wait(cx))
     }
 }
 

@@ -27,6 +27,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{lock, WaitKey, WaitList, WakeList};
 use crate::loom::Mutex;
+use crate::task::coop;
 
 pub(crate) struct Permits {
     state: Mutex<State>,
@@ -178,6 +179,10 @@ impl RawAcquire {
     /// If polled again after it returned `Ready`.
     pub(crate) fn poll(&mut self, permits: &Permits, cx: &mut Context<'_>) -> Poll<()> {
         assert!(!self.done, "acquire future polled after it completed");
+        coop::poll_budgeted(cx, |cx| self.poll_unbudgeted(permits, cx))
+    }
+
+    fn poll_unbudgeted(&mut self, permits: &Permits, cx: &mut Context<'_>) -> Poll<()> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order).
         let _replaced_waker: Option<Waker>;
         let mut st = lock(&permits.state);

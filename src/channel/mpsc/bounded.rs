@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 use super::chan::Chan;
 use crate::channel::error::{SendError, TrySendError};
 use crate::loom::Arc;
+use crate::task::coop;
 
 /// The sending half of a bounded [`mpsc::channel`](super::channel). Clone it for more senders.
 ///
@@ -188,7 +189,9 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.chan.poll_send(&mut this.value, &mut this.ticket, cx)
+        coop::poll_budgeted(cx, |cx| {
+            this.chan.poll_send(&mut this.value, &mut this.ticket, cx)
+        })
     }
 }
 

@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 use super::chan::Chan;
 use crate::channel::error::TryRecvError;
 use crate::loom::Arc;
+use crate::task::coop;
 
 /// The receiving half of an [`mpsc::channel`](super::channel) or
 /// [`mpsc::unbounded`](super::unbounded). Also a [`Stream`](futures_core::Stream).
@@ -92,7 +93,7 @@ impl<T> Receiver<T> {
     /// });
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.chan.poll_recv(cx)
+        coop::poll_budgeted(cx, |cx| self.chan.poll_recv(cx))
     }
 
     /// Closes the channel without dropping the receiver: senders fail from now on (waiting ones
