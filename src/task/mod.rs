@@ -43,6 +43,7 @@
 mod current;
 mod error;
 mod group;
+mod group_scope;
 mod handle;
 pub(crate) mod raw;
 mod shield;
@@ -57,7 +58,8 @@ use std::fmt;
 
 pub use current::{all_tasks, current_task};
 pub use error::TaskError;
-pub use group::{ChildError, Join, TaskGroup, TaskGroupError};
+pub use group::{ChildError, Join, TaskGroup, TaskGroupError, TaskGroupHandle};
+pub use group_scope::TaskGroupScope;
 pub use handle::Task;
 pub use shield::{shield, Shield};
 pub use spawn::spawn;
