@@ -91,7 +91,8 @@ enum Phase {
 
 impl Timeout {
     /// A time-out `delay` from now on the running loop's clock (asyncio's
-    /// `asyncio.timeout(delay)`).
+    /// `asyncio.timeout(delay)`). The deadline is fixed here, not when the guarded future first
+    /// runs; a `delay` too large for the clock (`Duration::MAX`) means no deadline.
     ///
     /// # Examples
     /// ```
