@@ -94,9 +94,13 @@ pub use streams::{
 };
 pub use task::{
     all_tasks, current_task, shield, spawn, wait, yield_now, ChildError, Join, ReturnWhen, Shield,
-    Task, TaskError, TaskGroup, TaskGroupError, TaskHandle, TaskId, Wait, YieldNow,
+    Task, TaskError, TaskGroup, TaskGroupError, TaskGroupHandle, TaskGroupScope, TaskHandle,
+    TaskId, Wait, YieldNow,
 };
-pub use time::{sleep, sleep_until, timeout, timeout_at, wait_for, Sleep, TimeoutError, WaitFor};
+pub use time::{
+    sleep, sleep_until, timeout, timeout_at, wait_for, Guarded, Sleep, Timeout, TimeoutError,
+    WaitFor,
+};
 
 /// The README's Rust examples, compiled and run as doc tests so it stays true.
 #[cfg(doctest)]

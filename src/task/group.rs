@@ -23,8 +23,13 @@ use super::{spawn, Task, TaskId};
 /// failure together, like asyncio's `ExceptionGroup`. Dropping the group without joining it
 /// cancels its children: no child outlives the group.
 ///
-/// A failed child's own [`Task`] handle reports `Err(TaskError::Cancelled(_))`: its panic payload or
-/// error moved into the group's [`TaskGroupError`].
+/// A failed child's own [`Task`] handle reports a cancelled `Err(TaskError)`: its panic payload
+/// or error moved into the group's [`TaskGroupError`].
+///
+/// Children that start siblings (or any other code that must add children while `join` waits)
+/// use a [`TaskGroupHandle`] from [`handle`](TaskGroup::handle). asyncio's
+/// `async with TaskGroup() as tg:` block, whose body is cancelled when a child fails, is
+/// [`scope`](TaskGroup::scope).
 ///
 /// # Examples
 /// ```
@@ -51,7 +56,7 @@ use super::{spawn, Task, TaskId};
 /// # Cancel safety
 /// Dropping the group, or the [`Join`] future, cancels every child still running.
 pub struct TaskGroup<E = Infallible> {
-    group: Rc<Group<E>>,
+    pub(super) group: Rc<Group<E>>,
 }
 
 /// How one child of a [`TaskGroup`] failed.
@@ -86,14 +91,51 @@ pub struct Join<E> {
     group: TaskGroup<E>,
 }
 
-/// What the children share with the group.
-struct Group<E> {
+/// A handle to a [`TaskGroup`] that children (and other code on the loop) keep to start more
+/// children while the group runs or is being joined: asyncio's habit of passing `tg` itself
+/// around. Cheap to clone; it does not keep the group running, and the group's owner still
+/// decides when to join it.
+///
+/// # Examples
+/// ```
+/// use baton::{sleep, TaskGroup};
+/// use std::time::Duration;
+///
+/// # let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
+/// # lp.run_until_complete(async {
+/// let tg = TaskGroup::new();
+/// let handle = tg.handle();
+/// let crawler = tg.spawn(async move {
+///     sleep(Duration::from_millis(10)).await;
+///     // Found more work: start it as a sibling; `join` waits for it too.
+///     handle.spawn(async { sleep(Duration::from_millis(10)).await; "page 2" })
+/// });
+/// tg.join().await.unwrap();
+/// let sibling = crawler.await.unwrap();
+/// assert!(sibling.done());
+/// # });
+/// ```
+pub struct TaskGroupHandle<E = Infallible> {
+    group: Rc<Group<E>>,
+}
+
+/// What the children, the handles and the group share.
+///
+/// No borrow of these cells is held across user code: a child's future, a `Waker`'s `wake` or
+/// `drop`, or a `TaskRef` drop that could be the last reference. Wakers are swapped out of
+/// `joiner` (a `Cell`, never borrowed) and woken or dropped afterwards.
+pub(super) struct Group<E> {
     /// Children still running; `None` for the moment between reserving a slot and spawning.
     children: RefCell<Slab<Option<TaskRef>>>,
     errors: RefCell<Vec<(TaskId, ChildError<E>)>>,
-    /// A child failed (or the group was dropped): the rest are being cancelled.
+    /// A child failed, or the group was cancelled or dropped: the rest are being cancelled, and
+    /// a child spawned now is cancelled at once.
     cancelling: Cell<bool>,
-    joiner: RefCell<Option<Waker>>,
+    /// `join` (or a scope) has returned: spawning now is a mistake, and panics.
+    finished: Cell<bool>,
+    /// The `Join` or scope waiting on the group: woken when the last child leaves or when a
+    /// child fails.
+    joiner: Cell<Option<Waker>>,
 }
 
 impl TaskGroup<Infallible> {
@@ -136,7 +178,8 @@ impl<E: 'static> TaskGroup<E> {
                 children: RefCell::new(Slab::new()),
                 errors: RefCell::new(Vec::new()),
                 cancelling: Cell::new(false),
-                joiner: RefCell::new(None),
+                finished: Cell::new(false),
+                joiner: Cell::new(None),
             }),
         }
     }
@@ -162,7 +205,7 @@ impl<E: 'static> TaskGroup<E> {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.spawn_child(async move { CatchUnwind(future).await.map_err(ChildError::Panicked) })
+        self.group.spawn(future)
     }
 
     /// Starts a child whose `Err` fails the group, as a panic does.
@@ -185,47 +228,27 @@ impl<E: 'static> TaskGroup<E> {
         F: Future<Output = Result<T, E>> + 'static,
         T: 'static,
     {
-        self.spawn_child(async move {
-            match CatchUnwind(future).await {
-                Ok(Ok(value)) => Ok(value),
-                Ok(Err(e)) => Err(ChildError::Failed(e)),
-                Err(payload) => Err(ChildError::Panicked(payload)),
-            }
-        })
+        self.group.try_spawn(future)
     }
 
-    #[track_caller]
-    fn spawn_child<T: 'static>(
-        &self,
-        child: impl Future<Output = Result<T, ChildError<E>>> + 'static,
-    ) -> Task<T> {
-        let key = self.group.children.borrow_mut().insert(None);
-        // Built before the task so that it is dropped with the future even if never polled.
-        let membership = Membership {
+    /// A cloneable [`TaskGroupHandle`] that starts children in this group, for children that
+    /// spawn siblings while the group is being joined.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let tg = baton::TaskGroup::new();
+    ///     let handle = tg.handle();
+    ///     let parent = tg.spawn(async move { handle.spawn(async { 2 }) });
+    ///     tg.join().await.unwrap(); // waits for the sibling too
+    ///     let sibling = parent.await.unwrap();
+    ///     assert_eq!(sibling.await.unwrap(), 2);
+    /// });
+    /// ```
+    pub fn handle(&self) -> TaskGroupHandle<E> {
+        TaskGroupHandle {
             group: self.group.clone(),
-            key,
-        };
-        let task = spawn(async move {
-            let membership = membership;
-            match child.await {
-                Ok(value) => value,
-                Err(error) => {
-                    let id = super::current_task()
-                        .expect("a group child runs as a task")
-                        .id();
-                    membership.group.fail((id, error));
-                    // The group cancels this task along with its siblings.
-                    std::future::pending().await
-                }
-            }
-        });
-        if let Some(slot) = self.group.children.borrow_mut().get_mut(key) {
-            *slot = Some(task.handle().raw().clone());
         }
-        if self.group.cancelling.get() {
-            task.cancel();
-        }
-        task
     }
 
     /// How many children are still running.
@@ -270,8 +293,10 @@ impl<E: 'static> TaskGroup<E> {
         self.group.cancel_children();
     }
 
-    /// Waits for every child; `Err` with every failure if any child failed (the others were
-    /// cancelled as soon as the first failed).
+    /// Waits for every child, also those started meanwhile through a [`TaskGroupHandle`];
+    /// `Err` with every failure if any child failed (the others were cancelled as soon as the
+    /// first failed). Once it returns the group is finished: a handle that tries to start
+    /// another child panics.
     ///
     /// # Examples
     /// ```
@@ -292,10 +317,215 @@ impl<E: 'static> TaskGroup<E> {
     }
 }
 
+impl<E: 'static> TaskGroupHandle<E> {
+    /// Starts `future` as a child of the group, as [`TaskGroup::spawn`] does. If the group is
+    /// failing (or was cancelled or dropped), the child is cancelled at once.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let tg = baton::TaskGroup::new();
+    ///     let handle = tg.handle();
+    ///     let t = handle.spawn(async { 5 });
+    ///     tg.join().await.unwrap();
+    ///     assert_eq!(t.await.unwrap(), 5);
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    /// Outside a running event loop; and when the group is finished (its `join` or `scope` has
+    /// returned), as asyncio raises "TaskGroup is finished": no one would wait for the child.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.group.spawn(future)
+    }
+
+    /// Starts a child whose `Err` fails the group, as [`TaskGroup::try_spawn`] does.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let tg = baton::TaskGroup::<&'static str>::fallible();
+    ///     tg.handle().try_spawn(async { Err::<(), _>("broken") });
+    ///     assert!(tg.join().await.is_err());
+    /// });
+    /// ```
+    ///
+    /// # Panics
+    /// As [`TaskGroupHandle::spawn`].
+    #[track_caller]
+    pub fn try_spawn<F, T>(&self, future: F) -> Task<T>
+    where
+        F: Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        self.group.try_spawn(future)
+    }
+}
+
+impl<E> TaskGroupHandle<E> {
+    /// How many children of the group are still running.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let tg = baton::TaskGroup::new();
+    ///     let handle = tg.handle();
+    ///     tg.spawn(async {});
+    ///     assert_eq!(handle.len(), 1);
+    ///     tg.join().await.unwrap();
+    ///     assert!(handle.is_empty());
+    /// });
+    /// ```
+    pub fn len(&self) -> usize {
+        self.group.children.borrow().len()
+    }
+
+    /// True when no child of the group is running.
+    ///
+    /// # Examples
+    /// ```
+    /// assert!(baton::TaskGroup::new().handle().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Cancels every running child, as [`TaskGroup::cancel`] does.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let tg = baton::TaskGroup::new();
+    ///     let handle = tg.handle();
+    ///     let t = tg.spawn(std::future::pending::<()>());
+    ///     tg.spawn(async move { handle.cancel() });
+    ///     tg.join().await.unwrap();
+    ///     assert!(t.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn cancel(&self) {
+        self.group.cancel_children();
+    }
+}
+
+impl<E> Clone for TaskGroupHandle<E> {
+    fn clone(&self) -> Self {
+        TaskGroupHandle {
+            group: self.group.clone(),
+        }
+    }
+}
+
+impl<E: 'static> Group<E> {
+    #[track_caller]
+    fn spawn<F>(self: &Rc<Self>, future: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.spawn_child(async move { CatchUnwind(future).await.map_err(ChildError::Panicked) })
+    }
+
+    #[track_caller]
+    fn try_spawn<F, T>(self: &Rc<Self>, future: F) -> Task<T>
+    where
+        F: Future<Output = Result<T, E>> + 'static,
+        T: 'static,
+    {
+        self.spawn_child(async move {
+            match CatchUnwind(future).await {
+                Ok(Ok(value)) => Ok(value),
+                Ok(Err(e)) => Err(ChildError::Failed(e)),
+                Err(payload) => Err(ChildError::Panicked(payload)),
+            }
+        })
+    }
+
+    #[track_caller]
+    fn spawn_child<T: 'static>(
+        self: &Rc<Self>,
+        child: impl Future<Output = Result<T, ChildError<E>>> + 'static,
+    ) -> Task<T> {
+        assert!(
+            !self.finished.get(),
+            "this TaskGroup is finished: its `join` (or `scope`) has returned, so it cannot \
+             start new children; start them before the group is joined, or in a new TaskGroup \
+             (asyncio raises RuntimeError \"TaskGroup is finished\")"
+        );
+        let key = self.children.borrow_mut().insert(None);
+        // Built before the task so that it is dropped with the future even if never polled.
+        let membership = Membership {
+            group: self.clone(),
+            key,
+        };
+        let task = spawn(async move {
+            let membership = membership;
+            match child.await {
+                Ok(value) => value,
+                Err(error) => {
+                    let id = super::current_task()
+                        .expect("a group child runs as a task")
+                        .id();
+                    membership.group.fail((id, error));
+                    // The group cancels this task along with its siblings.
+                    std::future::pending().await
+                }
+            }
+        });
+        let raw = task.handle().raw().clone();
+        if let Some(slot) = self.children.borrow_mut().get_mut(key) {
+            *slot = Some(raw);
+        }
+        if self.cancelling.get() {
+            task.cancel();
+        }
+        task
+    }
+}
+
 impl<E> Group<E> {
     fn fail(&self, error: (TaskId, ChildError<E>)) {
         self.errors.borrow_mut().push(error);
         self.cancel_children();
+        // A scope drops its body at once; a `Join` just looks again.
+        if let Some(joiner) = self.joiner.take() {
+            joiner.wake();
+        }
+    }
+
+    /// A child failed: a scope's body is to be dropped.
+    pub(super) fn is_failing(&self) -> bool {
+        !self.errors.borrow().is_empty()
+    }
+
+    pub(super) fn has_children(&self) -> bool {
+        !self.children.borrow().is_empty()
+    }
+
+    pub(super) fn is_finished(&self) -> bool {
+        self.finished.get()
+    }
+
+    /// Registers `waker` as the joiner's; the one it replaces is dropped after the swap.
+    pub(super) fn set_joiner(&self, waker: &Waker) {
+        let previous = self.joiner.replace(Some(waker.clone()));
+        drop(previous);
+    }
+
+    /// The end of `join` or of a scope, once no child is left: no child may start after this.
+    pub(super) fn finish(&self) -> Result<(), TaskGroupError<E>> {
+        self.finished.set(true);
+        let errors = std::mem::take(&mut *self.errors.borrow_mut());
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(TaskGroupError { errors })
+        }
     }
 
     fn cancel_children(&self) {
@@ -321,10 +551,12 @@ struct Membership<E> {
 
 impl<E> Drop for Membership<E> {
     fn drop(&mut self) {
+        // The entry is dropped after the borrow ends (it is a task reference).
         let entry = self.group.children.borrow_mut().try_remove(self.key);
         drop(entry);
-        if self.group.children.borrow().is_empty() {
-            if let Some(joiner) = self.group.joiner.borrow_mut().take() {
+        let last = self.group.children.borrow().is_empty();
+        if last {
+            if let Some(joiner) = self.group.joiner.take() {
                 joiner.wake();
             }
         }
@@ -336,22 +568,19 @@ impl<E> Future for Join<E> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let group = &self.group.group;
-        if !group.children.borrow().is_empty() {
-            *group.joiner.borrow_mut() = Some(cx.waker().clone());
+        // Children spawned meanwhile (by siblings, through a handle) are waited for too.
+        if group.has_children() {
+            group.set_joiner(cx.waker());
             return Poll::Pending;
         }
-        let errors = std::mem::take(&mut *group.errors.borrow_mut());
-        if errors.is_empty() {
-            Poll::Ready(Ok(()))
-        } else {
-            Poll::Ready(Err(TaskGroupError { errors }))
-        }
+        Poll::Ready(group.finish())
     }
 }
 
 impl<E> Drop for TaskGroup<E> {
     fn drop(&mut self) {
-        if !self.group.children.borrow().is_empty() {
+        // Also with no child left: a handle must not start a child nobody would wait for.
+        if !self.group.finished.get() {
             self.group.cancel_children();
         }
     }
@@ -473,6 +702,16 @@ impl<E> fmt::Debug for TaskGroup<E> {
         f.debug_struct("TaskGroup")
             .field("running", &self.group.children.borrow().len())
             .field("failed", &self.group.errors.borrow().len())
+            .finish()
+    }
+}
+
+impl<E> fmt::Debug for TaskGroupHandle<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskGroupHandle")
+            .field("running", &self.group.children.borrow().len())
+            .field("failed", &self.group.errors.borrow().len())
+            .field("finished", &self.group.finished.get())
             .finish()
     }
 }

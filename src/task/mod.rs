@@ -44,6 +44,7 @@ pub(crate) mod coop;
 mod current;
 mod error;
 mod group;
+mod group_scope;
 mod handle;
 mod meta;
 pub(crate) mod raw;
@@ -59,7 +60,8 @@ use std::fmt;
 
 pub use current::{all_tasks, current_task};
 pub use error::TaskError;
-pub use group::{ChildError, Join, TaskGroup, TaskGroupError};
+pub use group::{ChildError, Join, TaskGroup, TaskGroupError, TaskGroupHandle};
+pub use group_scope::TaskGroupScope;
 pub use handle::Task;
 pub use shield::{shield, Shield};
 pub use spawn::spawn;

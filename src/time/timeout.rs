@@ -11,6 +11,11 @@ use super::{sleep, sleep_until, Sleep};
 /// Runs `future` for at most `duration` (asyncio's `wait_for`). On time-out the future is
 /// dropped at once and the result is `Err(TimeoutError)`.
 ///
+/// The deadline is fixed when `WaitFor` is first polled, before `future` runs. A result that is
+/// ready wins over the time-out, as in asyncio: `wait_for(Duration::ZERO, fut)` gives the output
+/// of a future that completes on its first poll. To move the deadline while the work runs, use a
+/// [`Timeout`](crate::Timeout).
+///
 /// # Examples
 /// ```
 /// use baton::{sleep, wait_for, EventLoop};
@@ -123,11 +128,16 @@ impl<F: Future> Future for WaitFor<F> {
         let Some(inner) = future.as_mut().as_pin_mut() else {
             panic!("WaitFor polled after it completed");
         };
+        // The timer first: a `Sleep` counts from its first poll, so polling it after the inner
+        // future would let a long first poll push the deadline back (issue 7, defect 8).
+        let deadline_passed = Pin::new(&mut this.timer).poll(cx).is_ready();
+        // Then the work, even past the deadline: as in asyncio, a result that is ready wins
+        // (`wait_for(fut, 0)` returns an already-complete result).
         if let Poll::Ready(out) = inner.poll(cx) {
             future.set(None);
             return Poll::Ready(Ok(out));
         }
-        if Pin::new(&mut this.timer).poll(cx).is_ready() {
+        if deadline_passed {
             future.set(None);
             return Poll::Ready(Err(TimeoutError));
         }
