@@ -86,8 +86,8 @@ pub use net::{lookup_host, LookupHost};
 pub use runtime::{get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle};
 pub use streams::{
     open_connection, start_server, Close, Drain, IncompleteReadError, LimitOverrunError,
-    OpenConnection, ReadExactly, ReadLine, ReadN, ReadUntil, ServeForever, Server, ServerClose,
-    StartServer, StreamReader, StreamWriter,
+    OpenConnection, ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, ServeForever, Server,
+    ServerClose, StartServer, StreamFeeder, StreamReader, StreamWriter,
 };
 pub use task::{
     all_tasks, current_task, shield, spawn, wait, yield_now, ChildError, Join, ReturnWhen, Shield,
