@@ -19,4 +19,4 @@ pub use reader::{ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, StreamReade
 pub use server::{
     open_connection, start_server, OpenConnection, ServeForever, Server, ServerClose, StartServer,
 };
-pub use writer::{Close, Drain, StreamWriter};
+pub use writer::{Close, Drain, StreamWriter, WaitClosed};
