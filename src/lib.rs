@@ -87,7 +87,8 @@ pub use runtime::{get_running_loop, run, Builder, CallbackHandle, EventLoop, Loo
 pub use streams::{
     open_connection, start_server, Close, Drain, IncompleteReadError, LimitOverrunError,
     OpenConnection, ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, ServeForever, Server,
-    ServerClose, StartServer, StreamFeeder, StreamReader, StreamWriter, WaitClosed,
+    ServerClose, ServerOptions, ServerWaitClosed, StartServer, StreamFeeder, StreamReader,
+    StreamWriter, WaitClosed,
 };
 pub use task::{
     all_tasks, current_task, shield, spawn, wait, yield_now, ChildError, Join, ReturnWhen, Shield,

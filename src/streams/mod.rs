@@ -3,11 +3,14 @@
 //!
 //! `reader.rs` finds lines within a limit, as asyncio does; `read_buffer.rs` holds the bytes it
 //! has read; `feed.rs` lets code push bytes into a reader with no transport; `writer.rs`
-//! buffers writes and applies flow control (water marks) with a flusher task; `server.rs`
-//! connects and serves; `error.rs` holds the errors that travel inside `io::Error`.
+//! buffers writes and applies flow control (water marks) with a flusher task; `open.rs` has
+//! the entry points (`open_connection`, `start_server`, `ServerOptions`); `server.rs` the
+//! `Server`, its accept loop and its connections; `error.rs` holds the errors that travel
+//! inside `io::Error`.
 
 mod error;
 mod feed;
+mod open;
 mod read_buffer;
 mod reader;
 mod server;
@@ -15,8 +18,7 @@ mod writer;
 
 pub use error::{IncompleteReadError, LimitOverrunError};
 pub use feed::StreamFeeder;
+pub use open::{open_connection, start_server, OpenConnection, ServerOptions, StartServer};
 pub use reader::{ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, StreamReader};
-pub use server::{
-    open_connection, start_server, OpenConnection, ServeForever, Server, ServerClose, StartServer,
-};
+pub use server::{ServeForever, Server, ServerClose, ServerWaitClosed};
 pub use writer::{Close, Drain, StreamWriter, WaitClosed};

@@ -45,6 +45,8 @@ const WRITE_AFTER_CLOSE: &str = "StreamWriter::write after close: the writer is 
                                  the bytes were dropped";
 const WRITE_AFTER_EOF: &str = "StreamWriter::write after write_eof: the bytes were dropped";
 const DRAIN_WHILE_CLOSING: &str = "StreamWriter::drain on a closing writer: close was called";
+const ABORTED: &str = "the connection was aborted (Server::abort_clients); buffered bytes were \
+                       dropped";
 
 /// A buffered writer over a TCP connection (asyncio's `StreamWriter`), made by
 /// [`open_connection`](crate::open_connection) and [`start_server`](crate::start_server).
@@ -552,6 +554,13 @@ impl StreamWriter {
         self.shared.io.peer_addr()
     }
 
+    /// The server's hold on this connection's writer.
+    pub(super) fn handle(&self) -> WriterHandle {
+        WriterHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
     fn poll_closed(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut st = self.shared.state.borrow_mut();
         if let Some(e) = st.failure() {
@@ -559,6 +568,48 @@ impl StreamWriter {
         }
         if st.closed {
             return Poll::Ready(st.error().map_or(Ok(()), Err));
+        }
+        st.register(cx.waker());
+        Poll::Pending
+    }
+}
+
+/// A server's hold on a connection's writer: it closes or aborts the connection from outside
+/// the handler, and waits for the connection's bytes to be sent.
+#[derive(Clone)]
+pub(super) struct WriterHandle {
+    shared: Rc<Shared>,
+}
+
+impl WriterHandle {
+    /// As [`StreamWriter::close`], without waiting.
+    pub(super) fn close(&self) {
+        begin_close(&self.shared);
+    }
+
+    /// Drops the buffered bytes and shuts the connection down at once; the writer's later
+    /// operations fail with `ConnectionAborted`. A connection already closed is left alone.
+    pub(super) fn abort(&self) {
+        let mut st = self.shared.state.borrow_mut();
+        if st.closed {
+            return;
+        }
+        let dropped = st.fail(io::ErrorKind::ConnectionAborted, ABORTED.to_owned());
+        st.close_requested = true;
+        st.closed = true;
+        let _ = self.shared.io.shutdown(Shutdown::Both);
+        let waiters = std::mem::take(&mut st.waiters);
+        drop(st);
+        drop(dropped);
+        wake_all(waiters);
+    }
+
+    /// Ready once nothing more will be sent: the buffer is flushed and no flusher runs, or
+    /// the connection failed.
+    pub(super) fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut st = self.shared.state.borrow_mut();
+        if st.failure.is_some() || (st.pending() == 0 && !st.flusher_running) {
+            return Poll::Ready(());
         }
         st.register(cx.waker());
         Poll::Pending
@@ -778,6 +829,12 @@ impl fmt::Debug for StreamWriter {
             .field("closed", &st.closed)
             .field("failure", &st.failure)
             .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for WriterHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriterHandle").finish_non_exhaustive()
     }
 }
 
