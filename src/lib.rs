@@ -89,8 +89,9 @@ pub use runtime::{
 };
 pub use streams::{
     open_connection, start_server, Close, Drain, IncompleteReadError, LimitOverrunError,
-    OpenConnection, ReadExactly, ReadLine, ReadN, ReadUntil, ServeForever, Server, ServerClose,
-    StartServer, StreamReader, StreamWriter,
+    OpenConnection, ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, ServeForever, Server,
+    ServerClose, ServerOptions, ServerWaitClosed, StartServer, StreamFeeder, StreamReader,
+    StreamWriter, WaitClosed,
 };
 pub use task::{
     all_tasks, current_task, shield, spawn, wait, yield_now, ChildError, Join, ReturnWhen, Shield,

@@ -60,7 +60,7 @@ fn readuntil_readexactly_and_read_share_one_buffer() {
     bounded(LIMIT, || {
         baton::run(async {
             let listener = TcpListener::bind("127.0.0.1:0").await?;
-            let (mut r, mut w) = open_connection(listener.local_addr()?).await?;
+            let (mut r, w) = open_connection(listener.local_addr()?).await?;
             let (mut conn, _) = listener.accept().await?;
             conn.write_all(b"HEAD\r\n\r\n0123456789tail\nrest").await?;
             drop(conn);

@@ -35,8 +35,9 @@ pub struct IncompleteReadError {
     pub expected: Option<usize>,
 }
 
-/// A separator was not found within the reader's buffer limit (asyncio's
-/// `LimitOverrunError`). Travels as the payload of an `io::Error` of kind `InvalidData`.
+/// A separator was not found within the reader's limit (asyncio's `LimitOverrunError`): it
+/// was found past the limit, or more bytes than the limit came without it. Travels as the
+/// payload of an `io::Error` of kind `InvalidData`.
 ///
 /// # Examples
 /// ```
@@ -56,7 +57,9 @@ pub struct IncompleteReadError {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LimitOverrunError {
-    /// How many bytes were buffered without finding the separator.
+    /// Where the separator starts, when it was found past the limit; otherwise how many
+    /// buffered bytes were searched without finding it (asyncio's `consumed`). The second
+    /// case depends on how much had arrived; whether the error happens does not.
     pub consumed: usize,
     /// The reader's limit.
     pub limit: usize,

@@ -1,18 +1,24 @@
 //! asyncio's high-level streams: [`open_connection`], [`start_server`], [`StreamReader`],
 //! [`StreamWriter`].
 //!
-//! `reader.rs` buffers reads and finds lines within a limit; `writer.rs` buffers writes and
-//! applies flow control (water marks) with a flusher task; `server.rs` connects and serves;
-//! `error.rs` holds the errors that travel inside `io::Error`.
+//! `reader.rs` finds lines within a limit, as asyncio does; `read_buffer.rs` holds the bytes it
+//! has read; `feed.rs` lets code push bytes into a reader with no transport; `writer.rs`
+//! buffers writes and applies flow control (water marks) with a flusher task; `open.rs` has
+//! the entry points (`open_connection`, `start_server`, `ServerOptions`); `server.rs` the
+//! `Server`, its accept loop and its connections; `error.rs` holds the errors that travel
+//! inside `io::Error`.
 
 mod error;
+mod feed;
+mod open;
+mod read_buffer;
 mod reader;
 mod server;
 mod writer;
 
 pub use error::{IncompleteReadError, LimitOverrunError};
-pub use reader::{ReadExactly, ReadLine, ReadN, ReadUntil, StreamReader};
-pub use server::{
-    open_connection, start_server, OpenConnection, ServeForever, Server, ServerClose, StartServer,
-};
-pub use writer::{Close, Drain, StreamWriter};
+pub use feed::StreamFeeder;
+pub use open::{open_connection, start_server, OpenConnection, ServerOptions, StartServer};
+pub use reader::{ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, StreamReader};
+pub use server::{ServeForever, Server, ServerClose, ServerWaitClosed};
+pub use writer::{Close, Drain, StreamWriter, WaitClosed};

@@ -1,27 +1,45 @@
-//! `StreamReader`: asyncio's buffered reader, with `readline`, `readuntil`, `readexactly`.
+//! `StreamReader`: asyncio's buffered reader, with `readline`, `readuntil`, `readexactly`,
+//! `read` and `read_to_end`, over a byte stream or over bytes fed by a [`StreamFeeder`].
+//!
+//! # The limit, as asyncio has it
+//!
+//! `readuntil(sep)` returns at most `limit` bytes before `sep`: the separator must *start*
+//! within the first `limit` bytes. It fails with [`LimitOverrunError`] when the separator is
+//! found past that, or when more than `limit + sep.len() - 1` bytes have come without one;
+//! either way the bytes stay buffered. Whether a call succeeds therefore depends only on the
+//! bytes, never on how they were cut into reads: the separator starting at `i <= limit` is
+//! found before `limit + sep.len()` bytes are buffered. (`LimitOverrunError::consumed`, how
+//! far the search got, does depend on what had arrived, as in asyncio.)
+//!
+//! `readline` is `readuntil(b"\n")`, and on `LimitOverrunError` drops the over-long line
+//! through its `\n`. asyncio does that when the `\n` is already buffered and otherwise clears
+//! the buffer, so its next `readline` returns the line's tail as if it were a line, or not,
+//! depending on TCP segmentation. baton drops the rest of the line through its `\n` as it
+//! arrives (`skipping_line`), so a given byte stream always gives the same lines.
 
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 use futures_io::AsyncRead;
 
 use super::error::{IncompleteReadError, LimitOverrunError};
+use super::feed::{feed, FedSource, StreamFeeder, Taken};
+use super::read_buffer::ReadBuffer;
 
 /// asyncio's default limit: 64 KiB.
 pub(crate) const DEFAULT_LIMIT: usize = 64 * 1024;
 
-/// The smallest read the reader asks the socket for.
-const MIN_READ: usize = 8 * 1024;
-
 /// A buffered reader over a byte stream (asyncio's `StreamReader`), made by
-/// [`open_connection`](crate::open_connection) and [`start_server`](crate::start_server), or
-/// over any `futures_io::AsyncRead` with [`new`](StreamReader::new).
+/// [`open_connection`](crate::open_connection) and [`start_server`](crate::start_server), over
+/// any `futures_io::AsyncRead` with [`new`](StreamReader::new), or fed by hand with
+/// [`fed`](StreamReader::fed).
 ///
-/// `readline` and `readuntil` buffer at most `limit` bytes (64 KiB unless told otherwise) while
-/// looking for the separator; a longer line is an error, never an unbounded buffer.
+/// `readline` and `readuntil` return at most `limit` bytes (64 KiB unless told otherwise)
+/// before the separator; a longer line is an error, never an unbounded buffer, and whether it
+/// is one does not depend on how the bytes arrived (see [`readuntil`](StreamReader::readuntil)).
 ///
 /// # Examples
 /// ```
@@ -41,14 +59,20 @@ const MIN_READ: usize = 8 * 1024;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct StreamReader {
-    io: Box<dyn AsyncRead + Unpin>,
-    /// `buf[start..end]` holds unread bytes; `buf` is fully initialised, so reads go straight
-    /// into `buf[end..]`.
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
+    source: Source,
+    buffer: ReadBuffer,
+    /// The source reported EOF.
     eof: bool,
     limit: usize,
+    /// `readline` failed on a line whose `\n` had not arrived: bytes through the next `\n` are
+    /// dropped as they come (set only with the buffer empty, so a fill's bytes are all new).
+    skipping_line: bool,
+}
+
+/// Where the bytes come from.
+enum Source {
+    Io(Box<dyn AsyncRead + Unpin>),
+    Fed(FedSource),
 }
 
 impl StreamReader {
@@ -70,7 +94,8 @@ impl StreamReader {
         StreamReader::with_limit(io, DEFAULT_LIMIT)
     }
 
-    /// A reader over `io` that buffers at most `limit` bytes while looking for a separator.
+    /// A reader over `io` whose `readline`/`readuntil` return at most `limit` bytes before the
+    /// separator.
     ///
     /// # Examples
     /// See [`LimitOverrunError`].
@@ -88,18 +113,68 @@ impl StreamReader {
     /// # Panics
     /// If `limit` is zero.
     pub fn with_limit(io: impl AsyncRead + Unpin + 'static, limit: usize) -> StreamReader {
+        StreamReader::from_source(Source::Io(Box::new(io)), limit)
+    }
+
+    /// A reader with no transport, and the [`StreamFeeder`] that gives it bytes, EOF or an
+    /// error (asyncio's bare `StreamReader()` with `feed_data`/`feed_eof`/`set_exception`).
+    /// Reads wait until the feeder feeds; the default limit (64 KiB) applies as to any reader.
+    ///
+    /// # Examples
+    /// See [`StreamFeeder`].
+    ///
+    /// ```
+    /// baton::run(async {
+    ///     let (mut reader, feeder) = baton::StreamReader::fed();
+    ///     feeder.feed_data(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    ///     feeder.feed_eof();
+    ///     assert_eq!(reader.readline().await?, b"GET / HTTP/1.1\r\n");
+    ///     assert_eq!(reader.readuntil(b"\r\n\r\n").await?, b"Host: x\r\n\r\n");
+    ///     assert!(reader.at_eof());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn fed() -> (StreamReader, StreamFeeder) {
+        StreamReader::fed_with_limit(DEFAULT_LIMIT)
+    }
+
+    /// As [`fed`](StreamReader::fed), with the limit given.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let (mut reader, feeder) = baton::StreamReader::fed_with_limit(4);
+    ///     feeder.feed_data(b"toolong\nok\n");
+    ///     assert!(reader.readline().await.is_err());
+    ///     assert_eq!(reader.readline().await?, b"ok\n");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Panics
+    /// If `limit` is zero.
+    pub fn fed_with_limit(limit: usize) -> (StreamReader, StreamFeeder) {
+        let (source, feeder) = feed();
+        (
+            StreamReader::from_source(Source::Fed(source), limit),
+            feeder,
+        )
+    }
+
+    fn from_source(source: Source, limit: usize) -> StreamReader {
         assert!(limit > 0, "a StreamReader's limit must be positive");
         StreamReader {
-            io: Box::new(io),
-            buf: Vec::new(),
-            start: 0,
-            end: 0,
+            source,
+            buffer: ReadBuffer::new(limit),
             eof: false,
             limit,
+            skipping_line: false,
         }
     }
 
-    /// The buffer limit for `readline`/`readuntil`.
+    /// The limit of `readline`/`readuntil`: the most bytes they return before the separator.
     ///
     /// # Examples
     /// ```
@@ -114,7 +189,9 @@ impl StreamReader {
         self.limit
     }
 
-    /// True when the buffer is empty and the stream has ended (asyncio's `at_eof`).
+    /// True when the buffer is empty and the stream has ended (asyncio's `at_eof`). A socket's
+    /// EOF is known once a read has seen it; a fed reader's once `feed_eof` was called and
+    /// every fed byte was read.
     ///
     /// # Examples
     /// See [`StreamReader`].
@@ -132,11 +209,12 @@ impl StreamReader {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn at_eof(&self) -> bool {
-        self.eof && self.start == self.end
+        self.buffer.is_empty()
+            && (self.eof || matches!(&self.source, Source::Fed(fed) if fed.ended()))
     }
 
-    /// Reads up to `n` bytes: whatever is buffered, or else one read from the stream. Empty at
-    /// EOF (asyncio's `read(n)`).
+    /// Reads up to `n` bytes: whatever is buffered, or else what the next read brings. Empty at
+    /// EOF, and at once when `n` is 0 (asyncio's `read(n)`).
     ///
     /// # Examples
     /// ```
@@ -152,12 +230,40 @@ impl StreamReader {
     /// ```
     ///
     /// # Errors
-    /// Any read error of the stream, e.g. `ConnectionReset`.
+    /// Any read error of the stream, e.g. `ConnectionReset`; a fed reader's
+    /// [`set_exception`](StreamFeeder::set_exception) error.
     ///
     /// # Cancel safety
     /// Cancel safe: bytes stay buffered until a read returns them.
     pub fn read(&mut self, n: usize) -> ReadN<'_> {
         ReadN { reader: self, n }
+    }
+
+    /// Reads until EOF and returns every byte (asyncio's `read()` / `read(-1)`). The limit does
+    /// not apply: memory grows with the stream.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let (a, mut b) = baton::net::UnixStream::pair()?;
+    ///     let mut reader = baton::StreamReader::new(a);
+    ///     b.write_all(b"header\nthe whole body").await?;
+    ///     drop(b);
+    ///     assert_eq!(reader.readline().await?, b"header\n");
+    ///     assert_eq!(reader.read_to_end().await?, b"the whole body");
+    ///     assert_eq!(reader.read_to_end().await?, b""); // at EOF: empty
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// Any read error; the bytes read so far stay buffered.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: the bytes stay buffered until EOF returns them all.
+    pub fn read_to_end(&mut self) -> ReadToEnd<'_> {
+        ReadToEnd { reader: self }
     }
 
     /// Reads one line, including its `\n`; at EOF, the last unterminated bytes, then empty
@@ -178,9 +284,10 @@ impl StreamReader {
     /// ```
     ///
     /// # Errors
-    /// [`LimitOverrunError`] (kind `InvalidData`) when no `\n` comes within the limit; the
-    /// buffered bytes are discarded (through the separator, if it has arrived). Any read
-    /// error.
+    /// [`LimitOverrunError`] (kind `InvalidData`) when the line is longer than the limit
+    /// (before its `\n`). The over-long line is dropped through its `\n`, now or as the rest
+    /// arrives, so the next read starts on the next line whatever the packet boundaries
+    /// (asyncio drops it only when the `\n` has already arrived). Any read error.
     ///
     /// # Cancel safety
     /// Cancel safe: bytes stay buffered until a line is returned.
@@ -189,12 +296,13 @@ impl StreamReader {
             until: ReadUntil {
                 reader: self,
                 sep: b"\n",
-                searched: 0,
+                offset: 0,
             },
         }
     }
 
-    /// Reads up to and including `sep` (asyncio's `readuntil`).
+    /// Reads up to and including `sep` (asyncio's `readuntil`). At most `limit` bytes may come
+    /// before `sep`.
     ///
     /// # Examples
     /// ```
@@ -209,9 +317,10 @@ impl StreamReader {
     /// ```
     ///
     /// # Errors
-    /// [`IncompleteReadError`] (kind `UnexpectedEof`, `expected: None`) at EOF before `sep`,
-    /// carrying the bytes that came; [`LimitOverrunError`] (kind `InvalidData`) when `sep` does
-    /// not come within the limit (the bytes stay buffered); any read error.
+    /// [`LimitOverrunError`] (kind `InvalidData`) when `sep` is found past the limit, or more
+    /// than `limit + sep.len() - 1` bytes came without it; the bytes stay buffered, to be read
+    /// otherwise. [`IncompleteReadError`] (kind `UnexpectedEof`, `expected: None`) at EOF
+    /// before `sep`, carrying (and consuming) the bytes that came. Any read error.
     ///
     /// # Panics
     /// If `sep` is empty.
@@ -223,7 +332,7 @@ impl StreamReader {
         ReadUntil {
             reader: self,
             sep,
-            searched: 0,
+            offset: 0,
         }
     }
 
@@ -253,53 +362,34 @@ impl StreamReader {
         ReadExactly { reader: self, n }
     }
 
-    fn buffered(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
-    }
-
-    /// Removes and returns the first `n` buffered bytes.
-    fn take(&mut self, n: usize) -> Vec<u8> {
-        let out = self.buf[self.start..self.start + n].to_vec();
-        self.consume(n);
-        out
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.start += n;
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
+    /// A fed reader's `set_exception` error: every read fails with it, buffered bytes or not.
+    fn exception(&self) -> Option<io::Error> {
+        match &self.source {
+            Source::Io(_) => None,
+            Source::Fed(fed) => fed.exception(),
         }
     }
 
-    /// Reads once from the stream into the buffer; at EOF sets `eof`. `Ready(Ok(()))` means
-    /// the buffer grew or EOF was seen.
+    /// Reads once into the buffer; at EOF sets `eof`. `Ready(Ok(()))` means bytes came (maybe
+    /// all dropped as the rest of a skipped line) or EOF was seen.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if self.buf.len() - self.end < MIN_READ {
-            if self.start > 0 {
-                // Move the unread bytes to the front before growing.
-                self.buf.copy_within(self.start..self.end, 0);
-                self.end -= self.start;
-                self.start = 0;
-            }
-            if self.buf.len() - self.end < MIN_READ {
-                let grown = (self.buf.len() * 2).max(self.end + MIN_READ);
-                self.buf.resize(grown, 0);
-            }
+        let n = match &mut self.source {
+            Source::Io(io) => ready!(self.buffer.poll_read_from(&mut **io, cx))?,
+            Source::Fed(fed) => match ready!(fed.poll_take(cx))? {
+                Taken::Data(data) => {
+                    let n = data.len();
+                    self.buffer.append(data);
+                    n
+                }
+                Taken::Eof => 0,
+            },
+        };
+        if n == 0 {
+            self.eof = true;
+        } else if self.skipping_line {
+            self.skipping_line = !self.buffer.skip_line();
         }
-        let end = self.end;
-        match Pin::new(&mut self.io).poll_read(cx, &mut self.buf[end..]) {
-            Poll::Ready(Ok(0)) => {
-                self.eof = true;
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Ok(n)) => {
-                self.end += n;
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
-        }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -319,10 +409,37 @@ impl StreamReader {
 /// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// # Cancel safety
+/// As [`StreamReader::read`].
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct ReadN<'a> {
     reader: &'a mut StreamReader,
     n: usize,
+}
+
+/// The future returned by [`StreamReader::read_to_end`].
+///
+/// # Examples
+/// See [`StreamReader::read_to_end`].
+///
+/// ```
+/// baton::run(async {
+///     let (mut reader, feeder) = baton::StreamReader::fed();
+///     feeder.feed_data(b"all");
+///     feeder.feed_eof();
+///     let rest = reader.read_to_end(); // a `ReadToEnd`
+///     assert_eq!(rest.await?, b"all");
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Cancel safety
+/// As [`StreamReader::read_to_end`].
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct ReadToEnd<'a> {
+    reader: &'a mut StreamReader,
 }
 
 /// The future returned by [`StreamReader::readline`].
@@ -341,6 +458,9 @@ pub struct ReadN<'a> {
 /// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// # Cancel safety
+/// As [`StreamReader::readline`].
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct ReadLine<'a> {
     until: ReadUntil<'a>,
@@ -362,12 +482,16 @@ pub struct ReadLine<'a> {
 /// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// # Cancel safety
+/// As [`StreamReader::readuntil`].
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct ReadUntil<'a> {
     reader: &'a mut StreamReader,
     sep: &'a [u8],
-    /// Bytes of the buffer already searched (without a match), so each byte is looked at once.
-    searched: usize,
+    /// asyncio's `offset`: the unread bytes before it hold no start of `sep`, so each search
+    /// resumes there (at most `sep.len() - 1` bytes are looked at twice).
+    offset: usize,
 }
 
 /// The future returned by [`StreamReader::readexactly`].
@@ -386,6 +510,9 @@ pub struct ReadUntil<'a> {
 /// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// # Cancel safety
+/// As [`StreamReader::readexactly`].
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct ReadExactly<'a> {
     reader: &'a mut StreamReader,
@@ -398,17 +525,31 @@ impl Future for ReadN<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let r = &mut *this.reader;
-        loop {
-            let have = r.end - r.start;
-            if have > 0 || this.n == 0 || r.eof {
-                return Poll::Ready(Ok(r.take(have.min(this.n))));
-            }
-            match r.poll_fill(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            }
+        if let Some(e) = r.exception() {
+            return Poll::Ready(Err(e));
         }
+        loop {
+            if this.n == 0 || !r.buffer.is_empty() || r.eof {
+                let n = r.buffer.len().min(this.n);
+                return Poll::Ready(Ok(r.buffer.take(n)));
+            }
+            ready!(r.poll_fill(cx))?;
+        }
+    }
+}
+
+impl Future for ReadToEnd<'_> {
+    type Output = io::Result<Vec<u8>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let r = &mut *self.get_mut().reader;
+        if let Some(e) = r.exception() {
+            return Poll::Ready(Err(e));
+        }
+        while !r.eof {
+            ready!(r.poll_fill(cx))?;
+        }
+        Poll::Ready(Ok(r.buffer.take(r.buffer.len())))
     }
 }
 
@@ -420,42 +561,56 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-impl ReadUntil<'_> {
-    /// The shared loop of `readuntil` and `readline`; `Err` carries the error before the
-    /// caller decides what to discard.
-    fn poll_until(&mut self, cx: &mut Context<'_>) -> Poll<Result<Vec<u8>, UntilError>> {
-        let sep = self.sep;
-        loop {
-            let r = &mut *self.reader;
-            let from = self.searched.saturating_sub(sep.len() - 1);
-            if let Some(i) = find(&r.buffered()[from..], sep) {
-                self.searched = 0;
-                return Poll::Ready(Ok(r.take(from + i + sep.len())));
-            }
-            let have = r.end - r.start;
-            self.searched = have;
-            if have > r.limit {
-                return Poll::Ready(Err(UntilError::Limit(LimitOverrunError {
-                    consumed: have,
-                    limit: r.limit,
-                })));
-            }
-            if r.eof {
-                return Poll::Ready(Err(UntilError::Eof));
-            }
-            match r.poll_fill(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(UntilError::Io(e))),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
-    }
-}
-
+/// Why `readuntil`'s search stopped without a separator within the limit.
 enum UntilError {
     Eof,
     Limit(LimitOverrunError),
     Io(io::Error),
+}
+
+impl ReadUntil<'_> {
+    /// asyncio's `readuntil` loop, shared with `readline`: the separator's index, or why
+    /// there is none, before the caller decides what to consume.
+    fn poll_until(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize, UntilError>> {
+        let r = &mut *self.reader;
+        if let Some(e) = r.exception() {
+            return Poll::Ready(Err(UntilError::Io(e)));
+        }
+        let sep = self.sep;
+        let limit = r.limit;
+        loop {
+            let unread = r.buffer.unread();
+            // Bytes only ever join the end while this future lives, so `offset` stays valid.
+            if unread.len() - self.offset >= sep.len() {
+                if let Some(i) = find(&unread[self.offset..], sep) {
+                    let at = self.offset + i;
+                    if at > limit {
+                        let e = LimitOverrunError {
+                            consumed: at,
+                            limit,
+                        };
+                        return Poll::Ready(Err(UntilError::Limit(e)));
+                    }
+                    return Poll::Ready(Ok(at));
+                }
+                self.offset = unread.len() + 1 - sep.len();
+                if self.offset > limit {
+                    let e = LimitOverrunError {
+                        consumed: self.offset,
+                        limit,
+                    };
+                    return Poll::Ready(Err(UntilError::Limit(e)));
+                }
+            }
+            // Checked after the search: the last bytes before EOF may complete the separator.
+            if r.eof {
+                return Poll::Ready(Err(UntilError::Eof));
+            }
+            if let Err(e) = ready!(r.poll_fill(cx)) {
+                return Poll::Ready(Err(UntilError::Io(e)));
+            }
+        }
+    }
 }
 
 impl Future for ReadUntil<'_> {
@@ -463,17 +618,19 @@ impl Future for ReadUntil<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.poll_until(cx).map(|r| match r {
-            Ok(bytes) => Ok(bytes),
+        let found = ready!(this.poll_until(cx));
+        let r = &mut *this.reader;
+        Poll::Ready(match found {
+            Ok(at) => Ok(r.buffer.take(at + this.sep.len())),
             Err(UntilError::Eof) => {
-                let r = &mut *this.reader;
-                let partial = r.take(r.end - r.start);
+                let partial = r.buffer.take(r.buffer.len());
                 Err(IncompleteReadError {
                     partial,
                     expected: None,
                 }
                 .into_io())
             }
+            // The bytes stay buffered (asyncio), to be read some other way.
             Err(UntilError::Limit(e)) => Err(e.into_io()),
             Err(UntilError::Io(e)) => Err(e),
         })
@@ -485,20 +642,21 @@ impl Future for ReadLine<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let until = &mut self.get_mut().until;
-        until.poll_until(cx).map(|r| match r {
-            Ok(line) => Ok(line),
-            Err(UntilError::Eof) => {
-                // asyncio: at EOF, the rest (possibly empty) is the last line.
-                let r = &mut *until.reader;
-                Ok(r.take(r.end - r.start))
-            }
+        let found = ready!(until.poll_until(cx));
+        let r = &mut *until.reader;
+        Poll::Ready(match found {
+            Ok(at) => Ok(r.buffer.take(at + 1)),
+            // asyncio: at EOF, the rest (maybe empty) is the last line.
+            Err(UntilError::Eof) => Ok(r.buffer.take(r.buffer.len())),
             Err(UntilError::Limit(e)) => {
-                // asyncio: drop the over-long line (through its `\n` if it came), so the
-                // next readline starts fresh.
-                let r = &mut *until.reader;
-                let have = r.end - r.start;
-                let drop_len = find(r.buffered(), b"\n").map_or(have, |i| i + 1);
-                r.consume(drop_len);
+                // Drop the over-long line through its `\n`: now if it is here (the search
+                // stopped at it), else as it arrives.
+                if r.buffer.unread().get(e.consumed) == Some(&b'\n') {
+                    r.buffer.consume(e.consumed + 1);
+                } else {
+                    r.buffer.consume(r.buffer.len());
+                    r.skipping_line = !r.eof;
+                }
                 Err(e.into_io())
             }
             Err(UntilError::Io(e)) => Err(e),
@@ -512,24 +670,22 @@ impl Future for ReadExactly<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let r = &mut *this.reader;
+        if let Some(e) = r.exception() {
+            return Poll::Ready(Err(e));
+        }
         loop {
-            let have = r.end - r.start;
-            if have >= this.n {
-                return Poll::Ready(Ok(r.take(this.n)));
+            if r.buffer.len() >= this.n {
+                return Poll::Ready(Ok(r.buffer.take(this.n)));
             }
             if r.eof {
-                let partial = r.take(have);
+                let partial = r.buffer.take(r.buffer.len());
                 return Poll::Ready(Err(IncompleteReadError {
                     partial,
                     expected: Some(this.n),
                 }
                 .into_io()));
             }
-            match r.poll_fill(cx) {
-                Poll::Ready(Ok(())) => {}
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Pending => return Poll::Pending,
-            }
+            ready!(r.poll_fill(cx))?;
         }
     }
 }
@@ -537,9 +693,10 @@ impl Future for ReadExactly<'_> {
 impl fmt::Debug for StreamReader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StreamReader")
-            .field("buffered", &(self.end - self.start))
+            .field("buffered", &self.buffer.len())
             .field("eof", &self.eof)
             .field("limit", &self.limit)
+            .field("fed", &matches!(self.source, Source::Fed(_)))
             .finish_non_exhaustive()
     }
 }
@@ -550,9 +707,19 @@ impl fmt::Debug for ReadN<'_> {
     }
 }
 
+impl fmt::Debug for ReadToEnd<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadToEnd")
+            .field("reader", &self.reader)
+            .finish()
+    }
+}
+
 impl fmt::Debug for ReadLine<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReadLine").finish_non_exhaustive()
+        f.debug_struct("ReadLine")
+            .field("reader", &self.until.reader)
+            .finish_non_exhaustive()
     }
 }
 
@@ -567,5 +734,33 @@ impl fmt::Debug for ReadUntil<'_> {
 impl fmt::Debug for ReadExactly<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReadExactly").field("n", &self.n).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One large `readexactly` must not pin its buffer for the reader's lifetime.
+    #[test]
+    fn a_large_read_does_not_pin_its_buffer() {
+        crate::run(async {
+            let big = 4 << 20;
+            let (a, mut b) = crate::net::UnixStream::pair().unwrap();
+            let mut reader = StreamReader::new(a);
+            let writer = crate::spawn(async move {
+                b.write_all(&vec![7u8; big + 10]).await.unwrap();
+                b
+            });
+            let got = reader.readexactly(big).await.unwrap();
+            assert_eq!(got.len(), big);
+            let _b = writer.await.unwrap();
+            assert_eq!(reader.readexactly(10).await.unwrap(), [7; 10]);
+            assert!(
+                reader.buffer.capacity() <= 2 * DEFAULT_LIMIT,
+                "{} bytes kept after the read",
+                reader.buffer.capacity()
+            );
+        });
     }
 }

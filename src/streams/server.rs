@@ -1,151 +1,48 @@
-//! `open_connection` and `start_server`: asyncio's stream entry points.
+//! `Server`: a listening socket, its accept loop, and the connections it accepted.
+//!
+//! # Connections
+//!
+//! The server keeps every open connection in a slab (asyncio 3.12's `Server._clients`): the
+//! connection's writer, so `close_clients`/`abort_clients` can reach it from outside its
+//! handler. Each connection runs as one task: the handler, then a wait until the writer has
+//! sent its last bytes. A guard owned by that task removes the connection from the slab when
+//! the task's future is dropped — finished, panicked or cancelled alike — and wakes
+//! `wait_closed` once the server is closed and the slab empty.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
+use slab::Slab;
+
 use super::reader::StreamReader;
-use super::writer::StreamWriter;
-use crate::io::boxed::boxed_future;
-use crate::net::{TcpListener, TcpStream, ToSocketAddrs};
+use super::writer::{StreamWriter, WriterHandle};
+use crate::net::{TcpListener, TcpStream};
 use crate::task::Task;
+
+#[cfg(doc)]
+use super::open::{start_server, ServerOptions};
 
 /// How long the accept loop pauses after a resource error such as `EMFILE`.
 pub(crate) const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
-boxed_future! {
-    /// The future returned by [`open_connection`].
-    ///
-    /// # Examples
-    /// ```
-    /// baton::run(async {
-    ///     let listener = baton::net::TcpListener::bind("127.0.0.1:0").await?;
-    ///     let open = baton::open_connection(listener.local_addr()?); // an `OpenConnection`
-    ///     let (_reader, _writer) = open.await?;
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub struct OpenConnection -> io::Result<(StreamReader, StreamWriter)>;
-}
-
-boxed_future! {
-    /// The future returned by [`start_server`].
-    ///
-    /// # Examples
-    /// ```
-    /// baton::run(async {
-    ///     let start = baton::start_server(|_r, _w| async {}, "127.0.0.1:0"); // a `StartServer`
-    ///     let server = start.await?;
-    ///     server.close().await;
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub struct StartServer -> io::Result<Server>;
-}
-
-/// Opens a TCP connection to `addr` and returns its reader and writer (asyncio's
-/// `open_connection`). `TCP_NODELAY` is set, as asyncio does.
-///
-/// # Examples
-/// ```
-/// baton::run(async {
-///     let server = baton::start_server(|mut r: baton::StreamReader, mut w: baton::StreamWriter| async move {
-///         if let Ok(line) = r.readline().await {
-///             w.write(&line.to_ascii_uppercase());
-///             let _ = w.drain().await;
-///         }
-///     }, "127.0.0.1:0").await?;
-///     let (mut r, mut w) = baton::open_connection(server.local_addr()?).await?;
-///     w.write(b"shout\n");
-///     w.drain().await?;
-///     assert_eq!(r.readline().await?, b"SHOUT\n");
-///     server.close().await;
-///     std::io::Result::Ok(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-///
-/// # Errors
-/// As [`TcpStream::connect`].
-///
-/// # Panics
-/// When polled outside a running event loop.
-///
-/// # Cancel safety
-/// Cancel safe.
-pub fn open_connection<A: ToSocketAddrs>(addr: A) -> OpenConnection {
-    let connect = TcpStream::connect(addr);
-    OpenConnection::new(async move { Ok(streams_of(connect.await?)) })
-}
-
 /// Splits a connection into asyncio's reader/writer pair.
-fn streams_of(stream: TcpStream) -> (StreamReader, StreamWriter) {
+pub(super) fn streams_of(stream: TcpStream, limit: usize) -> (StreamReader, StreamWriter) {
     // Best effort, as asyncio: a failure only costs latency.
     let _ = stream.set_nodelay(true);
     let (rd, wr) = stream.split();
-    (StreamReader::new(rd), StreamWriter::new(wr))
+    (StreamReader::with_limit(rd, limit), StreamWriter::new(wr))
 }
 
-/// Starts a TCP server on `addr` that runs `handler(reader, writer)` as a task for each
-/// connection (asyncio's `start_server`). It is serving when this returns.
-///
-/// The accept loop survives errors: on a resource shortage such as `EMFILE` (the descriptor
-/// table is full) it logs to stderr, pauses 100 ms and accepts again, so it neither
-/// dies nor spins.
-///
-/// # Examples
-/// ```
-/// use baton::{open_connection, start_server, StreamReader, StreamWriter};
-///
-/// baton::run(async {
-///     let server = start_server(|mut r: StreamReader, mut w: StreamWriter| async move {
-///         while let Ok(line) = r.readline().await {
-///             if line.is_empty() { break; }
-///             w.write(&line);
-///             if w.drain().await.is_err() { break; }
-///         }
-///     }, "127.0.0.1:0").await?;
-///     let (mut r, mut w) = open_connection(server.local_addr()?).await?;
-///     w.write(b"hello\n");
-///     w.drain().await?;
-///     assert_eq!(r.readline().await?, b"hello\n");
-///     w.close().await?;
-///     server.close().await;
-///     std::io::Result::Ok(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-///
-/// # Errors
-/// As [`TcpListener::bind`].
-///
-/// # Panics
-/// When polled outside a running event loop.
-///
-/// # Cancel safety
-/// Cancel safe: a server not yet returned is closed.
-pub fn start_server<H, Fut, A>(handler: H, addr: A) -> StartServer
-where
-    H: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
-    Fut: Future + 'static,
-    A: ToSocketAddrs,
-{
-    let bind = TcpListener::bind(addr);
-    StartServer::new(async move {
-        let listener = bind.await?;
-        Ok(Server::serve(listener, handler))
-    })
-}
-
-/// A running TCP server from [`start_server`] (asyncio's `Server`). Dropping it closes it.
+/// A TCP server from [`start_server`] (asyncio's `Server`). Dropping it closes it; the
+/// connections it accepted carry on.
 ///
 /// # Examples
 /// See [`start_server`].
@@ -156,6 +53,7 @@ where
 ///     assert!(server.is_serving());
 ///     server.close().await;
 ///     assert!(!server.is_serving());
+///     server.wait_closed().await; // closed, and no connection open
 ///     std::io::Result::Ok(())
 /// })?;
 /// # Ok::<(), std::io::Error>(())
@@ -165,28 +63,117 @@ pub struct Server {
     inner: Rc<Inner>,
 }
 
+/// Where a server is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Listening; the accept loop is built but not spawned (`start_serving(false)`).
+    NotServing,
+    Serving,
+    Closed,
+}
+
 struct Inner {
-    /// The accept loop; dropping it (on close) closes the listening socket.
+    phase: Cell<Phase>,
+    /// The accept loop, until serving starts.
+    unstarted: RefCell<Option<Pin<Box<dyn Future<Output = ()>>>>>,
+    /// The running accept loop; dropping it (on close) closes the listening socket.
     accept: RefCell<Option<Task<()>>>,
-    closed: Cell<bool>,
+    /// Every open connection's writer, from accept until its task ends.
+    connections: RefCell<Slab<WriterHandle>>,
     /// Tasks waiting in `serve_forever`.
-    waiters: RefCell<Vec<Waker>>,
+    serve_waiters: RefCell<Vec<Waker>>,
+    /// Tasks waiting in `wait_closed`.
+    closed_waiters: RefCell<Vec<Waker>>,
+}
+
+impl Inner {
+    /// The `wait_closed` waiters, if the server is closed and no connection is open.
+    fn take_closed_waiters_if_done(&self) -> Vec<Waker> {
+        if self.phase.get() == Phase::Closed && self.connections.borrow().is_empty() {
+            std::mem::take(&mut *self.closed_waiters.borrow_mut())
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// Removes its connection from the server when the connection's task future is dropped:
+/// after the handler and the flush, or on a panic, or when the task is cancelled.
+struct ConnectionGuard {
+    server: Weak<Inner>,
+    key: usize,
+}
+
+impl Drop for ConnectionGuard {
+    fn drop(&mut self) {
+        let Some(inner) = self.server.upgrade() else {
+            return;
+        };
+        let removed = inner.connections.borrow_mut().try_remove(self.key);
+        let waiters = inner.take_closed_waiters_if_done();
+        drop(inner);
+        // The writer's last handle may go here, with wakers in it: after the borrows.
+        drop(removed);
+        wake_all(waiters);
+    }
+}
+
+fn wake_all(waiters: Vec<Waker>) {
+    for w in waiters {
+        w.wake();
+    }
+}
+
+/// Leaves `waker` in `list` unless it is there already (no waker is dropped under the borrow).
+fn register(list: &RefCell<Vec<Waker>>, waker: &Waker) {
+    let mut list = list.borrow_mut();
+    if !list.iter().any(|w| w.will_wake(waker)) {
+        list.push(waker.clone());
+    }
 }
 
 impl Server {
-    fn serve<H, Fut>(listener: TcpListener, mut handler: H) -> Server
+    /// A server over a listening socket, with its accept loop built but not yet running.
+    pub(super) fn new<H, Fut>(listener: TcpListener, mut handler: H, limit: usize) -> Server
     where
         H: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
         Fut: Future + 'static,
     {
         let local_addr = listener.local_addr();
-        let accept = crate::spawn(async move {
+        let inner = Rc::new(Inner {
+            phase: Cell::new(Phase::NotServing),
+            unstarted: RefCell::new(None),
+            accept: RefCell::new(None),
+            connections: RefCell::new(Slab::new()),
+            serve_waiters: RefCell::new(Vec::new()),
+            closed_waiters: RefCell::new(Vec::new()),
+        });
+        let server = Rc::downgrade(&inner);
+        let accept_loop = async move {
             loop {
                 match listener.accept().await {
                     Ok((stream, _peer)) => {
-                        let (r, w) = streams_of(stream);
-                        // Detached: the connection lives as long as its handler.
-                        drop(crate::spawn(handler(r, w)));
+                        let (r, w) = streams_of(stream, limit);
+                        let writer = w.handle();
+                        // User code: its panic must not end the accept loop.
+                        let Ok(handling) = catch_unwind(AssertUnwindSafe(|| handler(r, w))) else {
+                            continue;
+                        };
+                        let Some(inner) = server.upgrade() else {
+                            return; // the server is gone: this loop is being cancelled
+                        };
+                        let key = inner.connections.borrow_mut().insert(writer.clone());
+                        drop(inner);
+                        let guard = ConnectionGuard {
+                            server: server.clone(),
+                            key,
+                        };
+                        // Detached: the connection lives as long as its handler and flush.
+                        drop(crate::spawn(async move {
+                            let _guard = guard;
+                            handling.await;
+                            std::future::poll_fn(|cx| writer.poll_finished(cx)).await;
+                        }));
                     }
                     Err(e) if is_transient(&e) => {}
                     Err(e) => {
@@ -197,15 +184,9 @@ impl Server {
                     }
                 }
             }
-        });
-        Server {
-            local_addr,
-            inner: Rc::new(Inner {
-                accept: RefCell::new(Some(accept)),
-                closed: Cell::new(false),
-                waiters: RefCell::new(Vec::new()),
-            }),
-        }
+        };
+        *inner.unstarted.borrow_mut() = Some(Box::pin(accept_loop));
+        Server { local_addr, inner }
     }
 
     /// The address the server listens on.
@@ -229,7 +210,29 @@ impl Server {
         }
     }
 
-    /// Whether the server still accepts connections.
+    /// The addresses of the listening sockets; empty once the server is closed (asyncio's
+    /// `Server.sockets`). A baton server listens on one socket.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let server = baton::start_server(|_r, _w| async {}, "127.0.0.1:0").await?;
+    ///     assert_eq!(server.sockets(), [server.local_addr()?]);
+    ///     server.close().await;
+    ///     assert!(server.sockets().is_empty());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn sockets(&self) -> Vec<SocketAddr> {
+        match (&self.local_addr, self.inner.phase.get()) {
+            (_, Phase::Closed) | (Err(_), _) => Vec::new(),
+            (Ok(addr), _) => vec![*addr],
+        }
+    }
+
+    /// Whether the server accepts connections: serving has started and it is not closed
+    /// (asyncio's `is_serving`).
     ///
     /// # Examples
     /// See [`Server`].
@@ -243,20 +246,67 @@ impl Server {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn is_serving(&self) -> bool {
-        !self.inner.closed.get()
+        self.inner.phase.get() == Phase::Serving
     }
 
-    /// Waits until the server is closed (asyncio's `serve_forever`; it serves already).
+    /// Starts accepting connections (asyncio's `start_serving`), for a server started with
+    /// [`ServerOptions::start_serving(false)`](ServerOptions::start_serving). Does nothing if
+    /// it serves already.
+    ///
+    /// # Examples
+    /// See [`ServerOptions`].
+    ///
+    /// ```
+    /// baton::run(async {
+    ///     let server = baton::start_server(|_r, _w| async {}, "127.0.0.1:0").await?;
+    ///     server.start_serving()?; // serving already: nothing to do
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// When the server is closed.
+    ///
+    /// # Panics
+    /// Outside a running event loop (the accept loop is a task).
+    #[track_caller]
+    pub fn start_serving(&self) -> io::Result<()> {
+        match self.inner.phase.get() {
+            Phase::Serving => Ok(()),
+            Phase::Closed => Err(io::Error::other(
+                "Server::start_serving on a closed server: start a new one",
+            )),
+            Phase::NotServing => {
+                let Some(accept_loop) = self.inner.unstarted.borrow_mut().take() else {
+                    unreachable!("a server not yet serving keeps its accept loop");
+                };
+                let task = crate::spawn(accept_loop);
+                *self.inner.accept.borrow_mut() = Some(task);
+                self.inner.phase.set(Phase::Serving);
+                Ok(())
+            }
+        }
+    }
+
+    /// Serves until the server is closed (asyncio's `serve_forever`), starting to serve first
+    /// if it was not yet.
     ///
     /// # Examples
     /// ```
     /// use std::time::Duration;
     ///
     /// baton::run(async {
-    ///     let server = std::rc::Rc::new(baton::start_server(|_r, _w| async {}, "127.0.0.1:0").await?);
+    ///     let server = std::rc::Rc::new(
+    ///         baton::ServerOptions::new()
+    ///             .start_serving(false)
+    ///             .start_server(|_r, _w| async {}, "127.0.0.1:0")
+    ///             .await?,
+    ///     );
     ///     let s = server.clone();
     ///     let closer = baton::spawn(async move {
     ///         baton::sleep(Duration::from_millis(10)).await;
+    ///         assert!(s.is_serving()); // serve_forever started it
     ///         s.close().await;
     ///     });
     ///     server.serve_forever().await; // returns once closed
@@ -266,14 +316,18 @@ impl Server {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     ///
+    /// # Panics
+    /// When polled outside a running event loop on a server not yet serving.
+    ///
     /// # Cancel safety
-    /// Cancel safe: it only waits.
+    /// Cancel safe: it only waits (the server keeps serving).
     pub fn serve_forever(&self) -> ServeForever<'_> {
         ServeForever { server: self }
     }
 
     /// Stops accepting and closes the listening socket; connections already accepted carry on
-    /// (asyncio's `close` then `wait_closed` for the listener).
+    /// (asyncio's `close`; the returned future also waits for the listening socket to close).
+    /// To wait for the connections too, follow with [`wait_closed`](Server::wait_closed).
     ///
     /// # Examples
     /// See [`start_server`].
@@ -300,20 +354,121 @@ impl Server {
         }
     }
 
-    /// Cancels the accept loop (its listener closes when the loop next runs it) and wakes
-    /// `serve_forever`; returns the cancelled task, to await its end.
+    /// Waits until the server is closed **and** every connection it accepted has finished:
+    /// its handler returned (or panicked) and its writer sent its last bytes (asyncio 3.12's
+    /// `wait_closed`). It does not close anything: call [`close`](Server::close) first, and
+    /// [`close_clients`](Server::close_clients) or [`abort_clients`](Server::abort_clients)
+    /// not to wait for handlers to end by themselves.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::{StreamReader, StreamWriter};
+    ///
+    /// baton::run(async {
+    ///     let server = baton::start_server(|mut r: StreamReader, mut w: StreamWriter| async move {
+    ///         let line = r.readline().await.unwrap_or_default();
+    ///         w.write(&line);
+    ///         let _ = w.close().await;
+    ///     }, "127.0.0.1:0").await?;
+    ///     let (mut r, mut w) = baton::open_connection(server.local_addr()?).await?;
+    ///     server.close().await; // no new connections; this one carries on
+    ///     w.write(b"still served\n");
+    ///     assert_eq!(r.readline().await?, b"still served\n");
+    ///     server.wait_closed().await; // the handler has finished
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Cancel safety
+    /// Cancel safe: it only waits.
+    pub fn wait_closed(&self) -> ServerWaitClosed<'_> {
+        ServerWaitClosed { server: self }
+    }
+
+    /// Closes every open connection gracefully: each writer flushes its buffer, then the
+    /// connection is shut down, so the handler's reads see EOF and its later `drain` fails
+    /// (asyncio 3.13's `close_clients`). The server itself keeps serving unless closed.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::{StreamReader, StreamWriter};
+    ///
+    /// baton::run(async {
+    ///     let server = baton::start_server(|mut r: StreamReader, mut w: StreamWriter| async move {
+    ///         w.write(b"hello\n");
+    ///         while !r.readline().await.unwrap_or_default().is_empty() {} // until EOF
+    ///     }, "127.0.0.1:0").await?;
+    ///     let (mut r, _w) = baton::open_connection(server.local_addr()?).await?;
+    ///     assert_eq!(r.readline().await?, b"hello\n");
+    ///     server.close().await;
+    ///     server.close_clients();
+    ///     server.wait_closed().await;
+    ///     assert_eq!(r.readline().await?, b""); // the server's side is shut down
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn close_clients(&self) {
+        for writer in self.connection_writers() {
+            writer.close();
+        }
+    }
+
+    /// Closes every open connection at once, dropping the bytes its writer still buffers; the
+    /// handler's reads see EOF and its writer's `drain`/`close` fail with `ConnectionAborted`
+    /// (asyncio 3.13's `abort_clients`).
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::{StreamReader, StreamWriter};
+    ///
+    /// baton::run(async {
+    ///     let server = baton::start_server(|mut r: StreamReader, mut w: StreamWriter| async move {
+    ///         w.write(&vec![0; 16 << 20]); // more than the client will ever read
+    ///         let aborted = w.drain().await;
+    ///         assert_eq!(aborted.unwrap_err().kind(), std::io::ErrorKind::ConnectionAborted);
+    ///         let _ = r.read_to_end().await;
+    ///     }, "127.0.0.1:0").await?;
+    ///     let (mut r, _w) = baton::open_connection(server.local_addr()?).await?;
+    ///     assert_eq!(r.readexactly(1).await?, [0]); // the handler is writing
+    ///     server.close().await;
+    ///     server.abort_clients();
+    ///     server.wait_closed().await; // no wait for the client to read 16 MiB
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn abort_clients(&self) {
+        for writer in self.connection_writers() {
+            writer.abort();
+        }
+    }
+
+    /// The open connections' writers, copied out so no borrow is held while they are closed.
+    fn connection_writers(&self) -> Vec<WriterHandle> {
+        let connections = self.inner.connections.borrow();
+        connections.iter().map(|(_, w)| w.clone()).collect()
+    }
+
+    /// Closes the server: cancels the accept loop (its listener closes when the loop next runs
+    /// it), or drops it if it never ran, and wakes `serve_forever` (and `wait_closed` if no
+    /// connection is open); returns the cancelled task, to await its end.
     fn close_now(&self) -> Option<Task<()>> {
-        if self.inner.closed.replace(true) {
+        if self.inner.phase.replace(Phase::Closed) == Phase::Closed {
             return None;
         }
+        let unstarted = self.inner.unstarted.borrow_mut().take();
         let accept = self.inner.accept.borrow_mut().take();
         if let Some(task) = &accept {
             task.cancel();
         }
-        let waiters = std::mem::take(&mut *self.inner.waiters.borrow_mut());
-        for w in waiters {
-            w.wake();
-        }
+        let mut waiters = std::mem::take(&mut *self.inner.serve_waiters.borrow_mut());
+        waiters.extend(self.inner.take_closed_waiters_if_done());
+        // The never-run loop owns the listener and the handler (user code): dropped here,
+        // after the borrows.
+        drop(unstarted);
+        wake_all(waiters);
         accept
     }
 }
@@ -343,8 +498,34 @@ fn is_transient(e: &io::Error) -> bool {
 /// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// # Cancel safety
+/// As [`Server::serve_forever`].
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct ServeForever<'a> {
+    server: &'a Server,
+}
+
+/// The future returned by [`Server::wait_closed`].
+///
+/// # Examples
+/// See [`Server::wait_closed`].
+///
+/// ```
+/// baton::run(async {
+///     let server = baton::start_server(|_r, _w| async {}, "127.0.0.1:0").await?;
+///     server.close().await;
+///     let closed = server.wait_closed(); // a `ServerWaitClosed`
+///     closed.await;
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Cancel safety
+/// As [`Server::wait_closed`].
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct ServerWaitClosed<'a> {
     server: &'a Server,
 }
 
@@ -362,6 +543,9 @@ pub struct ServeForever<'a> {
 /// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// # Cancel safety
+/// As [`Server::close`].
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct ServerClose<'a> {
     server: &'a Server,
@@ -374,14 +558,28 @@ impl Future for ServeForever<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.server.inner.closed.get() {
+        let inner = &self.server.inner;
+        if inner.phase.get() == Phase::NotServing {
+            // Cannot fail: the server is not closed.
+            let _ = self.server.start_serving();
+        }
+        if inner.phase.get() == Phase::Closed {
             return Poll::Ready(());
         }
-        self.server
-            .inner
-            .waiters
-            .borrow_mut()
-            .push(cx.waker().clone());
+        register(&inner.serve_waiters, cx.waker());
+        Poll::Pending
+    }
+}
+
+impl Future for ServerWaitClosed<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let inner = &self.server.inner;
+        if inner.phase.get() == Phase::Closed && inner.connections.borrow().is_empty() {
+            return Poll::Ready(());
+        }
+        register(&inner.closed_waiters, cx.waker());
         Poll::Pending
     }
 }
@@ -414,7 +612,8 @@ impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Server")
             .field("local_addr", &self.local_addr.as_ref().ok())
-            .field("serving", &self.is_serving())
+            .field("phase", &self.inner.phase.get())
+            .field("connections", &self.inner.connections.borrow().len())
             .finish()
     }
 }
@@ -432,6 +631,14 @@ impl fmt::Debug for ServerClose<'_> {
         f.debug_struct("ServerClose")
             .field("server", self.server)
             .field("started", &self.started)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ServerWaitClosed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerWaitClosed")
+            .field("server", self.server)
             .finish()
     }
 }

@@ -12,10 +12,20 @@
 //! the low-water mark. A peer that never reads therefore holds the writer at the high-water
 //! mark: memory stays bounded by the mark plus one `write`.
 //!
+//! # Closing
+//!
+//! `close` (or a server's `close_clients`) asks for the buffer to be flushed and the socket
+//! then shut down in both directions; from then on the writer *is closing*. A server's
+//! `abort_clients` drops the buffer and shuts down at once. Nothing is lost without an error:
+//! a `write` after `close` or `write_eof` is dropped and recorded, and `drain`, `close` and
+//! `wait_closed` report it as `BrokenPipe`; `drain` on a closing writer fails too (asyncio
+//! raises `ConnectionResetError` there).
+//!
 //! # State
 //!
-//! Everything lives in one `RefCell<State>` shared (`Rc`) by the writer and its flusher; no
-//! borrow is held across an `.await` or while waking a task.
+//! Everything lives in one `RefCell<State>` shared (`Rc`) by the writer, its flusher and the
+//! server that accepted the connection. No borrow is held across an `.await`, nor while a
+//! waker is woken or dropped: waiters are taken out under the borrow and woken after it.
 
 use std::cell::RefCell;
 use std::fmt;
@@ -30,6 +40,13 @@ use crate::net::OwnedWriteHalf;
 
 /// asyncio's default high-water mark: 64 KiB.
 pub(crate) const DEFAULT_HIGH_WATER: usize = 64 * 1024;
+
+const WRITE_AFTER_CLOSE: &str = "StreamWriter::write after close: the writer is closing and \
+                                 the bytes were dropped";
+const WRITE_AFTER_EOF: &str = "StreamWriter::write after write_eof: the bytes were dropped";
+const DRAIN_WHILE_CLOSING: &str = "StreamWriter::drain on a closing writer: close was called";
+const ABORTED: &str = "the connection was aborted (Server::abort_clients); buffered bytes were \
+                       dropped";
 
 /// A buffered writer over a TCP connection (asyncio's `StreamWriter`), made by
 /// [`open_connection`](crate::open_connection) and [`start_server`](crate::start_server).
@@ -71,18 +88,24 @@ struct State {
     low: usize,
     /// Set when the buffer passed `high`; cleared when the flusher brings it to `low`.
     paused: bool,
-    /// The first write error; every later `drain`/`close` reports it.
-    error: Option<(io::ErrorKind, String)>,
+    /// The connection failed (the first write error) or was aborted; the buffer was dropped
+    /// and every later `drain`/`close`/`wait_closed` reports it.
+    failure: Option<(io::ErrorKind, String)>,
+    /// A `write` came after `close` or `write_eof` and its bytes were dropped; reported as
+    /// `BrokenPipe` by `drain`, `close` and `wait_closed`. Bytes written before still go out.
+    dropped_write: Option<&'static str>,
     /// `write_eof` was called: shut writing down once the buffer is empty.
     eof_requested: bool,
-    /// `close` was called: shut both directions down once the buffer is empty.
+    /// `close` was called (or the server closed or aborted the connection): shut both
+    /// directions down once the buffer is empty. The writer *is closing* from here on.
     close_requested: bool,
-    /// The shutdown that `close` asked for has happened.
+    /// The shutdown that `close` asked for has happened (or the connection was aborted).
     closed: bool,
-    /// A flusher task exists (it ends when the buffer is empty and nothing is requested).
+    /// A flusher task exists (it ends when the buffer is empty, or on failure).
     flusher_running: bool,
-    /// The task waiting in `drain` or `close`.
-    waiter: Option<Waker>,
+    /// Tasks waiting in `drain`, `close` or `wait_closed`, or for the connection to finish;
+    /// all are woken at every change one of them may wait for, and re-check.
+    waiters: Vec<Waker>,
 }
 
 impl State {
@@ -90,19 +113,56 @@ impl State {
         self.buf.len() - self.start
     }
 
-    fn record_error(&mut self, e: &io::Error) {
-        if self.error.is_none() {
-            self.error = Some((e.kind(), e.to_string()));
+    /// Leaves `waker` to be woken at the next change, unless it is there already.
+    fn register(&mut self, waker: &Waker) {
+        // Never replaces (so never drops) a stored waker under the borrow: a waker's drop is
+        // user code, and may touch this writer.
+        if !self.waiters.iter().any(|w| w.will_wake(waker)) {
+            self.waiters.push(waker.clone());
         }
-        self.buf.clear();
-        self.start = 0;
-        self.paused = false;
     }
 
-    fn error(&self) -> Option<io::Error> {
-        self.error
+    /// Records the first failure and drops the buffer, which can no longer be sent; returns
+    /// the dropped bytes, to be freed after the borrow.
+    fn fail(&mut self, kind: io::ErrorKind, msg: String) -> Vec<u8> {
+        if self.failure.is_none() {
+            self.failure = Some((kind, msg));
+        }
+        self.start = 0;
+        self.paused = false;
+        std::mem::take(&mut self.buf)
+    }
+
+    fn failure(&self) -> Option<io::Error> {
+        self.failure
             .as_ref()
             .map(|(kind, msg)| io::Error::new(*kind, msg.clone()))
+    }
+
+    /// The failure, else the dropped write: what `drain`, `close` and `wait_closed` report.
+    fn error(&self) -> Option<io::Error> {
+        self.failure().or_else(|| {
+            self.dropped_write
+                .map(|msg| io::Error::new(io::ErrorKind::BrokenPipe, msg))
+        })
+    }
+
+    /// Gives back a large buffer once it is empty, so one big write does not pin its memory.
+    fn release_empty_buffer(&mut self) -> Vec<u8> {
+        self.start = 0;
+        if self.buf.capacity() > self.high.max(DEFAULT_HIGH_WATER) {
+            std::mem::take(&mut self.buf)
+        } else {
+            self.buf.clear();
+            Vec::new()
+        }
+    }
+}
+
+/// Wakes what was collected under a borrow, after it ended.
+fn wake_all(waiters: Vec<Waker>) {
+    for w in waiters {
+        w.wake();
     }
 }
 
@@ -208,8 +268,12 @@ impl StreamWriter {
 
     /// Queues `data` for sending, without waiting (asyncio's `write`): the socket takes what it
     /// can at once, the rest is buffered and sent by the loop. Follow with
-    /// [`drain`](StreamWriter::drain) to respect flow control. Ignored after an error,
-    /// `write_eof` or `close` (`drain` reports the error).
+    /// [`drain`](StreamWriter::drain) to respect flow control.
+    ///
+    /// A write that cannot be sent is never lost silently: after [`close`](StreamWriter::close)
+    /// or [`write_eof`](StreamWriter::write_eof) the bytes are dropped and `drain`, `close` and
+    /// `wait_closed` fail with `BrokenPipe`; after the connection failed they report that
+    /// failure.
     ///
     /// # Examples
     /// See [`StreamWriter`].
@@ -221,6 +285,10 @@ impl StreamWriter {
     ///     let (_r, mut w) = baton::open_connection(listener.local_addr()?).await?;
     ///     w.write(b"queued");
     ///     w.drain().await?;
+    ///     drop(w.close());
+    ///     w.write(b"too late");
+    ///     let err = w.wait_closed().await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
     ///     std::io::Result::Ok(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
@@ -231,8 +299,20 @@ impl StreamWriter {
     /// flusher is a task).
     #[track_caller]
     pub fn write(&mut self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
         let mut st = self.shared.state.borrow_mut();
-        if st.error.is_some() || st.eof_requested || st.close_requested || data.is_empty() {
+        if st.failure.is_some() {
+            return; // the failure is reported by drain/close/wait_closed
+        }
+        if st.close_requested || st.eof_requested {
+            let msg = if st.close_requested {
+                WRITE_AFTER_CLOSE
+            } else {
+                WRITE_AFTER_EOF
+            };
+            st.dropped_write.get_or_insert(msg);
             return;
         }
         let mut rest = data;
@@ -241,7 +321,11 @@ impl StreamWriter {
                 Ok(n) => rest = &rest[n..],
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 Err(e) => {
-                    st.record_error(&e);
+                    let dropped = st.fail(e.kind(), e.to_string());
+                    let waiters = std::mem::take(&mut st.waiters);
+                    drop(st);
+                    drop(dropped);
+                    wake_all(waiters);
                     return;
                 }
             }
@@ -258,7 +342,7 @@ impl StreamWriter {
             st.paused = true;
         }
         drop(st);
-        self.start_flusher();
+        start_flusher(&self.shared);
     }
 
     /// Queues each buffer in turn (asyncio's `writelines`).
@@ -312,7 +396,10 @@ impl StreamWriter {
     /// ```
     ///
     /// # Errors
-    /// The connection's write error (e.g. `ConnectionReset`, `BrokenPipe`), if one happened.
+    /// The connection's write error (e.g. `ConnectionReset`, `BrokenPipe`), if one happened;
+    /// `ConnectionAborted` after a server's `abort_clients`; `BrokenPipe` when the writer is
+    /// closing (see [`is_closing`](StreamWriter::is_closing)) or a write was dropped after
+    /// `close` or `write_eof`.
     ///
     /// # Cancel safety
     /// Cancel safe: it only waits.
@@ -321,7 +408,7 @@ impl StreamWriter {
     }
 
     /// Shuts writing down once the buffer is flushed: the peer reads EOF (asyncio's
-    /// `write_eof`). Later writes are ignored.
+    /// `write_eof`). Later writes are dropped, and reported by `drain`.
     ///
     /// # Examples
     /// ```
@@ -346,7 +433,7 @@ impl StreamWriter {
     #[track_caller]
     pub fn write_eof(&mut self) {
         let mut st = self.shared.state.borrow_mut();
-        if st.eof_requested || st.error.is_some() {
+        if st.eof_requested || st.close_requested || st.failure.is_some() {
             return;
         }
         st.eof_requested = true;
@@ -355,11 +442,13 @@ impl StreamWriter {
             return;
         }
         drop(st);
-        self.start_flusher();
+        start_flusher(&self.shared);
     }
 
-    /// Flushes the buffer, then shuts the connection down in both directions (asyncio's
-    /// `close` followed by `wait_closed`).
+    /// Starts closing at once — the buffer is flushed, then the connection shut down in both
+    /// directions — and returns a future that waits until that is done (asyncio's `close`
+    /// followed by `wait_closed`). `drop(writer.close())` closes without waiting (asyncio's
+    /// bare `close()`): the close finishes in the background.
     ///
     /// # Examples
     /// See [`StreamWriter`].
@@ -371,24 +460,78 @@ impl StreamWriter {
     ///     let (_r, mut w) = baton::open_connection(listener.local_addr()?).await?;
     ///     w.write(b"bye");
     ///     w.close().await?;
+    ///     assert!(w.is_closing());
     ///     std::io::Result::Ok(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
     ///
     /// # Errors
-    /// The connection's write error, if one happened (buffered bytes were then lost).
-    ///
-    /// # Panics
-    /// When polled outside a running event loop with bytes still buffered.
+    /// As [`wait_closed`](StreamWriter::wait_closed).
     ///
     /// # Cancel safety
     /// Cancel safe: the close goes ahead in the background.
-    pub fn close(&mut self) -> Close<'_> {
-        Close {
-            writer: self,
-            started: false,
-        }
+    pub fn close(&self) -> Close<'_> {
+        begin_close(&self.shared);
+        Close { writer: self }
+    }
+
+    /// True once the writer is closing: [`close`](StreamWriter::close) was called (here or by
+    /// the server's `close_clients`/`abort_clients`), or the connection failed (asyncio's
+    /// `is_closing`). A closing writer takes no more bytes.
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::TcpListener;
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let (_r, w) = baton::open_connection(listener.local_addr()?).await?;
+    ///     assert!(!w.is_closing());
+    ///     drop(w.close()); // closes in the background
+    ///     assert!(w.is_closing());
+    ///     w.wait_closed().await?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn is_closing(&self) -> bool {
+        let st = self.shared.state.borrow();
+        st.close_requested || st.failure.is_some()
+    }
+
+    /// Waits until the writer is closed: the buffer flushed and the connection shut down after
+    /// [`close`](StreamWriter::close), or the connection failed (asyncio's `wait_closed`). It
+    /// does not close by itself: until someone closes, it waits.
+    ///
+    /// # Examples
+    /// ```
+    /// # use baton::net::TcpListener;
+    /// use std::rc::Rc;
+    ///
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let (_r, w) = baton::open_connection(listener.local_addr()?).await?;
+    ///     let w = Rc::new(w);
+    ///     let watcher = baton::spawn({
+    ///         let w = w.clone();
+    ///         async move { w.wait_closed().await }
+    ///     });
+    ///     drop(w.close());
+    ///     watcher.await.unwrap()?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The connection's write error, if one happened (buffered bytes were then lost);
+    /// `ConnectionAborted` after a server's `abort_clients`; `BrokenPipe` if a write was
+    /// dropped after `close` or `write_eof`.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: it only waits.
+    pub fn wait_closed(&self) -> WaitClosed<'_> {
+        WaitClosed { writer: self }
     }
 
     /// The address of the remote end (asyncio's `get_extra_info("peername")`).
@@ -411,19 +554,100 @@ impl StreamWriter {
         self.shared.io.peer_addr()
     }
 
-    /// Spawns the flusher unless one is running.
-    #[track_caller]
-    fn start_flusher(&self) {
+    /// The server's hold on this connection's writer.
+    pub(super) fn handle(&self) -> WriterHandle {
+        WriterHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    fn poll_closed(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut st = self.shared.state.borrow_mut();
-        if st.flusher_running {
+        if let Some(e) = st.failure() {
+            return Poll::Ready(Err(e));
+        }
+        if st.closed {
+            return Poll::Ready(st.error().map_or(Ok(()), Err));
+        }
+        st.register(cx.waker());
+        Poll::Pending
+    }
+}
+
+/// A server's hold on a connection's writer: it closes or aborts the connection from outside
+/// the handler, and waits for the connection's bytes to be sent.
+#[derive(Clone)]
+pub(super) struct WriterHandle {
+    shared: Rc<Shared>,
+}
+
+impl WriterHandle {
+    /// As [`StreamWriter::close`], without waiting.
+    pub(super) fn close(&self) {
+        begin_close(&self.shared);
+    }
+
+    /// Drops the buffered bytes and shuts the connection down at once; the writer's later
+    /// operations fail with `ConnectionAborted`. A connection already closed is left alone.
+    pub(super) fn abort(&self) {
+        let mut st = self.shared.state.borrow_mut();
+        if st.closed {
             return;
         }
-        st.flusher_running = true;
+        let dropped = st.fail(io::ErrorKind::ConnectionAborted, ABORTED.to_owned());
+        st.close_requested = true;
+        st.closed = true;
+        let _ = self.shared.io.shutdown(Shutdown::Both);
+        let waiters = std::mem::take(&mut st.waiters);
         drop(st);
-        let shared = self.shared.clone();
-        // Detached: it ends by itself once the buffer is empty.
-        drop(crate::spawn(Flusher { shared }));
+        drop(dropped);
+        wake_all(waiters);
     }
+
+    /// Ready once nothing more will be sent: the buffer is flushed and no flusher runs, or
+    /// the connection failed.
+    pub(super) fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut st = self.shared.state.borrow_mut();
+        if st.failure.is_some() || (st.pending() == 0 && !st.flusher_running) {
+            return Poll::Ready(());
+        }
+        st.register(cx.waker());
+        Poll::Pending
+    }
+}
+
+/// Asks for the close: at once when nothing is buffered, else by the flusher once it is.
+fn begin_close(shared: &Rc<Shared>) {
+    let mut st = shared.state.borrow_mut();
+    if st.close_requested {
+        return;
+    }
+    st.close_requested = true;
+    let idle = st.pending() == 0 && !st.flusher_running;
+    if st.failure.is_some() || idle {
+        // Nothing (more) can be sent: shut down now.
+        let _ = shared.io.shutdown(Shutdown::Both);
+        st.closed = true;
+    }
+    // Waiters see the change: `drain` fails from now on, `wait_closed` may be done.
+    let waiters = std::mem::take(&mut st.waiters);
+    drop(st);
+    wake_all(waiters);
+}
+
+/// Spawns the flusher unless one is running.
+#[track_caller]
+fn start_flusher(shared: &Rc<Shared>) {
+    let mut st = shared.state.borrow_mut();
+    if st.flusher_running {
+        return;
+    }
+    st.flusher_running = true;
+    drop(st);
+    // Detached: it ends by itself once the buffer is empty.
+    drop(crate::spawn(Flusher {
+        shared: shared.clone(),
+    }));
 }
 
 /// The task that writes the buffer out as the socket accepts it.
@@ -436,33 +660,36 @@ impl Future for Flusher {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let shared = &*self.shared;
-        let mut wake = None;
+        let mut wake = Vec::new();
+        let mut dropped = Vec::new();
         let result = {
             let mut st = shared.state.borrow_mut();
             loop {
-                if st.error.is_some() {
-                    wake = wake.or_else(|| st.waiter.take());
+                if st.failure.is_some() {
                     st.flusher_running = false;
+                    wake.append(&mut st.waiters);
                     break Poll::Ready(());
                 }
                 if st.pending() > 0 {
                     let start = st.start;
                     match shared.io.poll_write_buf(cx, &st.buf[start..]) {
-                        Poll::Ready(Ok(0)) => st.record_error(&io::ErrorKind::WriteZero.into()),
+                        Poll::Ready(Ok(0)) => {
+                            let e = io::Error::from(io::ErrorKind::WriteZero);
+                            dropped = st.fail(e.kind(), e.to_string());
+                        }
                         Poll::Ready(Ok(n)) => {
                             st.start += n;
                             if st.paused && st.pending() <= st.low {
                                 st.paused = false;
-                                wake = wake.or_else(|| st.waiter.take());
+                                wake.append(&mut st.waiters);
                             }
                         }
-                        Poll::Ready(Err(e)) => st.record_error(&e),
+                        Poll::Ready(Err(e)) => dropped = st.fail(e.kind(), e.to_string()),
                         Poll::Pending => break Poll::Pending,
                     }
                     continue;
                 }
-                st.buf.clear();
-                st.start = 0;
+                dropped = st.release_empty_buffer();
                 st.paused = false;
                 if st.close_requested {
                     let _ = shared.io.shutdown(Shutdown::Both);
@@ -470,15 +697,14 @@ impl Future for Flusher {
                 } else if st.eof_requested {
                     let _ = shared.io.shutdown(Shutdown::Write);
                 }
-                wake = wake.or_else(|| st.waiter.take());
                 st.flusher_running = false;
+                wake.append(&mut st.waiters);
                 break Poll::Ready(());
             }
         };
-        // Woken after the borrow ends.
-        if let Some(w) = wake {
-            w.wake();
-        }
+        // Freed and woken after the borrow ends.
+        drop(dropped);
+        wake_all(wake);
         result
     }
 }
@@ -499,12 +725,16 @@ impl Future for Flusher {
 /// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// # Cancel safety
+/// As [`StreamWriter::drain`].
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct Drain<'a> {
     writer: &'a mut StreamWriter,
 }
 
-/// The future returned by [`StreamWriter::close`].
+/// The future returned by [`StreamWriter::close`]: the close has started; it waits for its
+/// end.
 ///
 /// # Examples
 /// See [`StreamWriter::close`].
@@ -513,17 +743,44 @@ pub struct Drain<'a> {
 /// # use baton::net::TcpListener;
 /// baton::run(async {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-///     let (_r, mut w) = baton::open_connection(listener.local_addr()?).await?;
+///     let (_r, w) = baton::open_connection(listener.local_addr()?).await?;
 ///     let close = w.close(); // a `Close`
 ///     close.await?;
 ///     std::io::Result::Ok(())
 /// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
+///
+/// # Cancel safety
+/// As [`StreamWriter::close`].
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct Close<'a> {
-    writer: &'a mut StreamWriter,
-    started: bool,
+    writer: &'a StreamWriter,
+}
+
+/// The future returned by [`StreamWriter::wait_closed`].
+///
+/// # Examples
+/// See [`StreamWriter::wait_closed`].
+///
+/// ```
+/// # use baton::net::TcpListener;
+/// baton::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let (_r, w) = baton::open_connection(listener.local_addr()?).await?;
+///     drop(w.close());
+///     let closed = w.wait_closed(); // a `WaitClosed`
+///     closed.await?;
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Cancel safety
+/// As [`StreamWriter::wait_closed`].
+#[must_use = "futures do nothing unless you .await or poll them"]
+pub struct WaitClosed<'a> {
+    writer: &'a StreamWriter,
 }
 
 impl Future for Drain<'_> {
@@ -534,8 +791,12 @@ impl Future for Drain<'_> {
         if let Some(e) = st.error() {
             return Poll::Ready(Err(e));
         }
+        if st.close_requested {
+            let e = io::Error::new(io::ErrorKind::BrokenPipe, DRAIN_WHILE_CLOSING);
+            return Poll::Ready(Err(e));
+        }
         if st.paused {
-            st.waiter = Some(cx.waker().clone());
+            st.register(cx.waker());
             return Poll::Pending;
         }
         Poll::Ready(Ok(()))
@@ -545,31 +806,16 @@ impl Future for Drain<'_> {
 impl Future for Close<'_> {
     type Output = io::Result<()>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if !self.started {
-            self.started = true;
-            let writer = &*self.writer;
-            let mut st = writer.shared.state.borrow_mut();
-            if st.error.is_none() && !st.closed {
-                st.close_requested = true;
-                if st.pending() == 0 && !st.flusher_running {
-                    let _ = writer.shared.io.shutdown(Shutdown::Both);
-                    st.closed = true;
-                } else {
-                    drop(st);
-                    writer.start_flusher();
-                }
-            }
-        }
-        let mut st = self.writer.shared.state.borrow_mut();
-        if let Some(e) = st.error() {
-            return Poll::Ready(Err(e));
-        }
-        if st.closed {
-            return Poll::Ready(Ok(()));
-        }
-        st.waiter = Some(cx.waker().clone());
-        Poll::Pending
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.writer.poll_closed(cx)
+    }
+}
+
+impl Future for WaitClosed<'_> {
+    type Output = io::Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        self.writer.poll_closed(cx)
     }
 }
 
@@ -579,8 +825,16 @@ impl fmt::Debug for StreamWriter {
         f.debug_struct("StreamWriter")
             .field("buffered", &st.pending())
             .field("paused", &st.paused)
-            .field("error", &st.error)
+            .field("closing", &(st.close_requested || st.failure.is_some()))
+            .field("closed", &st.closed)
+            .field("failure", &st.failure)
             .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for WriterHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriterHandle").finish_non_exhaustive()
     }
 }
 
@@ -596,7 +850,14 @@ impl fmt::Debug for Close<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Close")
             .field("writer", &self.writer)
-            .field("started", &self.started)
+            .finish()
+    }
+}
+
+impl fmt::Debug for WaitClosed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WaitClosed")
+            .field("writer", &self.writer)
             .finish()
     }
 }

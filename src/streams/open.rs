@@ -1,0 +1,256 @@
+//! The entry points of asyncio's streams: `open_connection`, `start_server` and its options.
+
+use std::future::Future;
+use std::io;
+
+use super::reader::{StreamReader, DEFAULT_LIMIT};
+use super::server::{streams_of, Server};
+use super::writer::StreamWriter;
+use crate::io::boxed::boxed_future;
+use crate::net::{TcpListener, TcpStream, ToSocketAddrs};
+
+boxed_future! {
+    /// The future returned by [`open_connection`].
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let listener = baton::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let open = baton::open_connection(listener.local_addr()?); // an `OpenConnection`
+    ///     let (_reader, _writer) = open.await?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub struct OpenConnection -> io::Result<(StreamReader, StreamWriter)>;
+}
+
+boxed_future! {
+    /// The future returned by [`start_server`].
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let start = baton::start_server(|_r, _w| async {}, "127.0.0.1:0"); // a `StartServer`
+    ///     let server = start.await?;
+    ///     server.close().await;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub struct StartServer -> io::Result<Server>;
+}
+
+/// Opens a TCP connection to `addr` and returns its reader and writer (asyncio's
+/// `open_connection`). `TCP_NODELAY` is set, as asyncio does.
+///
+/// # Examples
+/// ```
+/// baton::run(async {
+///     let server = baton::start_server(|mut r: baton::StreamReader, mut w: baton::StreamWriter| async move {
+///         if let Ok(line) = r.readline().await {
+///             w.write(&line.to_ascii_uppercase());
+///             let _ = w.drain().await;
+///         }
+///     }, "127.0.0.1:0").await?;
+///     let (mut r, mut w) = baton::open_connection(server.local_addr()?).await?;
+///     w.write(b"shout\n");
+///     w.drain().await?;
+///     assert_eq!(r.readline().await?, b"SHOUT\n");
+///     server.close().await;
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`TcpStream::connect`].
+///
+/// # Panics
+/// When polled outside a running event loop.
+///
+/// # Cancel safety
+/// Cancel safe.
+pub fn open_connection<A: ToSocketAddrs>(addr: A) -> OpenConnection {
+    let connect = TcpStream::connect(addr);
+    OpenConnection::new(async move { Ok(streams_of(connect.await?, DEFAULT_LIMIT)) })
+}
+
+/// Starts a TCP server on `addr` that runs `handler(reader, writer)` as a task for each
+/// connection (asyncio's `start_server`). It is serving when this returns; see
+/// [`ServerOptions`] for `start_serving=False` and the reader's limit.
+///
+/// The accept loop survives errors: on a resource shortage such as `EMFILE` (the descriptor
+/// table is full) it logs to stderr, pauses 100 ms and accepts again, so it neither
+/// dies nor spins. A handler that panics, when called or while it runs, ends its own
+/// connection only (the panic hook reports it as usual).
+///
+/// # Examples
+/// ```
+/// use baton::{open_connection, start_server, StreamReader, StreamWriter};
+///
+/// baton::run(async {
+///     let server = start_server(|mut r: StreamReader, mut w: StreamWriter| async move {
+///         while let Ok(line) = r.readline().await {
+///             if line.is_empty() { break; }
+///             w.write(&line);
+///             if w.drain().await.is_err() { break; }
+///         }
+///     }, "127.0.0.1:0").await?;
+///     let (mut r, mut w) = open_connection(server.local_addr()?).await?;
+///     w.write(b"hello\n");
+///     w.drain().await?;
+///     assert_eq!(r.readline().await?, b"hello\n");
+///     w.close().await?;
+///     server.close().await;
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`TcpListener::bind`].
+///
+/// # Panics
+/// When polled outside a running event loop.
+///
+/// # Cancel safety
+/// Cancel safe: a server not yet returned is closed.
+pub fn start_server<H, Fut, A>(handler: H, addr: A) -> StartServer
+where
+    H: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
+    Fut: Future + 'static,
+    A: ToSocketAddrs,
+{
+    ServerOptions::new().start_server(handler, addr)
+}
+
+/// Options for [`start_server`] (asyncio's keyword arguments `start_serving` and `limit`).
+///
+/// # Examples
+/// ```
+/// use baton::ServerOptions;
+///
+/// baton::run(async {
+///     let server = ServerOptions::new()
+///         .start_serving(false) // bound and listening, not yet accepting
+///         .limit(1024)          // each connection's StreamReader limit
+///         .start_server(|_r, _w| async {}, "127.0.0.1:0")
+///         .await?;
+///     assert!(!server.is_serving());
+///     server.start_serving()?;
+///     assert!(server.is_serving());
+///     server.close().await;
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct ServerOptions {
+    start_serving: bool,
+    limit: usize,
+}
+
+impl Default for ServerOptions {
+    fn default() -> ServerOptions {
+        ServerOptions {
+            start_serving: true,
+            limit: DEFAULT_LIMIT,
+        }
+    }
+}
+
+impl ServerOptions {
+    /// asyncio's defaults: serve at once, a 64 KiB reader limit.
+    ///
+    /// # Examples
+    /// See [`ServerOptions`].
+    ///
+    /// ```
+    /// let options = baton::ServerOptions::new();
+    /// # drop(options);
+    /// ```
+    pub fn new() -> ServerOptions {
+        ServerOptions::default()
+    }
+
+    /// Whether the server accepts connections as soon as it is started (the default), or only
+    /// from [`Server::start_serving`] or [`Server::serve_forever`] on (asyncio's
+    /// `start_serving`).
+    ///
+    /// Unlike asyncio, which calls `listen()` only when serving starts, the socket listens
+    /// from the start: connections made before wait in the backlog, to be accepted once
+    /// serving starts, rather than being refused.
+    ///
+    /// # Examples
+    /// See [`ServerOptions`].
+    ///
+    /// ```
+    /// let options = baton::ServerOptions::new().start_serving(false);
+    /// # drop(options);
+    /// ```
+    pub fn start_serving(mut self, start_serving: bool) -> ServerOptions {
+        self.start_serving = start_serving;
+        self
+    }
+
+    /// The limit of each connection's [`StreamReader`] (asyncio's `limit`; 64 KiB by default).
+    ///
+    /// # Examples
+    /// See [`ServerOptions`].
+    ///
+    /// ```
+    /// let options = baton::ServerOptions::new().limit(1 << 20);
+    /// # drop(options);
+    /// ```
+    ///
+    /// # Panics
+    /// If `limit` is zero.
+    pub fn limit(mut self, limit: usize) -> ServerOptions {
+        assert!(limit > 0, "a StreamReader's limit must be positive");
+        self.limit = limit;
+        self
+    }
+
+    /// Starts a server with these options, as [`start_server`].
+    ///
+    /// # Examples
+    /// See [`ServerOptions`].
+    ///
+    /// ```
+    /// baton::run(async {
+    ///     let server = baton::ServerOptions::new()
+    ///         .start_server(|_r, _w| async {}, "127.0.0.1:0")
+    ///         .await?;
+    ///     assert!(server.is_serving());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`TcpListener::bind`].
+    ///
+    /// # Panics
+    /// When polled outside a running event loop.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a server not yet returned is closed.
+    pub fn start_server<H, Fut, A>(&self, handler: H, addr: A) -> StartServer
+    where
+        H: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
+        Fut: Future + 'static,
+        A: ToSocketAddrs,
+    {
+        let bind = TcpListener::bind(addr);
+        let options = self.clone();
+        StartServer::new(async move {
+            let listener = bind.await?;
+            let server = Server::new(listener, handler, options.limit);
+            if options.start_serving {
+                server.start_serving()?;
+            }
+            Ok(server)
+        })
+    }
+}
