@@ -50,11 +50,14 @@
 //! |---|---|
 //! | [`sleep`] / [`sleep_until`] | the timer is freed at once (O(1)) |
 //! | [`wait_for`] / [`timeout`] | the inner future is dropped with it |
+//! | [`Timeout::guard`] | the guarded future is dropped with it, its timer freed |
 //! | a [`Task`] handle | nothing: the awaited task runs on, detached |
 //! | [`shield`] | nothing: the shielded work runs on as its own task |
 //! | [`gather`](fn@gather) / [`as_completed`] | every child future is dropped |
 //! | [`wait`] | nothing: the tasks run on |
 //! | [`TaskGroup::join`] | the group is dropped, which cancels every child still running |
+//! | [`TaskGroup::scope`] | the body is dropped and every child still running is cancelled |
+//! | a stream ([`StreamReader`], [`StreamWriter::drain`]) | nothing is lost: unread bytes stay buffered, written ones are still sent |
 //! | a [`sync`] primitive or [`queue`] | see the table in [`sync`]: nothing granted is lost |
 //! | a [`channel`] | see the table in [`channel`]: no value is lost |
 
