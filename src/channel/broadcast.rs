@@ -418,7 +418,9 @@ impl<T: Clone> Future for Recv<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let out = coop::poll_budgeted(cx, |cx| this.rx.poll_inner(Some((&mut this.key, cx))));
+        let out = coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
+            this.rx.poll_inner(Some((&mut this.key, cx)))
+        });
         if out.is_ready() && this.key.is_some() {
             let removed = this.rx.shared.lock().waiters.remove(&mut this.key);
             drop(removed); // after the guard: a waker's drop may re-enter the channel

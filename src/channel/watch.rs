@@ -427,7 +427,7 @@ impl<T> Future for Changed<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        coop::poll_budgeted(cx, |cx| this.poll_changed(cx))
+        coop::poll_budgeted(cx, coop::Cost::Memory, |cx| this.poll_changed(cx))
     }
 }
 

@@ -353,7 +353,7 @@ impl Registration {
         dir: Direction,
         mut op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        coop::poll_budgeted(cx, |cx| loop {
+        coop::poll_budgeted(cx, coop::Cost::Syscall, |cx| loop {
             if self.poll_ready(cx, dir).is_pending() {
                 return Poll::Pending;
             }
@@ -450,7 +450,7 @@ impl Waiter<'_> {
         cx: &mut Context<'_>,
         mut op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        coop::poll_budgeted(cx, |cx| loop {
+        coop::poll_budgeted(cx, coop::Cost::Syscall, |cx| loop {
             if self.poll_ready(cx).is_pending() {
                 return Poll::Pending;
             }

@@ -494,7 +494,7 @@ impl<T> Future for Put<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        coop::poll_budgeted(cx, |cx| {
+        coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
             this.core.poll_put(&mut this.item, &mut this.key, cx)
         })
     }
@@ -558,7 +558,9 @@ impl<T> Future for Get<'_, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
         assert!(!this.done, "Get polled after it completed");
-        let out = coop::poll_budgeted(cx, |cx| this.core.poll_get(&mut this.key, cx));
+        let out = coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
+            this.core.poll_get(&mut this.key, cx)
+        });
         this.done = out.is_ready();
         out
     }

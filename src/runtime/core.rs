@@ -22,8 +22,8 @@ use crate::time::{Clock, Timers};
 pub(crate) const AWAITING_ADOPTION: u32 = u32::MAX - 1;
 
 /// How much work one iteration does before the loop looks at timers, other threads and I/O
-/// again: each task run counts one, plus the cooperative-budget units it spent (`task/coop.rs`:
-/// one per I/O operation, timer, message…). Bounds how long a crowd of ready tasks — or a few
+/// again: each task run counts one, plus the work it reported from its cooperative budget
+/// (`task/coop.rs`: one per socket operation, one per eight messages, permits or timers). Bounds how long a crowd of ready tasks — or a few
 /// busy ones, each spending its whole budget — can delay a due timer or a ready socket.
 const TICK_WORK: usize = 256;
 
@@ -120,14 +120,16 @@ impl Core {
         !self.run_queue.borrow().is_empty()
     }
 
-    /// Runs one task and files it by how the run ended; returns the budget units it spent. The
+    /// Runs one task and files it by how the run ended; returns the work it did (socket
+    /// operations, or eight operations in memory, each). The
     /// current task is restored by a guard, and a completed task's awaiter (user code) is woken
     /// only once the bookkeeping is done.
     fn run_task(&self, task: TaskRef) -> usize {
         let (outcome, spent) = {
             let _current = CurrentTask::enter(self, &task);
             let budget = coop::Budgeted::start();
-            (task.run(false), budget.spent())
+            let outcome = task.run(false);
+            (outcome, budget.finish())
         };
         match outcome {
             RunOutcome::Pending | RunOutcome::Skipped => drop(task),

@@ -172,8 +172,10 @@ impl EventLoop {
         let mut future = pin!(future);
         loop {
             if main.woken.swap(false, Ordering::AcqRel) {
-                let _budget = coop::Budgeted::start();
-                if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                let budget = coop::Budgeted::start();
+                let poll = future.as_mut().poll(&mut cx);
+                budget.finish();
+                if let Poll::Ready(output) = poll {
                     return Ok(output);
                 }
             }

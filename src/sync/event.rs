@@ -194,7 +194,7 @@ impl Future for EventWait<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        coop::poll_budgeted(cx, |cx| self.poll_wait(cx))
+        coop::poll_budgeted(cx, coop::Cost::Memory, |cx| self.poll_wait(cx))
     }
 }
 

@@ -179,7 +179,9 @@ impl RawAcquire {
     /// If polled again after it returned `Ready`.
     pub(crate) fn poll(&mut self, permits: &Permits, cx: &mut Context<'_>) -> Poll<()> {
         assert!(!self.done, "acquire future polled after it completed");
-        coop::poll_budgeted(cx, |cx| self.poll_unbudgeted(permits, cx))
+        coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
+            self.poll_unbudgeted(permits, cx)
+        })
     }
 
     fn poll_unbudgeted(&mut self, permits: &Permits, cx: &mut Context<'_>) -> Poll<()> {

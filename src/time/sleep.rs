@@ -89,7 +89,7 @@ impl Future for Sleep {
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let state = &mut self.state;
-        coop::poll_budgeted(cx, |cx| {
+        coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
             context::with_core(|core| match state {
                 SleepState::Done => Poll::Ready(()),
                 SleepState::Unbound(deadline) => {

@@ -189,7 +189,7 @@ impl<T> Future for SendFuture<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        coop::poll_budgeted(cx, |cx| {
+        coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
             this.chan.poll_send(&mut this.value, &mut this.ticket, cx)
         })
     }

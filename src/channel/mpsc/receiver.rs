@@ -93,7 +93,7 @@ impl<T> Receiver<T> {
     /// });
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        coop::poll_budgeted(cx, |cx| self.chan.poll_recv(cx))
+        coop::poll_budgeted(cx, coop::Cost::Memory, |cx| self.chan.poll_recv(cx))
     }
 
     /// Closes the channel without dropping the receiver: senders fail from now on (waiting ones
