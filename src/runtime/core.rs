@@ -23,8 +23,9 @@ pub(crate) const AWAITING_ADOPTION: u32 = u32::MAX - 1;
 
 /// How much work one iteration does before the loop looks at timers, other threads and I/O
 /// again: each task run counts one, plus the work it reported from its cooperative budget
-/// (`task/coop.rs`: one per socket operation, one per eight messages, permits or timers). Bounds how long a crowd of ready tasks — or a few
-/// busy ones, each spending its whole budget — can delay a due timer or a ready socket.
+/// (`task/coop.rs`: one per socket operation, one per eight messages, permits or timers). Bounds
+/// how long a crowd of ready tasks — or a few busy ones, each spending its whole budget — can
+/// delay a due timer or a ready socket.
 const TICK_WORK: usize = 256;
 
 pub(crate) struct Core {
@@ -81,10 +82,7 @@ impl Core {
         let (handle, owned, queued) = raw::allocate(future, self.shared.clone());
         if self.closing.get() {
             // Shutdown is dropping tasks; one made now (say, by a `Drop` impl) is cancelled at once.
-            // Nobody awaits it yet, so there is no awaiter to wake.
-            if let RunOutcome::Complete(done) = queued.run(true) {
-                queued.notify_awaiter(done);
-            }
+            queued.cancel_now();
         } else {
             self.adopt(owned);
             self.push(queued);
@@ -121,9 +119,9 @@ impl Core {
     }
 
     /// Runs one task and files it by how the run ended; returns the work it did (socket
-    /// operations, or eight operations in memory, each). The
-    /// current task is restored by a guard, and a completed task's awaiter (user code) is woken
-    /// only once the bookkeeping is done.
+    /// operations, or eight operations in memory, each). The current task is restored by a
+    /// guard, and a completed task's awaiter (user code) is woken only once the bookkeeping is
+    /// done.
     fn run_task(&self, task: TaskRef) -> usize {
         let (outcome, spent) = {
             let _current = CurrentTask::enter(self, &task);
@@ -367,8 +365,6 @@ impl Drop for CurrentTask<'_> {
 pub(crate) fn cancel_orphan(task: TaskRef) {
     if task.header().owned_slot.load(Ordering::Relaxed) == AWAITING_ADOPTION {
         task.header().owned_slot.store(NOT_OWNED, Ordering::Relaxed);
-        if let RunOutcome::Complete(done) = task.run(true) {
-            task.notify_awaiter(done);
-        }
+        task.cancel_now();
     }
 }

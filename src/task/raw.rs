@@ -189,16 +189,22 @@ impl TaskRef {
         unsafe { (self.header().vtable.run)(self.0, force_cancel) }
     }
 
+    /// Cancels the task here and now, for a task no loop will run again (shutdown, a loop that
+    /// closed before taking it), and wakes its awaiter. Loop thread, or any thread for a task
+    /// that never reached its loop (its future is `Send`).
+    pub(crate) fn cancel_now(&self) {
+        if let RunOutcome::Complete(done) = self.run(true) {
+            self.notify_awaiter(done);
+        }
+    }
+
     /// Wakes the handle that awaits this just-completed task, if one registered a waker. A panic
     /// from that waker is contained (see `crate::panic`): the loop's state is already whole.
     pub(crate) fn notify_awaiter(&self, completion: Completion) {
         if completion.wake_awaiter {
-            // SAFETY: AWAITER was set when the task completed, so the handle wrote the slot and
-            // never touches it again (`state.rs`); `self` keeps the allocation alive.
-            let awaiter = unsafe { &*self.header().awaiter.get() };
-            if let Some(waker) = awaiter {
-                contain(|| waker.wake_by_ref());
-            }
+            // SAFETY: `wake_awaiter` said AWAITER was set at completion; `self` keeps the
+            // allocation alive.
+            unsafe { wake_awaiter(self.header()) };
         }
     }
 
@@ -309,13 +315,28 @@ struct CompleteOnUnwind<'a, F: Future>(&'a Cell<F>);
 
 impl<F: Future> Drop for CompleteOnUnwind<'_, F> {
     fn drop(&mut self) {
-        let done = self.0.header.state.complete(Outcome::Cancelled);
-        if done.wake_awaiter {
-            // SAFETY: as in `TaskRef::notify_awaiter`.
-            if let Some(waker) = unsafe { &*self.0.header.awaiter.get() } {
-                contain(|| waker.wake_by_ref());
-            }
+        if self
+            .0
+            .header
+            .state
+            .complete(Outcome::Cancelled)
+            .wake_awaiter
+        {
+            // SAFETY: `complete` reported AWAITER set; the caller of `run` holds a reference.
+            unsafe { wake_awaiter(&self.0.header) };
         }
+    }
+}
+
+/// Wakes the waker the handle left in the awaiter slot; a panic from it is contained.
+///
+/// # Safety
+/// `AWAITER` was set when the task completed, so the handle wrote the slot and never touches it
+/// again (`state.rs`), and the header stays alive for the call.
+unsafe fn wake_awaiter(header: &Header) {
+    // SAFETY: by the caller's contract the slot is ours to read.
+    if let Some(waker) = unsafe { &*header.awaiter.get() } {
+        contain(|| waker.wake_by_ref());
     }
 }
 
