@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Miri over the unsafe core: the task allocation, its waker vtable and handle, the loop's queues,
 # and gather/as_completed's shared waker set; task_panics drives every entry point where user code
-# may panic inside the raw task. Installs Miri on the nightly toolchain if missing.
+# may panic inside the raw task, and the task-group, cancellation and re-entrant-waker suites drive
+# the raw task through the primitives. (Suites that need real sockets, which Miri's isolation
+# refuses, or real-time bounds across threads, which Miri is too slow for, stay out.)
+# Installs Miri on the nightly toolchain if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! cargo +nightly miri --version >/dev/null 2>&1; then
@@ -12,5 +15,15 @@ exec timeout --signal=KILL 1800 cargo +nightly miri test \
   --lib \
   --test task_lifecycle \
   --test task_panics \
+  --test task_group \
+  --test task_group_scope \
+  --test sync_cancellation \
+  --test sync_reentrant_waker \
+  --test queue_cancellation \
+  --test queue_reentrant_waker \
+  --test channel_mpsc \
+  --test channel_reentrant_waker \
+  --test combinators_gather \
+  --test combinators_reentrant_waker \
   --test runtime_cross_thread \
   --test runtime_event_loop "$@"
