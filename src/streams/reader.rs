@@ -743,6 +743,7 @@ mod tests {
 
     /// One large `readexactly` must not pin its buffer for the reader's lifetime.
     #[test]
+    #[cfg_attr(miri, ignore = "real sockets")]
     fn a_large_read_does_not_pin_its_buffer() {
         crate::run(async {
             let big = 4 << 20;
