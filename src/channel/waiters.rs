@@ -14,6 +14,8 @@ use std::task::Waker;
 
 use slab::Slab;
 
+use crate::panic::contain;
+
 /// Wakers of waiting futures; kept under the channel's lock.
 #[derive(Debug, Default)]
 pub(crate) struct WakerSet {
@@ -85,9 +87,10 @@ impl WakerSet {
 }
 
 /// Wakes every waker of a set taken with [`WakerSet::take_all`].
+/// Each wake is contained: a waker that panics must not leave the ones after it unwoken.
 pub(crate) fn wake_all(wakers: Slab<Waker>) {
     for (_, waker) in wakers {
-        waker.wake();
+        contain(move || waker.wake());
     }
 }
 

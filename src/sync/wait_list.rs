@@ -27,6 +27,8 @@
 use std::fmt;
 use std::task::Waker;
 
+use crate::panic::contain;
+
 /// "No node" in a link field.
 const NIL: u32 = u32::MAX;
 
@@ -287,13 +289,15 @@ impl WakeList {
 
     /// Wakes them all. Call with no lock held.
     pub(crate) fn wake_all(mut self) {
+        // Each wake is contained: the waiters behind a waker that panics were notified too, and
+        // would wait forever if the unwind dropped their wakers unwoken.
         for w in self.inline.iter_mut().take(self.len) {
             if let Some(w) = w.take() {
-                w.wake();
+                contain(move || w.wake());
             }
         }
         for w in self.spill.drain(..) {
-            w.wake();
+            contain(move || w.wake());
         }
     }
 }
@@ -398,6 +402,28 @@ mod tests {
         let released = list.release(key);
         assert!(released.notified);
         assert!(released.waker.is_none(), "the notifier took it");
+    }
+
+    #[test]
+    fn a_waker_that_panics_does_not_keep_the_others_from_being_woken() {
+        struct Panics;
+        impl Wake for Panics {
+            fn wake(self: Arc<Self>) {
+                panic!("a waker that panics");
+            }
+        }
+        let (count, w) = waker();
+        let bad = Waker::from(Arc::new(Panics));
+        let mut wakers = WakeList::new();
+        for i in 0..12 {
+            wakers.push(if i % 4 == 1 { bad.clone() } else { w.clone() });
+        }
+        wakers.wake_all();
+        assert_eq!(
+            count.0.load(Ordering::Relaxed),
+            9,
+            "inline and spilled alike"
+        );
     }
 
     #[test]
