@@ -72,6 +72,7 @@
 mod blocking;
 pub mod channel;
 mod combinators;
+mod coop;
 mod io;
 mod loom;
 pub mod net;

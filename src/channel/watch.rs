@@ -22,8 +22,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::waiters::{wake_all, WaitKey, WakerSet};
+use crate::coop;
 use crate::loom::{Arc, Mutex, MutexGuard};
-use crate::task::coop;
 
 pub use super::error::{RecvError, SendError};
 

@@ -10,7 +10,7 @@ use futures_core::Stream;
 use super::maybe_done::pin_index;
 use super::pop_within_budget;
 use super::wake_set::WakeSet;
-use crate::task::coop;
+use crate::coop;
 
 /// Runs every future in `futures` concurrently and yields their outputs in the
 /// order they finish, like asyncio's `as_completed`.

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use super::maybe_done::{pin_index, MaybeDone};
 use super::pop_within_budget;
 use super::wake_set::WakeSet;
-use crate::task::coop;
+use crate::coop;
 
 /// Runs every future in `futures` concurrently and resolves to their outputs,
 /// in input order, like asyncio's `gather`.

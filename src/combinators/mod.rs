@@ -19,7 +19,7 @@ mod maybe_done;
 mod test_util;
 mod wake_set;
 
-use crate::task::coop;
+use crate::coop;
 use wake_set::WakeSet;
 
 pub use as_completed::{as_completed, AsCompleted, NextCompleted};

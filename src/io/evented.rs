@@ -5,7 +5,7 @@ use std::io::{self, IoSlice, Read, Write};
 use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 
-use super::reactor::{Direction, Initially, Registration, Waiter};
+use crate::runtime::driver::reactor::{Direction, Initially, Registration, Waiter};
 
 /// A non-blocking I/O object registered with the running loop's reactor.
 ///

@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::io::evented::Evented;
-use crate::io::reactor::{Direction, Waiter};
+use crate::runtime::driver::reactor::{Direction, Waiter};
 
 /// A borrowed datagram socket of either family.
 #[derive(Clone, Copy)]

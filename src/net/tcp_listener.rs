@@ -13,7 +13,7 @@ use super::addr::{each_addr, ToSocketAddrs};
 use super::tcp_stream::TcpStream;
 use crate::io::boxed::boxed_future;
 use crate::io::evented::Evented;
-use crate::io::reactor::{Direction, Initially, Waiter};
+use crate::runtime::driver::reactor::{Direction, Initially, Waiter};
 
 /// The listen backlog unless told otherwise.
 pub const DEFAULT_BACKLOG: u32 = 1024;

@@ -341,7 +341,7 @@ impl OwnedWriteHalf {
 
     /// Writes what the socket takes right now, without waiting: `WouldBlock` when it is full.
     pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        use crate::io::reactor::Direction;
+        use crate::runtime::driver::reactor::Direction;
         use std::io::Write as _;
         self.io
             .registration()

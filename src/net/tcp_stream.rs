@@ -15,7 +15,7 @@ use super::tcp_split::{OwnedReadHalf, OwnedWriteHalf};
 use crate::io::boxed::boxed_future;
 use crate::io::evented::Evented;
 use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
-use crate::io::reactor::{Direction, Initially};
+use crate::runtime::driver::reactor::{Direction, Initially};
 
 /// A TCP connection registered with the event loop (asyncio's socket under a transport).
 ///

@@ -13,7 +13,7 @@ use super::addr::{each_addr, ToSocketAddrs};
 use super::datagram::{DatagramRef, RecvDatagram, SendDatagram};
 use crate::io::boxed::boxed_future;
 use crate::io::evented::Evented;
-use crate::io::reactor::{Direction, Initially, Waiter};
+use crate::runtime::driver::reactor::{Direction, Initially, Waiter};
 
 /// A UDP socket registered with the event loop.
 ///

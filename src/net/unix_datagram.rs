@@ -10,7 +10,7 @@ use std::task::{Context, Poll};
 
 use super::datagram::{DatagramRef, RecvDatagram, SendDatagram};
 use crate::io::evented::Evented;
-use crate::io::reactor::{Direction, Initially, Waiter};
+use crate::runtime::driver::reactor::{Direction, Initially, Waiter};
 
 /// A Unix-domain datagram socket registered with the event loop.
 ///

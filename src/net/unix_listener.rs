@@ -13,7 +13,7 @@ use socket2::{Domain, SockAddr, SockRef, Socket, Type};
 use super::tcp_listener::DEFAULT_BACKLOG;
 use super::unix_stream::UnixStream;
 use crate::io::evented::Evented;
-use crate::io::reactor::{Direction, Initially, Waiter};
+use crate::runtime::driver::reactor::{Direction, Initially, Waiter};
 
 /// A Unix-domain socket listening for connections (asyncio's `start_unix_server` socket).
 ///

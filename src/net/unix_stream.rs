@@ -15,7 +15,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 use crate::io::boxed::boxed_future;
 use crate::io::evented::Evented;
 use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
-use crate::io::reactor::{Direction, Initially};
+use crate::runtime::driver::reactor::{Direction, Initially};
 
 /// A Unix-domain stream socket registered with the event loop (asyncio's
 /// `open_unix_connection` socket).

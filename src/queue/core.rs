@@ -28,9 +28,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::{GetError, PutError, QueueShutDown, TaskDoneError};
+use crate::coop;
 use crate::loom::Mutex;
 use crate::sync::wait_list::{lock, WaitKey, WaitList, WakeList};
-use crate::task::coop;
 
 /// Where the items live; the kind decides which one `pop` returns.
 pub(crate) enum Items<T> {

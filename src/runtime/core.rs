@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use super::owned::OwnedTasks;
 use super::shared::{RemoteBatch, Shared};
-use crate::io::reactor::Reactor;
+use crate::coop;
 use crate::loom::Arc;
 use crate::panic::{drop_each_quietly, wake_all};
-use crate::task::coop;
-use crate::task::raw::{self, Header, RunOutcome, TaskRef, NOT_OWNED};
+use crate::runtime::driver::reactor::Reactor;
+use crate::runtime::driver::{Clock, Timers};
+use crate::runtime::task::raw::{self, Header, RunOutcome, TaskRef, NOT_OWNED};
 use crate::task::{Task, TaskHandle, TaskId};
-use crate::time::{Clock, Timers};
 
 /// Marks a task spawned from another thread that the loop has not yet put in its owned set.
 pub(crate) const AWAITING_ADOPTION: u32 = u32::MAX - 1;

@@ -16,11 +16,12 @@ use super::core::Core;
 use super::error::LoopStopped;
 use super::handle::LoopHandle;
 use super::shared::Shared;
-use crate::io::reactor::Reactor;
+use crate::coop;
 use crate::loom::Arc;
-use crate::task::coop;
+use crate::runtime::driver::reactor::Reactor;
+use crate::runtime::driver::Clock;
 use crate::task::Task;
-use crate::time::{sleep_until, Clock};
+use crate::time::sleep_until;
 
 /// An event loop: runs tasks, timers and callbacks on the thread that drives it.
 ///

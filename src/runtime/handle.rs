@@ -9,7 +9,7 @@ use super::context;
 use super::core::{cancel_orphan, AWAITING_ADOPTION};
 use super::shared::Shared;
 use crate::loom::Arc;
-use crate::task::raw;
+use crate::runtime::task::raw;
 use crate::task::Task;
 
 /// A `Send + Sync + Clone` handle to an event loop, for other threads (asyncio's

@@ -8,11 +8,13 @@ mod builder;
 mod callback;
 pub(crate) mod context;
 mod core;
+pub(crate) mod driver;
 mod error;
 mod event_loop;
 mod handle;
 mod owned;
 mod shared;
+pub(crate) mod task;
 
 pub use builder::Builder;
 pub use callback::CallbackHandle;

@@ -3,7 +3,7 @@
 //! A table of 8-byte slots (`Option<TaskRef>` is one pointer) plus a stack of free slot numbers;
 //! a task records its slot in its header (`owned_slot`) so removal is O(1).
 
-use crate::task::raw::TaskRef;
+use crate::runtime::task::raw::TaskRef;
 
 #[derive(Default)]
 pub(crate) struct OwnedTasks {

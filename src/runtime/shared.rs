@@ -4,10 +4,10 @@ use std::mem;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::context;
-use crate::io::reactor::Unparker;
 use crate::loom::{Arc, Mutex};
-use crate::task::raw::TaskRef;
-use crate::time::TimerKey;
+use crate::runtime::driver::reactor::Unparker;
+use crate::runtime::driver::TimerKey;
+use crate::runtime::task::raw::TaskRef;
 
 /// Shared between the loop and every thread holding one of its wakers, tasks or `LoopHandle`s.
 pub(crate) struct Shared {

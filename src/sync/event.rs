@@ -6,8 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{lock, WaitKey, WaitList, WakeList};
+use crate::coop;
 use crate::loom::Mutex;
-use crate::task::coop;
 
 /// A flag that tasks wait to see set (asyncio's `Event`).
 ///

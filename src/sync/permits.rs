@@ -26,8 +26,8 @@ use std::fmt;
 use std::task::{Context, Poll, Waker};
 
 use super::wait_list::{lock, WaitKey, WaitList, WakeList};
+use crate::coop;
 use crate::loom::Mutex;
-use crate::task::coop;
 
 pub(crate) struct Permits {
     state: Mutex<State>,

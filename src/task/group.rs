@@ -12,9 +12,9 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
-use super::raw::TaskRef;
 use super::task_handle::cancel;
 use super::{spawn, Task, TaskId};
+use crate::runtime::task::raw::TaskRef;
 
 /// A group of child tasks that finish together (asyncio's `TaskGroup`).
 ///

@@ -7,13 +7,13 @@ use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::error::TaskError;
-use super::meta;
-use super::raw::TaskRef;
-use super::state;
 use super::task_handle::{cancel, cancel_with, name_of};
 use super::{TaskHandle, TaskId};
 use crate::runtime::context;
+use crate::runtime::task::meta;
+use crate::runtime::task::raw::TaskRef;
+use crate::runtime::task::state;
+use crate::runtime::task::TaskError;
 
 /// A spawned task: asyncio's `Task`. Await it for `Result<T, TaskError>`.
 ///
@@ -326,7 +326,7 @@ impl<T> Drop for Task<T> {
         // `drop_handle` released the handle's reference itself, so `raw` is not dropped.
         if last {
             // SAFETY: `drop_handle` released the last reference.
-            unsafe { super::raw::dealloc_raw(self.raw.as_ptr()) };
+            unsafe { crate::runtime::task::raw::dealloc_raw(self.raw.as_ptr()) };
         }
     }
 }

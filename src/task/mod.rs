@@ -1,65 +1,22 @@
-//! Tasks: spawned futures that the loop owns, polls and completes.
+//! Tasks, the user's side: the `Task<T>` handle and `TaskHandle`, `spawn`, `yield_now`,
+//! `TaskGroup` and its scoped form, `wait`, `shield`, `current_task`/`all_tasks`.
 //!
-//! # The rules
-//!
-//! A task is one heap allocation (`raw.rs`): a header, then a union holding the future, later its
-//! output. Its state is one atomic word (`state.rs`): flags plus a reference count. The rules that
-//! make the unsafe code in this folder sound:
-//!
-//! 1. **The future is touched only on its loop's thread**: polled by `TaskRef::run` while
-//!    `RUNNING` is set, dropped there on completion or cancellation, or dropped by loop shutdown
-//!    (`EventLoop::close`, also on the loop's thread). Wakers and handles on other threads only
-//!    flip bits and push the task onto the loop's remote queue. This is why `spawn` accepts
-//!    `!Send` futures while `Waker` and `Task<T>` are `Send`.
-//! 2. **The output belongs to the handle once `COMPLETE` is set.** The loop writes it before
-//!    setting `COMPLETE` (release) and never touches it again, except to drop it when no handle
-//!    existed at that moment. `STAGE_EMPTY` records that it was taken or dropped.
-//! 3. **The awaiter slot has one writer at a time.** The handle writes it only while `AWAITER` is
-//!    clear; the loop reads it only if `AWAITER` was set when it completed the task; the slot is
-//!    freed with the allocation.
-//! 4. **Each reference is counted.** The handle, the loop's owned set (until completion), every
-//!    queue entry and every `Waker` hold one. A wake that finds the task idle adds the queue
-//!    entry's reference in the same atomic step that sets `SCHEDULED`, so a task is in at most one
-//!    queue at a time. The allocation is freed when the count reaches zero, on whatever thread.
-//! 5. **A completed task is never polled again**; stale queue entries (left by shutdown) are
-//!    skipped.
-//!
-//! # Lifecycle
-//!
-//! ```text
-//!  spawn ──(1)──> SCHEDULED ──(2)──> RUNNING ──(3 Pending)──> idle ──(4 wake)──> SCHEDULED
-//!                     ^                 │  └──(5 woken while running)──> SCHEDULED
-//!                     └─────────────────┘
-//!                                       └──(6 Ready/panic/cancel)──> COMPLETE ──(7)──> freed
-//! ```
-//! 1. `raw::allocate` with three references (handle, owned set, queue entry);
-//! 2. `State::start`, called by `TaskRef::run` when the loop pops it;
-//! 3. `State::finish_pending`; the queue entry's reference is released;
-//! 4. `State::wake_by_ref` / `wake_by_val` from a waker, then `runtime::schedule`;
-//! 5. `finish_pending` returns `Idle::Requeue` and the loop pushes it back;
-//! 6. `State::complete`, which wakes the handle's awaiter; the loop drops its owned reference;
-//! 7. the last `TaskRef`, `Waker` or `Task` is dropped.
+//! This is the upper floor. The task allocation, its state word and its waker live one floor
+//! down, in `runtime/task`, with the rules that make their unsafe code sound; the handle here
+//! reaches them only through safe, typed references (`runtime::task::JoinRef`).
 
-pub(crate) mod coop;
 mod current;
-mod error;
 mod group;
 mod group_scope;
 mod handle;
-mod meta;
-pub(crate) mod raw;
 mod shield;
 mod spawn;
-pub(crate) mod state;
 mod task_handle;
 mod wait;
-mod waker;
 mod yield_now;
 
-use std::fmt;
-
+pub use crate::runtime::task::{TaskError, TaskId};
 pub use current::{all_tasks, current_task};
-pub use error::TaskError;
 pub use group::{ChildError, Join, TaskGroup, TaskGroupError, TaskGroupHandle};
 pub use group_scope::TaskGroupScope;
 pub use handle::Task;
@@ -68,35 +25,3 @@ pub use spawn::spawn;
 pub use task_handle::TaskHandle;
 pub use wait::{wait, ReturnWhen, Wait};
 pub use yield_now::{yield_now, YieldNow};
-
-/// A task's id: unique among all tasks the process ever spawned.
-///
-/// # Examples
-/// ```
-/// baton::run(async {
-///     let t = baton::spawn(async {});
-///     println!("spawned {}", t.id()); // prints the number
-/// });
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct TaskId(pub(crate) u64);
-
-impl TaskId {
-    /// The id as a number.
-    ///
-    /// # Examples
-    /// ```
-    /// baton::run(async {
-    ///     assert!(baton::spawn(async {}).id().as_u64() > 0);
-    /// });
-    /// ```
-    pub fn as_u64(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for TaskId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}

@@ -2,11 +2,11 @@
 
 use std::fmt;
 
-use super::meta;
-use super::raw::TaskRef;
-use super::state::{self, Cancel};
 use super::TaskId;
 use crate::runtime::schedule;
+use crate::runtime::task::meta;
+use crate::runtime::task::raw::TaskRef;
+use crate::runtime::task::state::{self, Cancel};
 
 /// A handle to a task whose output type is not known here: what [`current_task`],
 /// [`all_tasks`] and done callbacks give. It can inspect and cancel the task, not await its

@@ -1,13 +1,11 @@
-//! Time: the loop's clock, its timers, and the futures that wait on them.
+//! Time: the futures that wait on the loop's clock — `sleep`, `wait_for`/`timeout`, and the
+//! reschedulable `Timeout`. The clock and the timers themselves are the loop's time driver
+//! (`runtime/driver`).
 
-mod clock;
 mod sleep;
 mod timeout;
 mod timeout_handle;
-mod timers;
 
-pub(crate) use clock::Clock;
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, wait_for, TimeoutError, WaitFor};
 pub use timeout_handle::{Guarded, Timeout};
-pub(crate) use timers::{TimerKey, Timers};

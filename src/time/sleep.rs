@@ -6,10 +6,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::TimerKey;
+use crate::coop;
 use crate::loom::Arc;
+use crate::runtime::driver::TimerKey;
 use crate::runtime::{context, Shared};
-use crate::task::coop;
 
 /// Waits for `duration` (asyncio's `await asyncio.sleep(seconds)`), counted from the first poll.
 ///

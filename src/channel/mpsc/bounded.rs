@@ -7,8 +7,8 @@ use std::task::{Context, Poll};
 
 use super::chan::Chan;
 use crate::channel::error::{SendError, TrySendError};
+use crate::coop;
 use crate::loom::Arc;
-use crate::task::coop;
 
 /// The sending half of a bounded [`mpsc::channel`](super::channel). Clone it for more senders.
 ///

@@ -7,8 +7,8 @@ use std::task::{Context, Poll};
 
 use super::chan::Chan;
 use crate::channel::error::TryRecvError;
+use crate::coop;
 use crate::loom::Arc;
-use crate::task::coop;
 
 /// The receiving half of an [`mpsc::channel`](super::channel) or
 /// [`mpsc::unbounded`](super::unbounded). Also a [`Stream`](futures_core::Stream).

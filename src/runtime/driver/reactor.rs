@@ -66,8 +66,8 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Registry, Token};
 use slab::Slab;
 
+use crate::coop;
 use crate::runtime::context;
-use crate::task::coop;
 
 /// The token of the cross-thread waker.
 const UNPARK: Token = Token(usize::MAX);
