@@ -73,6 +73,7 @@ mod blocking;
 pub mod channel;
 mod combinators;
 mod coop;
+mod event_loop;
 mod io;
 mod loom;
 pub mod net;
@@ -87,10 +88,10 @@ mod time;
 pub use blocking::{to_thread, ToThread};
 pub use channel::Promise;
 pub use combinators::{as_completed, gather, AsCompleted, Gather, GatherTuple, NextCompleted};
-pub use net::{lookup_host, LookupHost};
-pub use runtime::{
+pub use event_loop::{
     get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle, LoopStopped,
 };
+pub use net::{lookup_host, LookupHost};
 pub use streams::{
     open_connection, start_server, Close, Drain, IncompleteReadError, LimitOverrunError,
     OpenConnection, ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, ServeForever, Server,

@@ -19,8 +19,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::waiters::{wake_all, WaitKey, WakerSet};
+use crate::event_loop::LoopHandle;
 use crate::loom::{Arc, Mutex, MutexGuard};
-use crate::runtime::LoopHandle;
 
 /// A result set by hand and awaited by any number of tasks: asyncio's `Future` (the object a
 /// callback-based API resolves), or a oneshot channel with many receivers.

@@ -5,6 +5,7 @@ use std::io::{self, IoSlice, Read, Write};
 use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 
+use crate::runtime::context;
 use crate::runtime::driver::reactor::{Direction, Initially, Registration, Waiter};
 
 /// A non-blocking I/O object registered with the running loop's reactor.
@@ -26,7 +27,8 @@ impl<T: AsRawFd> Evented<T> {
     /// Outside a running event loop.
     #[track_caller]
     pub(crate) fn new(io: T, initially: Initially) -> io::Result<Evented<T>> {
-        let reg = Registration::new(io.as_raw_fd(), initially)?;
+        let driver = context::with(|lp| lp.registrations());
+        let reg = Registration::new(driver, io.as_raw_fd(), initially)?;
         Ok(Evented { reg, io })
     }
 

@@ -126,7 +126,7 @@ impl Timer for HyperTimer {
     }
 
     fn now(&self) -> Instant {
-        context::try_with_core(|core| core.map_or_else(Instant::now, |core| core.clock.now()))
+        context::try_with(|lp| lp.map_or_else(Instant::now, |lp| lp.now()))
     }
 }
 

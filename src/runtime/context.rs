@@ -1,21 +1,34 @@
-//! Which event loop is running on this thread.
+//! Which event loop is running on this thread, and the narrow handle leaves reach it through.
 //!
-//! `spawn`, `sleep` and wakers find their loop here. The pointer is set by `enter` for the length
-//! of `run_until_complete`, `run_forever` and `close`, and restored by the guard, also on unwind.
+//! `spawn`, `sleep`, sockets and wakers find their loop here. The pointer is set by `enter` for
+//! the length of `run_until_complete`, `run_forever` and shutdown, and restored by the guard,
+//! also on unwind. Code outside `runtime/` sees the loop only as a [`LoopContext`]: the
+//! operations it needs (spawn, timers, the registration table, the current task), never the
+//! loop's fields.
 
 use std::cell::Cell;
+use std::future::Future;
 use std::ptr;
+use std::rc::Rc;
+use std::task::Waker;
+use std::time::Instant;
 
 use super::core::Core;
+use super::done_callbacks::DoneCallback;
+use super::driver::{reactor, Registrations, TimerKey, TimerPoll};
+use super::shared::Shared;
+use super::task::{JoinRef, TaskRef};
+use crate::loom::Arc;
 
 thread_local! {
     static CURRENT: Cell<*const Core> = const { Cell::new(ptr::null()) };
 }
 
-/// Restores "no running loop" when dropped.
+/// Restores the previous running loop when dropped.
 pub(crate) struct EnterGuard {
     /// The loop that was current before (only shutdown nests).
     prev: *const Core,
+    _io: reactor::RunningGuard,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
@@ -24,7 +37,7 @@ pub(crate) struct EnterGuard {
 /// # Panics
 /// If a loop is already running on this thread (a nested `run_until_complete`).
 #[track_caller]
-pub(crate) fn enter(core: &Core) -> EnterGuard {
+pub(super) fn enter(core: &Core) -> EnterGuard {
     CURRENT.with(|current| {
         assert!(
             current.get().is_null(),
@@ -36,16 +49,18 @@ pub(crate) fn enter(core: &Core) -> EnterGuard {
     });
     EnterGuard {
         prev: ptr::null(),
+        _io: reactor::enter(&core.registrations()),
         _not_send: std::marker::PhantomData,
     }
 }
 
 /// Marks `core` as running for its shutdown, which may happen inside another loop's task (a loop
 /// created and dropped there); the other loop is restored afterwards.
-pub(crate) fn enter_for_shutdown(core: &Core) -> EnterGuard {
+pub(super) fn enter_for_shutdown(core: &Core) -> EnterGuard {
     let prev = CURRENT.with(|current| current.replace(core));
     EnterGuard {
         prev,
+        _io: reactor::enter(&core.registrations()),
         _not_send: std::marker::PhantomData,
     }
 }
@@ -56,8 +71,8 @@ impl Drop for EnterGuard {
     }
 }
 
-/// Calls `f` with the running loop, if there is one.
-pub(crate) fn try_with_core<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
+/// Calls `f` with the running loop's core, if there is one. For `runtime/` itself.
+pub(super) fn try_with_core<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
     CURRENT.with(|current| {
         let ptr = current.get();
         // SAFETY: a non-null pointer was set by `enter` from a `&Core` that outlives the guard,
@@ -66,14 +81,100 @@ pub(crate) fn try_with_core<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
     })
 }
 
+/// The running loop, as code outside `runtime/` sees it.
+#[derive(Clone, Copy)]
+pub(crate) struct LoopContext<'a> {
+    core: &'a Core,
+}
+
+impl<'a> LoopContext<'a> {
+    /// Makes a task of `future` on this loop.
+    pub(crate) fn spawn<F>(self, future: F) -> JoinRef<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.core.spawn(future)
+    }
+
+    /// The task being polled, if the caller runs inside one.
+    pub(crate) fn current_task(self) -> Option<TaskRef> {
+        self.core.current_task()
+    }
+
+    /// Every task of this loop that has not completed.
+    pub(crate) fn all_tasks(self) -> Vec<TaskRef> {
+        self.core.all_tasks()
+    }
+
+    /// Runs `callback` as a loop callback once `task` completes (soon, if it has).
+    ///
+    /// # Panics
+    /// If `task` belongs to another loop.
+    #[track_caller]
+    pub(crate) fn add_done_callback(self, task: &TaskRef, callback: DoneCallback) {
+        self.core.add_done_callback(task, callback);
+    }
+
+    /// The loop's clock.
+    pub(crate) fn now(self) -> Instant {
+        self.core.now()
+    }
+
+    /// The loop's clock in timer ticks (nanoseconds since the clock started).
+    pub(crate) fn now_ticks(self) -> u64 {
+        self.core.now_ticks()
+    }
+
+    /// `instant` in timer ticks, saturating at both ends of the clock's range.
+    pub(crate) fn ticks_at(self, instant: Instant) -> u64 {
+        self.core.ticks_at(instant)
+    }
+
+    /// Arms a timer at `deadline` ticks that wakes `waker`.
+    pub(crate) fn insert_timer(self, deadline: u64, waker: Waker) -> TimerKey {
+        self.core.insert_timer(deadline, waker)
+    }
+
+    /// Whether timer `key` fired; if not, it wakes `waker` from now on.
+    pub(crate) fn poll_timer(self, key: TimerKey, waker: &Waker) -> TimerPoll {
+        self.core.poll_timer(key, waker)
+    }
+
+    /// Disarms timer `key`; its waker comes back, to drop after the caller's borrows end.
+    pub(crate) fn cancel_timer(self, key: TimerKey) -> Option<Waker> {
+        self.core.cancel_timer(key)
+    }
+
+    /// The table this loop's sockets register in.
+    pub(crate) fn registrations(self) -> Rc<Registrations> {
+        self.core.registrations()
+    }
+
+    /// The part of the loop other threads touch (for `LoopHandle`s and remote timer cancels).
+    pub(crate) fn shared(self) -> &'a Arc<Shared> {
+        self.core.shared()
+    }
+
+    /// Whether this is the loop `shared` belongs to.
+    pub(crate) fn is(self, shared: &Arc<Shared>) -> bool {
+        Arc::ptr_eq(self.core.shared(), shared)
+    }
+}
+
+/// Calls `f` with the running loop, if there is one.
+pub(crate) fn try_with<R>(f: impl FnOnce(Option<LoopContext<'_>>) -> R) -> R {
+    try_with_core(|core| f(core.map(|core| LoopContext { core })))
+}
+
 /// Calls `f` with the running loop.
 ///
 /// # Panics
 /// Outside a running event loop.
 #[track_caller]
-pub(crate) fn with_core<R>(f: impl FnOnce(&Core) -> R) -> R {
+pub(crate) fn with<R>(f: impl FnOnce(LoopContext<'_>) -> R) -> R {
     try_with_core(|core| match core {
-        Some(core) => f(core),
+        Some(core) => f(LoopContext { core }),
         None => no_running_loop(),
     })
 }

@@ -1,24 +1,18 @@
-//! The event loop: scheduling tasks, driving timers, parking in the reactor.
+//! The machinery under the event loop: the scheduler (`core.rs`) with its ready queue, owned
+//! tasks and done callbacks; the part other threads touch (`shared.rs`); which loop runs on this
+//! thread and the narrow handle leaves use (`context.rs`); the driver the loop parks in
+//! (`driver/`); and the raw task (`task/`), the floor below it all.
 //!
-//! `event_loop.rs` is the public face; `core.rs` is the loop's thread-local state and its
-//! scheduling step; `shared.rs` is what other threads may touch; `context.rs` records which loop
-//! runs on this thread.
+//! The public face built on this — `EventLoop`, `Builder`, `LoopHandle` — is `src/event_loop/`.
 
-mod builder;
-mod callback;
 pub(crate) mod context;
 mod core;
+mod done_callbacks;
 pub(crate) mod driver;
-mod error;
-mod event_loop;
-mod handle;
 mod owned;
+mod ready_queue;
 mod shared;
 pub(crate) mod task;
 
-pub use builder::Builder;
-pub use callback::CallbackHandle;
-pub use error::LoopStopped;
-pub use event_loop::{run, EventLoop};
-pub use handle::{get_running_loop, LoopHandle};
-pub(crate) use shared::{schedule, Shared};
+pub(crate) use self::core::Core;
+pub(crate) use shared::Shared;

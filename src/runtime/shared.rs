@@ -1,13 +1,16 @@
 //! The part of a loop that other threads may touch: the remote queue and the unparker.
 
+use std::future::Future;
 use std::mem;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use super::context;
+use super::driver::{TimerKey, Unparker};
+use super::task::{allocate, JoinRef, Notified, Schedule};
 use crate::loom::{Arc, Mutex};
-use crate::runtime::driver::reactor::Unparker;
-use crate::runtime::driver::TimerKey;
-use crate::runtime::task::raw::TaskRef;
+
+/// Numbers loops, so a task can name its owner in 4 bytes of its header.
+static NEXT_LOOP_ID: AtomicU32 = AtomicU32::new(1);
 
 /// Shared between the loop and every thread holding one of its wakers, tasks or `LoopHandle`s.
 pub(crate) struct Shared {
@@ -19,12 +22,14 @@ pub(crate) struct Shared {
     /// `stop()` was called: `run_forever` returns after the current iteration.
     stop_requested: AtomicBool,
     unparker: Unparker,
+    /// This loop's number (the `owner` in its tasks' headers).
+    id: u32,
 }
 
 #[derive(Default)]
 struct Remote {
     /// Tasks woken or spawned from other threads (or off-loop on this one).
-    tasks: Vec<TaskRef>,
+    tasks: Vec<Notified>,
     /// Timers whose `Sleep` was dropped away from the running loop.
     cancelled_timers: Vec<TimerKey>,
     /// The loop closed: nothing will drain this queue again.
@@ -34,7 +39,7 @@ struct Remote {
 /// What the loop took from the remote queue.
 #[derive(Default)]
 pub(crate) struct RemoteBatch {
-    pub(crate) tasks: Vec<TaskRef>,
+    pub(crate) tasks: Vec<Notified>,
     pub(crate) cancelled_timers: Vec<TimerKey>,
 }
 
@@ -45,12 +50,35 @@ impl Shared {
             notified: AtomicBool::new(false),
             stop_requested: AtomicBool::new(false),
             unparker,
+            id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
         }
+    }
+
+    /// This loop's number, as its tasks record it.
+    pub(crate) fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// Makes a task of `future` from a thread that is not running this loop: it waits in the
+    /// remote queue until the loop adopts it, or is cancelled at once if the loop has closed.
+    pub(crate) fn spawn_remote<F>(self: &Arc<Shared>, future: F) -> JoinRef<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, owned, queued) = allocate(future, self.clone(), self.id);
+        // The loop takes its owned reference when it adopts the task.
+        drop(owned);
+        queued.mark_awaiting_adoption();
+        if let Err(queued) = self.push_remote(queued) {
+            queued.release_rejected();
+        }
+        join
     }
 
     /// Hands a task to the loop from a thread that is not running it. Returns the task back if
     /// the loop has closed.
-    pub(crate) fn push_remote(&self, task: TaskRef) -> Result<(), TaskRef> {
+    pub(crate) fn push_remote(&self, task: Notified) -> Result<(), Notified> {
         {
             let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
             if remote.closed {
@@ -93,7 +121,7 @@ impl Shared {
     }
 
     /// Refuses further remote work and returns what was queued. Loop thread only (shutdown).
-    pub(crate) fn close_remote(&self) -> Vec<TaskRef> {
+    pub(crate) fn close_remote(&self) -> Vec<Notified> {
         let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
         remote.closed = true;
         remote.cancelled_timers.clear();
@@ -119,26 +147,26 @@ impl Shared {
 
     /// True when called on the thread where this loop is running.
     pub(crate) fn is_current(&self) -> bool {
-        context::try_with_core(|core| core.is_some_and(|core| std::ptr::eq(&*core.shared, self)))
+        context::try_with_core(|core| core.is_some_and(|core| std::ptr::eq(&**core.shared(), self)))
     }
 }
 
-/// Queues a woken task on its loop: the local queue on the loop's own thread, the remote queue
-/// (and an unpark) anywhere else. Called by wakers and `Task::cancel`.
-pub(crate) fn schedule(task: TaskRef) {
-    let local = context::try_with_core(|core| match core {
-        Some(core) if Arc::ptr_eq(&core.shared, &task.header().shared) => {
-            core.push(task);
-            None
-        }
-        _ => Some(task),
-    });
-    if let Some(task) = local {
-        let shared = task.header().shared.clone();
-        if let Err(task) = shared.push_remote(task) {
-            // The loop is closed: the task was already completed by shutdown (or, if it was
-            // spawned remotely and never adopted, is cancelled here), and the entry is dropped.
-            super::core::cancel_orphan(task);
+/// The single loop's side of the schedule seam: a woken task goes onto the local queue on the
+/// loop's own thread, onto the remote queue (and an unpark) anywhere else.
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) -> Result<(), Notified> {
+        let task = context::try_with_core(|core| match core {
+            Some(core) if Arc::ptr_eq(core.shared(), self) => {
+                core.push(task);
+                None
+            }
+            _ => Some(task),
+        });
+        match task {
+            None => Ok(()),
+            // Closed: the task was already completed by shutdown (or, if it was spawned
+            // remotely and never adopted, the raw task cancels it) and the entry is dropped.
+            Some(task) => self.push_remote(task),
         }
     }
 }

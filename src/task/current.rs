@@ -20,7 +20,7 @@ use crate::runtime::context;
 /// Outside a running event loop.
 #[track_caller]
 pub fn current_task() -> Option<TaskHandle> {
-    context::with_core(|core| core.current_task())
+    context::with(|cx| cx.current_task()).map(TaskHandle::new)
 }
 
 /// Every task of the running loop that has not finished (asyncio's `all_tasks`).
@@ -40,5 +40,8 @@ pub fn current_task() -> Option<TaskHandle> {
 /// Outside a running event loop.
 #[track_caller]
 pub fn all_tasks() -> Vec<TaskHandle> {
-    context::with_core(|core| core.all_tasks())
+    context::with(|cx| cx.all_tasks())
+        .into_iter()
+        .map(TaskHandle::new)
+        .collect()
 }

@@ -12,9 +12,8 @@ use std::task::{Context, Poll, Waker};
 
 use slab::Slab;
 
-use super::task_handle::cancel;
 use super::{spawn, Task, TaskId};
-use crate::runtime::task::raw::TaskRef;
+use crate::runtime::task::TaskRef;
 
 /// A group of child tasks that finish together (asyncio's `TaskGroup`).
 ///
@@ -537,7 +536,7 @@ impl<E> Group<E> {
             .filter_map(|(_, c)| c.clone())
             .collect();
         for child in &children {
-            cancel(child);
+            child.cancel(None);
         }
     }
 }

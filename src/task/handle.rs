@@ -2,18 +2,13 @@
 
 use std::fmt;
 use std::future::Future;
-use std::marker::PhantomData;
-use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::task_handle::{cancel, cancel_with, name_of};
+use super::task_handle::name_of;
 use super::{TaskHandle, TaskId};
 use crate::runtime::context;
-use crate::runtime::task::meta;
-use crate::runtime::task::raw::TaskRef;
-use crate::runtime::task::state;
-use crate::runtime::task::TaskError;
+use crate::runtime::task::{JoinRef, TaskError};
 
 /// A spawned task: asyncio's `Task`. Await it for `Result<T, TaskError>`.
 ///
@@ -40,26 +35,14 @@ use crate::runtime::task::TaskError;
 /// Dropping the future returned by awaiting (`&mut Task` is not awaitable; the `Task` itself is)
 /// detaches the task; nothing is lost.
 pub struct Task<T> {
-    /// The handle's counted reference; released by `drop_handle` in `Drop`.
-    raw: ManuallyDrop<TaskRef>,
-    _output: PhantomData<T>,
+    join: JoinRef<T>,
 }
-
-// SAFETY: the handle reaches the task only through atomics, the awaiter slot (guarded by the
-// `AWAITER` protocol in `state.rs`) and the output, which it moves out once `COMPLETE`; the future
-// itself is only ever polled and dropped on its loop's thread (cancel only asks the loop to).
-unsafe impl<T: Send> Send for Task<T> {}
-// SAFETY: `&Task` gives only `id`, `done`, `cancelled`, `cancel`, which use atomics.
-unsafe impl<T: Send> Sync for Task<T> {}
 
 impl<T> Unpin for Task<T> {}
 
 impl<T> Task<T> {
-    pub(crate) fn new(raw: TaskRef) -> Task<T> {
-        Task {
-            raw: ManuallyDrop::new(raw),
-            _output: PhantomData,
-        }
+    pub(crate) fn new(join: JoinRef<T>) -> Task<T> {
+        Task { join }
     }
 
     /// The task's id, unique among all tasks of the process.
@@ -73,7 +56,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn id(&self) -> TaskId {
-        self.raw.header().id
+        self.join.task().id()
     }
 
     /// The task's name: the one given with [`named`](Task::named) or
@@ -87,7 +70,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn name(&self) -> String {
-        name_of(&self.raw)
+        name_of(self.join.task())
     }
 
     /// Names the task (asyncio's `set_name`); callable from any thread, at any time.
@@ -101,7 +84,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn set_name(&self, name: impl Into<String>) {
-        meta::set_name(self.raw.header(), name.into());
+        self.join.task().set_name(name.into());
     }
 
     /// Names the task and returns its handle: asyncio's `create_task(coro, name=…)` is
@@ -137,7 +120,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn done(&self) -> bool {
-        self.raw.is_done()
+        self.join.task().is_done()
     }
 
     /// True once the task has finished by cancellation.
@@ -153,7 +136,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn cancelled(&self) -> bool {
-        self.raw.finished_by(state::CANCELLED)
+        self.join.task().is_cancelled()
     }
 
     /// Asks the task to stop: the loop drops its future the next time it would run it, and
@@ -177,7 +160,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn cancel(&self) -> bool {
-        cancel(&self.raw)
+        self.join.task().cancel(None)
     }
 
     /// As [`cancel`](Task::cancel), recording `message` for the awaiter's
@@ -195,7 +178,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn cancel_with_message(&self, message: impl Into<String>) -> bool {
-        cancel_with(&self.raw, Some(message.into()))
+        self.join.task().cancel(Some(message.into()))
     }
 
     /// Runs `callback` on the loop once the task finishes (returned, panicked or cancelled),
@@ -222,7 +205,10 @@ impl<T> Task<T> {
     /// Unless called on the task's own running loop.
     #[track_caller]
     pub fn add_done_callback(&self, callback: impl FnOnce(TaskHandle) + 'static) {
-        context::with_core(|core| core.add_done_callback(&self.raw, Box::new(callback)));
+        let handle = self.handle();
+        context::with(|cx| {
+            cx.add_done_callback(self.join.task(), Box::new(move || callback(handle)));
+        });
     }
 
     /// True once the task has finished by panicking.
@@ -236,7 +222,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn panicked(&self) -> bool {
-        self.raw.finished_by(state::PANICKED)
+        self.join.task().is_panicked()
     }
 
     /// An untyped handle to the same task.
@@ -249,46 +235,12 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn handle(&self) -> TaskHandle {
-        TaskHandle::new((*self.raw).clone())
+        TaskHandle::new(self.join.task().clone())
     }
 
     /// Registers `cx`'s waker to be woken when the task completes, without taking the output.
     pub(crate) fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.register_awaiter(cx) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    }
-
-    /// The awaiter protocol of `state.rs`: publishes `cx`'s waker unless the task is complete.
-    /// Returns true if it is complete. The waker it replaces is dropped last, once the slot and
-    /// the flag agree again (a waker's `drop` is user code).
-    fn register_awaiter(&self, cx: &mut Context<'_>) -> bool {
-        let header = self.raw.header();
-        let snapshot = header.state.load();
-        if snapshot.has(state::COMPLETE) {
-            return true;
-        }
-        if snapshot.has(state::AWAITER) {
-            // SAFETY: AWAITER is set and the task is not complete, so the loop does not write the
-            // slot and the handle (us) does not either until it clears the flag: reading is safe.
-            let same = unsafe { &*header.awaiter.get() }
-                .as_ref()
-                .is_some_and(|w| w.will_wake(cx.waker()));
-            if same {
-                return false;
-            }
-            if header.state.unset_awaiter().is_err() {
-                return true;
-            }
-        }
-        let waker = cx.waker().clone();
-        // SAFETY: AWAITER is clear, so the slot is the handle's alone (see `state.rs`).
-        let old = unsafe { (*header.awaiter.get()).replace(waker) };
-        let complete = header.state.set_awaiter().is_err();
-        drop(old);
-        complete
+        self.join.poll_done(cx)
     }
 }
 
@@ -296,38 +248,7 @@ impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if self.register_awaiter(cx) {
-            Poll::Ready(self.take())
-        } else {
-            Poll::Pending
-        }
-    }
-}
-
-impl<T> Task<T> {
-    fn take(&self) -> Result<T, TaskError> {
-        let snapshot = self.raw.header().state.load();
-        assert!(
-            !snapshot.has(state::STAGE_EMPTY) || snapshot.has(state::CANCELLED),
-            "Task polled after it returned its result"
-        );
-        // SAFETY: `T` is this task's output type (it was spawned as `Task<T>`), and a complete
-        // task's stage belongs to the handle.
-        unsafe { self.raw.take_output::<T>() }
-    }
-}
-
-impl<T> Drop for Task<T> {
-    fn drop(&mut self) {
-        let (drop_output, last) = self.raw.header().state.drop_handle();
-        if drop_output {
-            self.raw.drop_output();
-        }
-        // `drop_handle` released the handle's reference itself, so `raw` is not dropped.
-        if last {
-            // SAFETY: `drop_handle` released the last reference.
-            unsafe { crate::runtime::task::raw::dealloc_raw(self.raw.as_ptr()) };
-        }
+        self.join.poll_join(cx)
     }
 }
 

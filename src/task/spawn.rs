@@ -36,5 +36,5 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    context::with_core(|core| core.spawn(future))
+    Task::new(context::with(|cx| cx.spawn(future)))
 }

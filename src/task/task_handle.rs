@@ -3,10 +3,7 @@
 use std::fmt;
 
 use super::TaskId;
-use crate::runtime::schedule;
-use crate::runtime::task::meta;
-use crate::runtime::task::raw::TaskRef;
-use crate::runtime::task::state::{self, Cancel};
+use crate::runtime::task::TaskRef;
 
 /// A handle to a task whose output type is not known here: what [`current_task`],
 /// [`all_tasks`] and done callbacks give. It can inspect and cancel the task, not await its
@@ -47,7 +44,7 @@ impl TaskHandle {
     /// });
     /// ```
     pub fn id(&self) -> TaskId {
-        self.raw.header().id
+        self.raw.id()
     }
 
     /// The task's name: the one given with [`set_name`](TaskHandle::set_name) or
@@ -79,7 +76,7 @@ impl TaskHandle {
     /// });
     /// ```
     pub fn set_name(&self, name: impl Into<String>) {
-        meta::set_name(self.raw.header(), name.into());
+        self.raw.set_name(name.into());
     }
 
     /// True once the task has finished.
@@ -110,7 +107,7 @@ impl TaskHandle {
     /// });
     /// ```
     pub fn cancelled(&self) -> bool {
-        self.raw.finished_by(state::CANCELLED)
+        self.raw.is_cancelled()
     }
 
     /// True once the task has finished by panicking.
@@ -125,7 +122,7 @@ impl TaskHandle {
     /// });
     /// ```
     pub fn panicked(&self) -> bool {
-        self.raw.finished_by(state::PANICKED)
+        self.raw.is_panicked()
     }
 
     /// Cancels the task, as [`Task::cancel`](crate::Task::cancel) does.
@@ -139,7 +136,7 @@ impl TaskHandle {
     /// });
     /// ```
     pub fn cancel(&self) -> bool {
-        cancel(&self.raw)
+        self.raw.cancel(None)
     }
 
     /// Cancels the task with a message, as
@@ -154,7 +151,7 @@ impl TaskHandle {
     /// });
     /// ```
     pub fn cancel_with_message(&self, message: impl Into<String>) -> bool {
-        cancel_with(&self.raw, Some(message.into()))
+        self.raw.cancel(Some(message.into()))
     }
 
     pub(crate) fn raw(&self) -> &TaskRef {
@@ -164,25 +161,7 @@ impl TaskHandle {
 
 /// The task's name, or asyncio's default `Task-<id>`.
 pub(crate) fn name_of(task: &TaskRef) -> String {
-    meta::name(task.header()).unwrap_or_else(|| format!("Task-{}", task.header().id))
-}
-
-/// Asks the loop to cancel `task`; false if it had already finished.
-pub(crate) fn cancel(task: &TaskRef) -> bool {
-    cancel_with(task, None)
-}
-
-/// As [`cancel`], recording `message` for the task's `TaskError`.
-pub(crate) fn cancel_with(task: &TaskRef, message: Option<String>) -> bool {
-    match meta::cancel(task.header(), message) {
-        Cancel::AlreadyDone => false,
-        Cancel::Requested => true,
-        Cancel::Submit => {
-            // SAFETY: `cancel` counted a reference for the queue entry; this adopts it.
-            schedule(unsafe { TaskRef::from_raw(task.as_ptr()) });
-            true
-        }
-    }
+    task.name().unwrap_or_else(|| format!("Task-{}", task.id()))
 }
 
 impl PartialEq for TaskHandle {

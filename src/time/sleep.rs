@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::coop;
 use crate::loom::Arc;
-use crate::runtime::driver::TimerKey;
+use crate::runtime::driver::{TimerKey, TimerPoll};
 use crate::runtime::{context, Shared};
 
 /// Waits for `duration` (asyncio's `await asyncio.sleep(seconds)`), counted from the first poll.
@@ -90,43 +90,41 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let state = &mut self.state;
         coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
-            context::with_core(|core| match state {
+            context::with(|lp| match state {
                 SleepState::Done => Poll::Ready(()),
                 SleepState::Unbound(deadline) => {
-                    let now = core.clock.now_ticks();
+                    let now = lp.now_ticks();
                     let ticks = match *deadline {
                         Deadline::After(d) => {
                             now.saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
                         }
-                        Deadline::At(t) => core.clock.ticks_at(t),
+                        Deadline::At(t) => lp.ticks_at(t),
                     };
                     if ticks <= now {
                         *state = SleepState::Done;
                         return Poll::Ready(());
                     }
-                    let key = core.timers.borrow_mut().insert(ticks, cx.waker().clone());
+                    let key = lp.insert_timer(ticks, cx.waker().clone());
                     *state = SleepState::Armed {
-                        shared: core.shared.clone(),
+                        shared: lp.shared().clone(),
                         key,
                     };
                     Poll::Pending
                 }
                 SleepState::Armed { shared, key } => {
                     assert!(
-                        Arc::ptr_eq(shared, &core.shared),
+                        lp.is(shared),
                         "a Sleep was polled on a different event loop from the one that first \
                      polled it; make a new `sleep` for each loop"
                     );
-                    let mut timers = core.timers.borrow_mut();
-                    if timers.take_fired(*key) {
-                        drop(timers);
-                        *state = SleepState::Done;
-                        Poll::Ready(())
-                    } else {
-                        let old = timers.set_waker(*key, cx.waker());
-                        drop(timers);
-                        drop(old); // after the borrow: a waker's drop is user code
-                        Poll::Pending
+                    match lp.poll_timer(*key, cx.waker()) {
+                        TimerPoll::Fired => {
+                            *state = SleepState::Done;
+                            Poll::Ready(())
+                        }
+                        // The replaced waker drops here, after the driver's borrow ended: a
+                        // waker's drop is user code.
+                        TimerPoll::Armed(_old) => Poll::Pending,
                     }
                 }
             })
@@ -137,10 +135,10 @@ impl Future for Sleep {
 impl Drop for Sleep {
     fn drop(&mut self) {
         if let SleepState::Armed { shared, key } = &self.state {
-            let on_loop = context::try_with_core(|core| match core {
-                Some(core) if Arc::ptr_eq(&core.shared, shared) => {
-                    let waker = core.timers.borrow_mut().cancel(*key);
-                    drop(waker); // after the borrow: a waker's drop is user code
+            let on_loop = context::try_with(|lp| match lp {
+                Some(lp) if lp.is(shared) => {
+                    let waker = lp.cancel_timer(*key);
+                    drop(waker); // after the driver's borrow: a waker's drop is user code
                     true
                 }
                 _ => false,

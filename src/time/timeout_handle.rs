@@ -443,7 +443,7 @@ impl<F> Drop for Guarded<F> {
 /// Now on the running loop's clock.
 #[track_caller]
 fn loop_now() -> Instant {
-    context::with_core(|core| core.clock.now())
+    context::with(|lp| lp.now())
 }
 
 impl fmt::Debug for Timeout {

@@ -1,9 +1,190 @@
-//! What the loop parks in: the clock and timers (time) and the reactor (I/O, and the unparker
-//! other threads use to wake a parked loop).
+//! What the loop parks in: the **driver**, time and I/O behind one narrow interface.
+//!
+//! - time: the [`Clock`] (real or paused) and the [`Timers`] (`timers.rs`);
+//! - I/O: an [`IoDriver`] — today the mio [`Reactor`] (`reactor.rs`, the only code that talks
+//!   to mio); an io_uring driver would be a second implementation;
+//! - unpark: the [`Unparker`] other threads use to wake a parked loop.
+//!
+//! The loop calls [`Driver::fire_timers`] and [`Driver::park`]; leaves (`sleep`, sockets) reach
+//! the timers and the registration table through `runtime::context`, never through the loop's
+//! fields. Every waker the driver collects is woken or dropped after its borrows end (the
+//! "collect, release, then call" rule), and the buffer is reused.
 
 pub(crate) mod clock;
 pub(crate) mod reactor;
 pub(crate) mod timers;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
 pub(crate) use clock::Clock;
+pub(crate) use reactor::{Reactor, Registrations, Unparker};
 pub(crate) use timers::{TimerKey, Timers};
+
+use crate::panic::{drop_each_quietly, wake_all};
+
+/// The I/O half of a driver: waits for readiness (or an unpark) and reports whose I/O is ready.
+pub(crate) trait IoDriver {
+    /// Blocks until an event, an unpark, or `timeout` (`None`: no limit; zero: just look), and
+    /// pushes the wakers of the tasks whose I/O became ready onto `woken`.
+    fn park(&mut self, timeout: Option<Duration>, woken: &mut Vec<Waker>);
+
+    /// The handle other threads use to end a `park`.
+    fn unparker(&self) -> Unparker;
+
+    /// The registration table sockets of this loop register in.
+    fn registrations(&self) -> Rc<Registrations>;
+}
+
+/// The I/O driver this build uses.
+pub(crate) type Io = Reactor;
+
+/// Time and I/O for one loop. Loop thread only.
+pub(crate) struct Driver {
+    clock: Clock,
+    timers: RefCell<Timers>,
+    io: RefCell<Io>,
+    /// Wakers of due timers or of ready I/O, woken once the timers or the I/O driver are
+    /// released; kept between uses so a steady state allocates nothing.
+    fired: RefCell<Vec<Waker>>,
+}
+
+/// What a poll of a timer found.
+pub(crate) enum TimerPoll {
+    /// The deadline passed; the timer is gone.
+    Fired,
+    /// Still armed, now with the new waker; the replaced one is for the caller to drop after
+    /// its own borrows end.
+    Armed(Option<Waker>),
+}
+
+impl Driver {
+    pub(crate) fn new(io: Io, clock: Clock) -> Driver {
+        Driver {
+            clock,
+            timers: RefCell::new(Timers::new()),
+            io: RefCell::new(io),
+            fired: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub(crate) fn unparker(&self) -> Unparker {
+        self.io.borrow().unparker()
+    }
+
+    pub(crate) fn registrations(&self) -> Rc<Registrations> {
+        self.io.borrow().registrations()
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    pub(crate) fn now_ticks(&self) -> u64 {
+        self.clock.now_ticks()
+    }
+
+    pub(crate) fn ticks_at(&self, instant: Instant) -> u64 {
+        self.clock.ticks_at(instant)
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.clock.is_paused()
+    }
+
+    /// Arms a timer for `deadline` (in ticks) that wakes `waker`.
+    pub(crate) fn insert_timer(&self, deadline: u64, waker: Waker) -> TimerKey {
+        self.timers.borrow_mut().insert(deadline, waker)
+    }
+
+    /// Whether the timer `key` fired; if not, it wakes `waker` from now on.
+    pub(crate) fn poll_timer(&self, key: TimerKey, waker: &Waker) -> TimerPoll {
+        let mut timers = self.timers.borrow_mut();
+        if timers.take_fired(key) {
+            TimerPoll::Fired
+        } else {
+            TimerPoll::Armed(timers.set_waker(key, waker))
+        }
+    }
+
+    /// Disarms the timer `key` and hands back its waker, for the caller to drop after its own
+    /// borrows end (a waker's drop is user code).
+    pub(crate) fn cancel_timer(&self, key: TimerKey) -> Option<Waker> {
+        self.timers.borrow_mut().cancel(key)
+    }
+
+    /// Disarms timers whose `Sleep` was dropped on another thread.
+    pub(crate) fn cancel_timers(&self, keys: impl Iterator<Item = TimerKey>) {
+        let mut timers = self.timers.borrow_mut();
+        let wakers: Vec<_> = keys.filter_map(|key| timers.cancel(key)).collect();
+        drop(timers);
+        drop_each_quietly(wakers); // after the borrow: a waker's drop is user code
+    }
+
+    /// Wakes the tasks whose timers are due.
+    pub(crate) fn fire_timers(&self) {
+        let mut timers = self.timers.borrow_mut();
+        let Some(next) = timers.next_deadline() else {
+            return;
+        };
+        let now = self.clock.now_ticks();
+        if next > now {
+            return;
+        }
+        // Only now take the reusable buffer: returning early above keeps its capacity in place.
+        let mut fired = std::mem::take(&mut *self.fired.borrow_mut());
+        timers.fire_until(now, &mut fired);
+        drop(timers);
+        // Wake after releasing the timers: a waker may run code that touches them.
+        wake_all(&mut fired);
+        *self.fired.borrow_mut() = fired;
+    }
+
+    /// Looks for ready I/O without waiting, and wakes its tasks.
+    pub(crate) fn poll_io_now(&self) {
+        self.poll_io(Some(Duration::ZERO));
+    }
+
+    /// Parks in the I/O driver for at most `timeout`, then wakes the tasks whose I/O is ready.
+    fn poll_io(&self, timeout: Option<Duration>) {
+        let mut woken = std::mem::take(&mut *self.fired.borrow_mut());
+        self.io.borrow_mut().park(timeout, &mut woken);
+        // Wake after releasing the driver: a waker may run code that touches it.
+        wake_all(&mut woken);
+        *self.fired.borrow_mut() = woken;
+    }
+
+    /// Waits for a timer, an unpark or I/O. Under the paused clock, time jumps to the next timer
+    /// instead of passing — unless, after a look at I/O without waiting, `has_work` says there
+    /// is something to run first — also to a deadline at the end of the clock's range (about
+    /// 584 years of nanoseconds), where every later deadline saturates: such sleeps end there.
+    pub(crate) fn park(&self, has_work: &dyn Fn() -> bool) {
+        let next = self.timers.borrow_mut().next_deadline();
+        if self.clock.is_paused() {
+            match next {
+                Some(deadline) => {
+                    self.poll_io_now();
+                    if !has_work() {
+                        self.clock.advance_to_ticks(deadline);
+                    }
+                }
+                None => self.poll_io(None),
+            }
+        } else {
+            let timeout = next.map(|deadline| {
+                Duration::from_nanos(deadline - self.clock.now_ticks().min(deadline))
+            });
+            self.poll_io(timeout);
+        }
+    }
+
+    /// Drops every waker the driver holds (shutdown), each drop contained.
+    pub(crate) fn clear(&self) {
+        let fired = std::mem::take(&mut *self.fired.borrow_mut());
+        drop_each_quietly(fired);
+        let timer_wakers = self.timers.borrow_mut().clear();
+        drop_each_quietly(timer_wakers);
+    }
+}

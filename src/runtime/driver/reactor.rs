@@ -4,8 +4,8 @@
 //!
 //! - [`Reactor`], owned by the loop's `Core`: the `mio::Poll`, its event buffer, and the
 //!   `mio::Waker` ([`Unparker`]) other threads use to wake a parked loop.
-//! - [`Driver`], shared (`Rc`) by the reactor and every [`Registration`]: a dup of the poll's
-//!   `mio::Registry` and the slab of registrations. A registration keeps its driver alive, so a
+//! - [`Registrations`], shared (`Rc`) by the reactor and every [`Registration`]: a dup of the poll's
+//!   `mio::Registry` and the slab of registrations. A registration keeps its registration table alive, so a
 //!   socket that outlives its loop still deregisters cleanly.
 //! - [`Registration`]: one file descriptor in the slab. Its slot holds the readiness the loop has
 //!   seen and, per direction (read, write), who waits for it:
@@ -53,7 +53,7 @@
 //!
 //! Only this file talks to mio.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
 use std::os::fd::RawFd;
@@ -66,8 +66,32 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Registry, Token};
 use slab::Slab;
 
+use super::IoDriver;
 use crate::coop;
-use crate::runtime::context;
+
+thread_local! {
+    /// The registration table of the loop running on this thread (null: none), so a socket
+    /// polled inside another loop is caught (see `Registration::assert_on_own_loop`).
+    static RUNNING: Cell<*const Registrations> = const { Cell::new(std::ptr::null()) };
+}
+
+/// Marks `driver`'s loop as running on this thread until the guard drops (also on unwind).
+pub(crate) fn enter(driver: &Rc<Registrations>) -> RunningGuard {
+    RunningGuard {
+        prev: RUNNING.with(|r| r.replace(Rc::as_ptr(driver))),
+    }
+}
+
+/// Restores the previous running table; see [`enter`].
+pub(crate) struct RunningGuard {
+    prev: *const Registrations,
+}
+
+impl Drop for RunningGuard {
+    fn drop(&mut self) {
+        RUNNING.with(|r| r.set(self.prev));
+    }
+}
 
 /// The token of the cross-thread waker.
 const UNPARK: Token = Token(usize::MAX);
@@ -84,7 +108,7 @@ pub(crate) struct Reactor {
     poll: mio::Poll,
     events: Events,
     unparker: Unparker,
-    driver: Rc<Driver>,
+    driver: Rc<Registrations>,
 }
 
 /// Wakes a parked loop from any thread.
@@ -94,7 +118,7 @@ pub(crate) struct Unparker {
 }
 
 /// The registrations of one loop, shared by the reactor and every registered socket.
-pub(crate) struct Driver {
+pub(crate) struct Registrations {
     /// A dup of the poll's registry: registering needs no access to the `Poll` itself.
     registry: Registry,
     slots: RefCell<Slab<Slot>>,
@@ -155,7 +179,7 @@ pub(crate) enum Initially {
 ///
 /// The owner must drop the registration before closing the descriptor.
 pub(crate) struct Registration {
-    driver: Rc<Driver>,
+    driver: Rc<Registrations>,
     key: usize,
     fd: RawFd,
 }
@@ -176,7 +200,7 @@ impl Reactor {
     pub(crate) fn new() -> io::Result<Reactor> {
         let poll = mio::Poll::new()?;
         let waker = Arc::new(mio::Waker::new(poll.registry(), UNPARK)?);
-        let driver = Rc::new(Driver {
+        let driver = Rc::new(Registrations {
             registry: poll.registry().try_clone()?,
             slots: RefCell::new(Slab::new()),
         });
@@ -187,15 +211,21 @@ impl Reactor {
             driver,
         })
     }
+}
 
-    pub(crate) fn unparker(&self) -> Unparker {
+impl IoDriver for Reactor {
+    fn unparker(&self) -> Unparker {
         self.unparker.clone()
+    }
+
+    fn registrations(&self) -> Rc<Registrations> {
+        self.driver.clone()
     }
 
     /// Blocks until an event, an unpark, or `timeout` (`None`: no limit; zero: just look), and
     /// pushes the wakers of the tasks whose I/O became ready onto `woken`. The caller wakes them
     /// once it has released the reactor: a waker may run code that touches it.
-    pub(crate) fn park(&mut self, timeout: Option<Duration>, woken: &mut Vec<Waker>) {
+    fn park(&mut self, timeout: Option<Duration>, woken: &mut Vec<Waker>) {
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
             // A signal interrupted the wait: the loop re-checks its work and parks again.
@@ -257,16 +287,16 @@ impl Unparker {
 }
 
 impl Registration {
-    /// Registers `fd` (already non-blocking) with the running loop, for both directions.
+    /// Registers `fd` (already non-blocking) in `driver`, the running loop's table, for both
+    /// directions.
     ///
     /// # Errors
     /// When the OS refuses the registration.
-    ///
-    /// # Panics
-    /// Outside a running event loop.
-    #[track_caller]
-    pub(crate) fn new(fd: RawFd, initially: Initially) -> io::Result<Registration> {
-        let driver = context::with_core(|core| core.with_reactor(|r| r.driver.clone()));
+    pub(crate) fn new(
+        driver: Rc<Registrations>,
+        fd: RawFd,
+        initially: Initially,
+    ) -> io::Result<Registration> {
         let key = driver.slots.borrow_mut().insert(Slot {
             ready: match initially {
                 Initially::Ready => READABLE | WRITABLE,
@@ -382,11 +412,8 @@ impl Registration {
 
     #[track_caller]
     fn assert_on_own_loop(&self) {
-        let same = context::try_with_core(|core| {
-            core.map_or(true, |core| {
-                core.with_reactor(|r| Rc::ptr_eq(&r.driver, &self.driver))
-            })
-        });
+        let current = RUNNING.with(Cell::get);
+        let same = current.is_null() || std::ptr::eq(current, Rc::as_ptr(&self.driver));
         assert!(
             same,
             "an I/O object was polled on a different event loop from the one it was created on; \
@@ -524,7 +551,8 @@ mod tests {
         lp.run_until_complete(async {
             let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
             socket.set_nonblocking(true).unwrap();
-            let reg = Registration::new(socket.as_raw_fd(), Initially::NotReady).unwrap();
+            let driver = crate::runtime::context::with(|cx| cx.registrations());
+            let reg = Registration::new(driver, socket.as_raw_fd(), Initially::NotReady).unwrap();
             f(&reg);
         });
     }

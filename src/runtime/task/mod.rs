@@ -47,8 +47,11 @@ pub(crate) mod error;
 mod id;
 pub(crate) mod meta;
 pub(crate) mod raw;
+mod refs;
 pub(crate) mod state;
 mod waker;
 
 pub use error::TaskError;
 pub use id::TaskId;
+pub(crate) use raw::{allocate, RunOutcome, Schedule, TaskRef, NOT_ADOPTABLE};
+pub(crate) use refs::{JoinRef, Notified, OwnedTask};

@@ -1,17 +1,27 @@
 //! The type-erased task: one allocation holding a header, then the future and later its output.
 //!
 //! ```text
-//! Cell<F> (#[repr(C)], one heap allocation)
+//! Cell<F, S> (#[repr(C)], one heap allocation)
 //! +-----------------------------+
-//! | Header                      |  state word, vtable, loop, awaiter waker, id, owned slot
+//! | Header                      |  state word, vtable, awaiter waker, id, owned slot, owner
+//! +-----------------------------+
+//! | S: Schedule                 |  who runs the task (a loop's `Arc<Shared>`; a worker pool)
 //! +-----------------------------+
 //! | Stage<F> (a union)          |  the future while incomplete; then its output, or a panic
 //! |                             |  payload, or nothing (which one: the state flags say)
 //! +-----------------------------+
 //! ```
 //!
-//! The header is all that code outside this file sees; the vtable's functions know `F` and reach
-//! the stage. `TaskRef` is a counted pointer to the header.
+//! The header is all that code outside this file sees; the vtable's functions know `F` and `S`
+//! and reach the scheduler and the stage. `TaskRef` is a counted pointer to the header; the
+//! references with a role are typed over it (`refs.rs`): `Notified` (a queue entry),
+//! `OwnedTask` (the owner's hold) and `JoinRef<T>` (the handle's).
+//!
+//! # The schedule seam
+//!
+//! A task knows nothing of the loop that runs it: waking it calls its [`Schedule`]
+//! implementation through the vtable. The single loop's is `runtime::Shared`; a worker pool
+//! supplies another, and the same raw task runs under either.
 
 use std::any::Any;
 use std::cell::UnsafeCell;
@@ -25,12 +35,11 @@ use std::task::{Context, Poll, Waker};
 
 use super::error::TaskError;
 use super::meta;
+use super::refs::{JoinRef, Notified, OwnedTask};
 use super::state::{self, Completed, Idle, Outcome, Start, State};
 use super::waker::borrowed_waker;
 use super::TaskId;
-use crate::loom::Arc;
 use crate::panic::{contain, drop_payload, drop_quietly};
-use crate::runtime::Shared;
 
 /// A panic payload, boxed once more so the stage stays one pointer wide for it.
 pub(crate) type PanicPayload = Box<dyn Any + Send + 'static>;
@@ -38,19 +47,38 @@ pub(crate) type PanicPayload = Box<dyn Any + Send + 'static>;
 /// Marks a task not (or no longer) in its loop's owned-task set.
 pub(crate) const NOT_OWNED: u32 = u32::MAX;
 
+/// Marks a task spawned from another thread that its loop has not yet put in its owned set.
+pub(crate) const AWAITING_ADOPTION: u32 = u32::MAX - 1;
+
+/// The first slot number an owned set cannot hand out (the two above are markers).
+pub(crate) const NOT_ADOPTABLE: u32 = AWAITING_ADOPTION;
+
+/// Who runs a task: the seam between the raw task and a scheduler.
+///
+/// Called by the task's wakers and by `cancel`, on any thread, with the reference of a new queue
+/// entry. A scheduler that can no longer run tasks (a closed loop) hands the task back; the raw
+/// task then cancels it if it never reached an owner, and releases the entry.
+pub(crate) trait Schedule: Send + Sync + 'static {
+    /// Queues `task` to run.
+    ///
+    /// # Errors
+    /// Gives the task back when this scheduler has shut down.
+    fn schedule(&self, task: Notified) -> Result<(), Notified>;
+}
+
 /// The part of a task every owner of a `TaskRef` may read.
 pub(crate) struct Header {
     pub(crate) state: State,
     vtable: &'static Vtable,
-    /// The loop the task belongs to; the header holds one strong count of it.
-    pub(crate) shared: Arc<Shared>,
     /// The `Task<T>` handle's waker. Written only by the handle while `AWAITER` is clear; read
     /// only by the loop at completion while `AWAITER` is set (see `state.rs`).
     pub(crate) awaiter: UnsafeCell<Option<Waker>>,
     pub(crate) id: TaskId,
-    /// The task's key in its loop's owned set, or `NOT_OWNED`. Touched only on the loop thread;
-    /// an atomic only so the header stays `Sync` without a lock.
+    /// The task's key in its owner's owned set, `NOT_OWNED` or `AWAITING_ADOPTION`. Touched
+    /// only on the owner's thread; an atomic only so the header stays `Sync` without a lock.
     pub(crate) owned_slot: AtomicU32,
+    /// The id of the loop that owns the task (it fills the header's padding).
+    pub(crate) owner: u32,
 }
 
 /// What a task does, erased over its future type.
@@ -61,6 +89,8 @@ struct Vtable {
     take_output: unsafe fn(NonNull<Header>, *mut ()),
     /// Drops an output nobody took.
     drop_output: unsafe fn(NonNull<Header>),
+    /// Hands the task to its scheduler, taking over one counted reference (a queue entry's).
+    schedule: unsafe fn(NonNull<Header>),
     /// Frees the allocation.
     dealloc: unsafe fn(NonNull<Header>),
 }
@@ -90,8 +120,9 @@ pub(crate) struct Completion {
 }
 
 #[repr(C)]
-struct Cell<F: Future> {
+struct Cell<F: Future, S> {
     header: Header,
+    scheduler: S,
     stage: UnsafeCell<Stage<F>>,
 }
 
@@ -104,7 +135,7 @@ union Stage<F: Future> {
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// A counted reference to a task. Dropping it releases the reference.
-pub(crate) struct TaskRef(NonNull<Header>);
+pub(crate) struct TaskRef(pub(super) NonNull<Header>);
 
 // SAFETY: a `TaskRef` only touches the header's atomics and, on the last reference, frees the
 // allocation. Freeing drops the future only if it never completed, which for tasks with `!Send`
@@ -114,32 +145,44 @@ unsafe impl Send for TaskRef {}
 // SAFETY: as for `Send`; shared access goes through atomics only.
 unsafe impl Sync for TaskRef {}
 
-/// Allocates a task for `future` on the loop `shared`, already scheduled and with a handle.
-/// Returns three references to it: for the handle, for the owned set, and for the queue entry.
-pub(crate) fn allocate<F>(future: F, shared: Arc<Shared>) -> (TaskRef, TaskRef, TaskRef)
+/// Allocates a task for `future`, run by `scheduler` on the loop numbered `owner`, already
+/// scheduled and with a handle. Returns its three references: the handle's, the owner's, and the
+/// queue entry's.
+pub(crate) fn allocate<F, S>(
+    future: F,
+    scheduler: S,
+    owner: u32,
+) -> (JoinRef<F::Output>, OwnedTask, Notified)
 where
     F: Future + 'static,
+    S: Schedule,
 {
     let cell = Box::new(Cell {
         header: Header {
             state: State::new_scheduled(3),
             vtable: &Vtable {
-                run: run::<F>,
-                take_output: take_output::<F>,
-                drop_output: drop_output::<F>,
-                dealloc: dealloc::<F>,
+                run: run::<F, S>,
+                take_output: take_output::<F, S>,
+                drop_output: drop_output::<F, S>,
+                schedule: schedule::<F, S>,
+                dealloc: dealloc::<F, S>,
             },
-            shared,
             awaiter: UnsafeCell::new(None),
             id: TaskId(NEXT_ID.fetch_add(1, Ordering::Relaxed)),
             owned_slot: AtomicU32::new(NOT_OWNED),
+            owner,
         },
+        scheduler,
         stage: UnsafeCell::new(Stage {
             future: ManuallyDrop::new(future),
         }),
     });
     let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
-    (TaskRef(ptr), TaskRef(ptr), TaskRef(ptr))
+    (
+        JoinRef::new(TaskRef(ptr)),
+        OwnedTask(TaskRef(ptr)),
+        Notified(TaskRef(ptr)),
+    )
 }
 
 impl TaskRef {
@@ -182,6 +225,15 @@ impl TaskRef {
         unsafe { self.0.as_ref() }
     }
 
+    /// Hands this reference, as a queue entry, to the task's scheduler. The caller counted it
+    /// for the entry (`State::wake_*` or `State::cancel` said `Submit`).
+    pub(crate) fn schedule(self) {
+        let ptr = self.0;
+        std::mem::forget(self);
+        // SAFETY: the vtable matches the cell; the forgotten reference passes to the call.
+        unsafe { (ptr.as_ref().vtable.schedule)(ptr) }
+    }
+
     /// Runs the task once. Loop thread only: it may poll or drop a `!Send` future.
     pub(crate) fn run(&self, force_cancel: bool) -> RunOutcome {
         // SAFETY: the vtable matches the cell it was created with; the caller is the task's loop
@@ -213,7 +265,7 @@ impl TaskRef {
     ///
     /// # Safety
     /// `T` is the task's output type.
-    pub(crate) unsafe fn take_output<T>(&self) -> Result<T, TaskError> {
+    pub(super) unsafe fn take_output<T>(&self) -> Result<T, TaskError> {
         let mut out: Option<Result<T, TaskError>> = None;
         // SAFETY: `T` matches by the caller's contract; the handle has exclusive access to the
         // stage once it saw `COMPLETE` (the loop never touches it again).
@@ -222,7 +274,7 @@ impl TaskRef {
     }
 
     /// Drops an output that nobody took (the handle is going away).
-    pub(crate) fn drop_output(&self) {
+    pub(super) fn drop_output(&self) {
         // SAFETY: only `Task::drop` calls this, when `drop_handle` reported an output was left.
         unsafe { (self.header().vtable.drop_output)(self.0) }
     }
@@ -254,10 +306,27 @@ pub(crate) unsafe fn dealloc_raw(ptr: NonNull<Header>) {
 }
 
 /// # Safety
-/// `ptr` is a live `Cell<F>`, called on its loop's thread, and the caller holds a reference.
-unsafe fn run<F: Future>(ptr: NonNull<Header>, force_cancel: bool) -> RunOutcome {
-    // SAFETY: `ptr` points at a `Cell<F>` (the vtable was built for it) kept alive by the caller.
-    let cell = unsafe { ptr.cast::<Cell<F>>().as_ref() };
+/// `ptr` is a live `Cell<F, S>` and the caller gives up one counted reference to it.
+unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    let task = Notified(TaskRef(ptr));
+    let rejected = {
+        // SAFETY: `ptr` points at a `Cell<F, S>` (the vtable was built for it), kept alive by
+        // `task` for as long as the scheduler is borrowed: a rejected task comes back out and
+        // is released only after the borrow ends.
+        let cell = unsafe { ptr.cast::<Cell<F, S>>().as_ref() };
+        cell.scheduler.schedule(task)
+    };
+    if let Err(task) = rejected {
+        task.release_rejected();
+    }
+}
+
+/// # Safety
+/// `ptr` is a live `Cell<F, S>`, called on its loop's thread, and the caller holds a reference.
+unsafe fn run<F: Future, S>(ptr: NonNull<Header>, force_cancel: bool) -> RunOutcome {
+    // SAFETY: `ptr` points at a `Cell<F, S>` (the vtable was built for it) kept alive by the
+    // caller.
+    let cell = unsafe { ptr.cast::<Cell<F, S>>().as_ref() };
     let stage = cell.stage.get();
     match cell.header.state.start(force_cancel) {
         Start::Skip => RunOutcome::Skipped,
@@ -311,9 +380,9 @@ unsafe fn run<F: Future>(ptr: NonNull<Header>, force_cancel: bool) -> RunOutcome
 /// a terminal state: the task completes as cancelled with its stage marked empty, so whatever the
 /// stage holds is leaked rather than dropped a second time by shutdown or the last reference. Its
 /// awaiter is woken so that nobody waits forever. Disarmed with `mem::forget` on every normal path.
-struct CompleteOnUnwind<'a, F: Future>(&'a Cell<F>);
+struct CompleteOnUnwind<'a, F: Future, S>(&'a Cell<F, S>);
 
-impl<F: Future> Drop for CompleteOnUnwind<'_, F> {
+impl<F: Future, S> Drop for CompleteOnUnwind<'_, F, S> {
     fn drop(&mut self) {
         if self
             .0
@@ -352,7 +421,7 @@ unsafe fn drop_future_quietly<F>(future: &mut ManuallyDrop<F>) {
 
 /// Marks the task complete and drops what nobody will take (an output or payload without a
 /// handle, or the output of a task cancelled as it returned). The awaiter is woken by the caller.
-fn finish<F: Future>(cell: &Cell<F>, outcome: Outcome) -> RunOutcome {
+fn finish<F: Future, S>(cell: &Cell<F, S>, outcome: Outcome) -> RunOutcome {
     let Completed {
         drop_stage,
         wake_awaiter,
@@ -360,7 +429,7 @@ fn finish<F: Future>(cell: &Cell<F>, outcome: Outcome) -> RunOutcome {
     if drop_stage {
         // SAFETY: `complete` set STAGE_EMPTY on our behalf, so nobody else will touch the stage,
         // which holds what `outcome` says.
-        unsafe { drop_stage_output::<F>(cell, outcome == Outcome::Panicked) };
+        unsafe { drop_stage_output::<F, S>(cell, outcome == Outcome::Panicked) };
     }
     RunOutcome::Complete(Completion { wake_awaiter })
 }
@@ -369,7 +438,7 @@ fn finish<F: Future>(cell: &Cell<F>, outcome: Outcome) -> RunOutcome {
 ///
 /// # Safety
 /// The stage holds an output (or a payload if `panicked`) that no one else will touch.
-unsafe fn drop_stage_output<F: Future>(cell: &Cell<F>, panicked: bool) {
+unsafe fn drop_stage_output<F: Future, S>(cell: &Cell<F, S>, panicked: bool) {
     let stage = cell.stage.get();
     // SAFETY: by the caller's contract; the value is moved out once and dropped.
     unsafe {
@@ -382,12 +451,12 @@ unsafe fn drop_stage_output<F: Future>(cell: &Cell<F>, panicked: bool) {
 }
 
 /// # Safety
-/// `ptr` is a live `Cell<F>` whose stage holds an output or payload the caller owns exclusively;
-/// `out` points at an `Option<Result<F::Output, TaskError>>`.
-unsafe fn take_output<F: Future>(ptr: NonNull<Header>, out: *mut ()) {
+/// `ptr` is a live `Cell<F, S>` whose stage holds an output or payload the caller owns
+/// exclusively; `out` points at an `Option<Result<F::Output, TaskError>>`.
+unsafe fn take_output<F: Future, S>(ptr: NonNull<Header>, out: *mut ()) {
     // SAFETY: by the caller's contract.
     unsafe {
-        let cell = ptr.cast::<Cell<F>>().as_ref();
+        let cell = ptr.cast::<Cell<F, S>>().as_ref();
         let snapshot = cell.header.state.load();
         let result = if snapshot.has(state::CANCELLED) {
             Err(TaskError::Cancelled(meta::take_cancel_message(
@@ -407,22 +476,22 @@ unsafe fn take_output<F: Future>(ptr: NonNull<Header>, out: *mut ()) {
 
 /// # Safety
 /// As for `take_output`: the caller owns the stage's output exclusively.
-unsafe fn drop_output<F: Future>(ptr: NonNull<Header>) {
+unsafe fn drop_output<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: by the caller's contract.
     unsafe {
-        let cell = ptr.cast::<Cell<F>>().as_ref();
+        let cell = ptr.cast::<Cell<F, S>>().as_ref();
         let snapshot = cell.header.state.load();
         if !snapshot.has(state::CANCELLED) {
-            drop_stage_output::<F>(cell, snapshot.has(state::PANICKED));
+            drop_stage_output::<F, S>(cell, snapshot.has(state::PANICKED));
         }
     }
 }
 
 /// # Safety
-/// The last reference to the `Cell<F>` at `ptr` is gone.
-unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
+/// The last reference to the `Cell<F, S>` at `ptr` is gone.
+unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: nobody else can reach the cell; it was made by `Box::new` in `allocate`.
-    let mut cell = unsafe { Box::from_raw(ptr.cast::<Cell<F>>().as_ptr()) };
+    let mut cell = unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) };
     let snapshot = cell.header.state.load();
     if !snapshot.has(state::STAGE_EMPTY) {
         // SAFETY: the flags say what the stage holds, and we own it now. An incomplete future
@@ -432,7 +501,7 @@ unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
             if !snapshot.has(state::COMPLETE) {
                 drop_future_quietly(&mut (*cell.stage.get()).future);
             } else {
-                drop_stage_output::<F>(&cell, snapshot.has(state::PANICKED));
+                drop_stage_output::<F, S>(&cell, snapshot.has(state::PANICKED));
             }
         }
     }
@@ -448,14 +517,17 @@ unsafe fn dealloc<F: Future>(ptr: NonNull<Header>) {
 mod tests {
     use super::*;
 
+    /// The single loop's scheduler: one pointer, as in `Cell<F, Arc<Shared>>`.
+    type LoopScheduler = std::sync::Arc<()>;
+
     #[test]
     fn empty_task_fits_in_64_bytes() {
         async fn nothing() {}
-        assert!(std::mem::size_of::<Cell<std::future::Ready<()>>>() <= 64);
+        assert!(std::mem::size_of::<Cell<std::future::Ready<()>, LoopScheduler>>() <= 64);
         let fut = nothing();
         assert!(std::mem::size_of_val(&fut) <= 8);
         fn cell_size<F: Future>(_: &F) -> usize {
-            std::mem::size_of::<Cell<F>>()
+            std::mem::size_of::<Cell<F, LoopScheduler>>()
         }
         assert_eq!(cell_size(&fut), 64);
         assert_eq!(cell_size(&async {}), 64);

@@ -1,8 +1,9 @@
 //! The task's `Waker`: a `RawWakerVTable` over the task allocation itself.
 //!
 //! A waker's data pointer is the task header; each live waker owns one counted reference. Waking
-//! marks the task `SCHEDULED` and hands it to its loop (`runtime::schedule`), which pushes it onto
-//! the local queue when called on the loop's own thread and onto the remote queue otherwise.
+//! marks the task `SCHEDULED` and hands it to its scheduler through the schedule seam
+//! (`TaskRef::schedule`; the single loop pushes it onto its local queue when called on its own
+//! thread and onto its remote queue otherwise).
 
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
@@ -10,7 +11,6 @@ use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use super::raw::{dealloc_raw, Header, TaskRef};
 use super::state::Wake;
-use crate::runtime::schedule;
 
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref, drop_waker);
 
@@ -41,7 +41,7 @@ unsafe fn wake(data: *const ()) {
     // SAFETY: see `header`.
     match unsafe { header(data) }.state.wake_by_val() {
         // SAFETY: `wake_by_val` kept the waker's reference for the queue entry.
-        Wake::Submit => schedule(unsafe { TaskRef::from_raw(ptr) }),
+        Wake::Submit => unsafe { TaskRef::from_raw(ptr) }.schedule(),
         Wake::Nothing => {}
         // SAFETY: `wake_by_val` released the last reference.
         Wake::Dealloc => unsafe { dealloc_raw(ptr) },
@@ -54,7 +54,7 @@ unsafe fn wake_by_ref(data: *const ()) {
     // SAFETY: see `header`.
     match unsafe { header(data) }.state.wake_by_ref() {
         // SAFETY: `wake_by_ref` added a reference for the queue entry.
-        Wake::Submit => schedule(unsafe { TaskRef::from_raw(ptr) }),
+        Wake::Submit => unsafe { TaskRef::from_raw(ptr) }.schedule(),
         Wake::Nothing | Wake::Dealloc => {}
     }
 }

@@ -2,14 +2,10 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::Ordering;
 
 use super::callback::CallbackHandle;
-use super::context;
-use super::core::{cancel_orphan, AWAITING_ADOPTION};
-use super::shared::Shared;
 use crate::loom::Arc;
-use crate::runtime::task::raw;
+use crate::runtime::{context, Shared};
 use crate::task::Task;
 
 /// A `Send + Sync + Clone` handle to an event loop, for other threads (asyncio's
@@ -70,19 +66,9 @@ impl LoopHandle {
     {
         if self.shared.is_current() {
             // On the loop's own thread the local path is cheaper and keeps FIFO order.
-            return context::with_core(|core| core.spawn(future));
+            return Task::new(context::with(|cx| cx.spawn(future)));
         }
-        let (handle, owned, queued) = raw::allocate(future, self.shared.clone());
-        // The loop takes the owned reference when it adopts the task.
-        drop(owned);
-        queued
-            .header()
-            .owned_slot
-            .store(AWAITING_ADOPTION, Ordering::Relaxed);
-        if let Err(queued) = self.shared.push_remote(queued) {
-            cancel_orphan(queued);
-        }
-        Task::new(handle)
+        Task::new(self.shared.spawn_remote(future))
     }
 
     /// Runs `callback` on the loop soon, from any thread (asyncio's `call_soon_threadsafe`).
@@ -149,7 +135,7 @@ impl LoopHandle {
     /// baton::run(async { assert!(baton::LoopHandle::try_current().is_some()) });
     /// ```
     pub fn try_current() -> Option<LoopHandle> {
-        context::try_with_core(|core| core.map(|core| LoopHandle::new(core.shared.clone())))
+        context::try_with(|cx| cx.map(|cx| LoopHandle::new(cx.shared().clone())))
     }
 }
 
@@ -168,7 +154,7 @@ impl LoopHandle {
 /// Outside a running event loop.
 #[track_caller]
 pub fn get_running_loop() -> LoopHandle {
-    context::with_core(|core| LoopHandle::new(core.shared.clone()))
+    context::with(|cx| LoopHandle::new(cx.shared().clone()))
 }
 
 impl fmt::Debug for LoopHandle {

@@ -11,15 +11,12 @@ use std::time::{Duration, Instant};
 
 use super::builder::Builder;
 use super::callback::CallbackHandle;
-use super::context;
-use super::core::Core;
 use super::error::LoopStopped;
 use super::handle::LoopHandle;
-use super::shared::Shared;
 use crate::coop;
 use crate::loom::Arc;
-use crate::runtime::driver::reactor::Reactor;
-use crate::runtime::driver::Clock;
+use crate::runtime::driver::{Clock, Io};
+use crate::runtime::{Core, Shared};
 use crate::task::Task;
 use crate::time::sleep_until;
 
@@ -88,7 +85,7 @@ impl EventLoop {
 
     pub(crate) fn from_builder(paused_clock: bool) -> io::Result<EventLoop> {
         Ok(EventLoop {
-            core: Box::new(Core::new(Reactor::new()?, Clock::new(paused_clock))),
+            core: Box::new(Core::new(Io::new()?, Clock::new(paused_clock))),
             _not_send: PhantomData,
         })
     }
@@ -162,11 +159,11 @@ impl EventLoop {
         future: F,
     ) -> Result<F::Output, LoopStopped> {
         let core: &Core = &self.core;
-        let _enter = context::enter(core);
+        let _enter = core.enter();
         // A std `Arc`: `Waker::from` wants one (the waker plumbing is not loom-modelled).
         let main = std::sync::Arc::new(MainWaker {
             woken: AtomicBool::new(true),
-            shared: core.shared.clone(),
+            shared: core.shared().clone(),
         });
         let waker = Waker::from(main.clone());
         let mut cx = Context::from_waker(&waker);
@@ -181,7 +178,7 @@ impl EventLoop {
                 }
             }
             core.tick(&|| main.woken.load(Ordering::Acquire));
-            if core.shared.take_stop_request() {
+            if core.shared().take_stop_request() {
                 return Err(LoopStopped);
             }
         }
@@ -208,10 +205,10 @@ impl EventLoop {
     #[track_caller]
     pub fn run_forever(&mut self) {
         let core: &Core = &self.core;
-        let _enter = context::enter(core);
+        let _enter = core.enter();
         loop {
-            core.tick(&|| core.shared.stop_requested());
-            if core.shared.take_stop_request() {
+            core.tick(&|| core.shared().stop_requested());
+            if core.shared().take_stop_request() {
                 return;
             }
         }
@@ -229,7 +226,7 @@ impl EventLoop {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn stop(&self) {
-        self.core.shared.request_stop();
+        self.core.shared().request_stop();
     }
 
     /// Schedules `future` as a task on this loop (asyncio's `loop.create_task`); it starts when
@@ -247,7 +244,7 @@ impl EventLoop {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.core.spawn(future)
+        Task::new(self.core.spawn(future))
     }
 
     /// The loop's clock (asyncio's `loop.time()`); under the paused clock, virtual time.
@@ -263,7 +260,7 @@ impl EventLoop {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn time(&self) -> Instant {
-        self.core.clock.now()
+        self.core.now()
     }
 
     /// Runs `callback` on the loop soon, in FIFO order with tasks (asyncio's `call_soon`).
@@ -282,7 +279,7 @@ impl EventLoop {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn call_soon<F: FnOnce() + 'static>(&self, callback: F) -> CallbackHandle {
-        CallbackHandle::new(self.core.spawn(async move { callback() }))
+        CallbackHandle::new(Task::new(self.core.spawn(async move { callback() })))
     }
 
     /// Runs `callback` on the loop once `delay` has passed (asyncio's `call_later`).
@@ -303,13 +300,13 @@ impl EventLoop {
         callback: F,
     ) -> CallbackHandle {
         let when = self.time().checked_add(delay);
-        CallbackHandle::new(self.core.spawn(async move {
+        CallbackHandle::new(Task::new(self.core.spawn(async move {
             match when {
                 Some(when) => sleep_until(when).await,
                 None => std::future::pending().await,
             }
             callback()
-        }))
+        })))
     }
 
     /// Runs `callback` on the loop at `when`, on the loop's clock (asyncio's `call_at`).
@@ -327,10 +324,10 @@ impl EventLoop {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn call_at<F: FnOnce() + 'static>(&self, when: Instant, callback: F) -> CallbackHandle {
-        CallbackHandle::new(self.core.spawn(async move {
+        CallbackHandle::new(Task::new(self.core.spawn(async move {
             sleep_until(when).await;
             callback()
-        }))
+        })))
     }
 
     /// A handle for other threads: spawn `Send` futures, call functions, stop the loop.
@@ -346,7 +343,7 @@ impl EventLoop {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn handle(&self) -> LoopHandle {
-        LoopHandle::new(self.core.shared.clone())
+        LoopHandle::new(self.core.shared().clone())
     }
 
     /// Cancels every task that remains (dropping their futures here) and frees the loop
@@ -367,16 +364,14 @@ impl EventLoop {
 
 impl Drop for EventLoop {
     fn drop(&mut self) {
-        let core: &Core = &self.core;
-        let _enter = context::enter_for_shutdown(core);
-        core.shutdown();
+        self.core.shutdown();
     }
 }
 
 impl fmt::Debug for EventLoop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventLoop")
-            .field("paused_clock", &self.core.clock.is_paused())
+            .field("paused_clock", &self.core.is_clock_paused())
             .finish_non_exhaustive()
     }
 }

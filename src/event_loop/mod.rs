@@ -1,0 +1,17 @@
+//! The event loop's public face: `EventLoop` (asyncio's loop: `run_until_complete`,
+//! `run_forever`, `call_soon`/`call_later`/`call_at`, `stop`, `close`), its `Builder`, the
+//! `LoopHandle` other threads use, `CallbackHandle` and `run`. The machinery beneath is
+//! `src/runtime/`; this folder reaches it through the scheduler's methods, never its fields.
+
+mod builder;
+mod callback;
+mod error;
+#[allow(clippy::module_inception)]
+mod event_loop;
+mod handle;
+
+pub use builder::Builder;
+pub use callback::CallbackHandle;
+pub use error::LoopStopped;
+pub use event_loop::{run, EventLoop};
+pub use handle::{get_running_loop, LoopHandle};
