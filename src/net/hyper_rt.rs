@@ -72,7 +72,7 @@ where
     /// # Panics
     /// Outside a running event loop.
     fn execute(&self, fut: F) {
-        drop(crate::spawn(fut));
+        drop(crate::task::spawn(fut));
     }
 }
 
@@ -109,19 +109,19 @@ pub struct HyperTimer;
 /// ```
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct HyperSleep {
-    inner: crate::Sleep,
+    inner: crate::time::Sleep,
 }
 
 impl Timer for HyperTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Sleep>> {
         Box::pin(HyperSleep {
-            inner: crate::sleep(duration),
+            inner: crate::time::sleep(duration),
         })
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
         Box::pin(HyperSleep {
-            inner: crate::sleep_until(deadline),
+            inner: crate::time::sleep_until(deadline),
         })
     }
 

@@ -169,7 +169,7 @@ impl Server {
                             key,
                         };
                         // Detached: the connection lives as long as its handler and flush.
-                        drop(crate::spawn(async move {
+                        drop(crate::task::spawn(async move {
                             let _guard = guard;
                             handling.await;
                             std::future::poll_fn(|cx| writer.poll_finished(cx)).await;
@@ -180,7 +180,7 @@ impl Server {
                         eprintln!(
                             "baton: start_server: accept failed: {e}; retrying in {ACCEPT_BACKOFF:?}"
                         );
-                        crate::sleep(ACCEPT_BACKOFF).await;
+                        crate::time::sleep(ACCEPT_BACKOFF).await;
                     }
                 }
             }
@@ -281,7 +281,7 @@ impl Server {
                 let Some(accept_loop) = self.inner.unstarted.borrow_mut().take() else {
                     unreachable!("a server not yet serving keeps its accept loop");
                 };
-                let task = crate::spawn(accept_loop);
+                let task = crate::task::spawn(accept_loop);
                 *self.inner.accept.borrow_mut() = Some(task);
                 self.inner.phase.set(Phase::Serving);
                 Ok(())

@@ -645,7 +645,7 @@ fn start_flusher(shared: &Rc<Shared>) {
     st.flusher_running = true;
     drop(st);
     // Detached: it ends by itself once the buffer is empty.
-    drop(crate::spawn(Flusher {
+    drop(crate::task::spawn(Flusher {
         shared: shared.clone(),
     }));
 }
