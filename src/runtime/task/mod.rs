@@ -5,14 +5,15 @@
 //!
 //! # The rules
 //!
-//! A task is one heap allocation (`raw.rs`): a header, then a union holding the future, later its
-//! output. Its state is one atomic word (`state.rs`): flags plus a reference count. The rules that
+//! A task is one heap allocation (`raw.rs`): a header, its scheduler, then a union holding the
+//! future, later its output. Its state is one atomic word (`state.rs`): flags plus a reference count. The rules that
 //! make the unsafe code in this folder sound:
 //!
-//! 1. **The future is touched only on its loop's thread**: polled by `TaskRef::run` while
+//! 1. **The future is touched only on its loop's thread**: polled by `Notified::run` while
 //!    `RUNNING` is set, dropped there on completion or cancellation, or dropped by loop shutdown
 //!    (`EventLoop::close`, also on the loop's thread). Wakers and handles on other threads only
-//!    flip bits and push the task onto the loop's remote queue. This is why `spawn` accepts
+//!    flip bits and hand the task to its `Schedule`, which pushes it onto the loop's remote
+//!    queue. This is why `spawn` accepts
 //!    `!Send` futures while `Waker` and `Task<T>` are `Send`.
 //! 2. **The output belongs to the handle once `COMPLETE` is set.** The loop writes it before
 //!    setting `COMPLETE` (release) and never touches it again, except to drop it when no handle
@@ -20,8 +21,8 @@
 //! 3. **The awaiter slot has one writer at a time.** The handle writes it only while `AWAITER` is
 //!    clear; the loop reads it only if `AWAITER` was set when it completed the task; the slot is
 //!    freed with the allocation.
-//! 4. **Each reference is counted.** The handle, the loop's owned set (until completion), every
-//!    queue entry and every `Waker` hold one. A wake that finds the task idle adds the queue
+//! 4. **Each reference is counted.** The handle (`JoinRef`), the loop's owned set (`OwnedTask`,
+//!    until completion), every queue entry (`Notified`) and every `Waker` hold one. A wake that finds the task idle adds the queue
 //!    entry's reference in the same atomic step that sets `SCHEDULED`, so a task is in at most one
 //!    queue at a time. The allocation is freed when the count reaches zero, on whatever thread.
 //! 5. **A completed task is never polled again**; stale queue entries (left by shutdown) are
@@ -35,10 +36,11 @@
 //!                     └─────────────────┘
 //!                                       └──(6 Ready/panic/cancel)──> COMPLETE ──(7)──> freed
 //! ```
-//! 1. `raw::allocate` with three references (handle, owned set, queue entry);
-//! 2. `State::start`, called by `TaskRef::run` when the loop pops it;
+//! 1. `raw::allocate` with three references (`JoinRef`, `OwnedTask`, `Notified`);
+//! 2. `State::start`, called by `Notified::run` when the loop pops it;
 //! 3. `State::finish_pending`; the queue entry's reference is released;
-//! 4. `State::wake_by_ref` / `wake_by_val` from a waker, then `runtime::schedule`;
+//! 4. `State::wake_by_ref` / `wake_by_val` from a waker, then `TaskRef::schedule` (the vtable's
+//!    `schedule`, which calls the task's `Schedule`);
 //! 5. `finish_pending` returns `Idle::Requeue` and the loop pushes it back;
 //! 6. `State::complete`, which wakes the handle's awaiter; the loop drops its owned reference;
 //! 7. the last `TaskRef`, `Waker` or `Task` is dropped.
