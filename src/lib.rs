@@ -39,6 +39,16 @@
 //!
 //! See the README for the map from asyncio's names to baton's.
 //!
+//! # Where things are
+//!
+//! The crate root holds asyncio's verbs ([`run`], [`spawn`], [`sleep`], [`gather`](fn@gather),
+//! [`as_completed`], [`wait`], [`wait_for`], [`timeout`], [`shield`], [`to_thread`],
+//! [`open_connection`], [`start_server`], …) and the main types ([`EventLoop`], [`Task`],
+//! [`TaskGroup`], [`StreamReader`], [`StreamWriter`], [`Server`], [`Promise`]). Everything else
+//! lives in its module: [`task`] (handles, groups and the named futures of the task verbs),
+//! [`time`] (`Sleep`, `Timeout`, …), `streams`, [`event_loop`] (`Builder`, `CallbackHandle`,
+//! …), [`net`], [`sync`], [`queue`], [`channel`].
+//!
 //! # Cancellation
 //!
 //! [`Task::cancel`] asks the loop to drop the task's future the next time it would run it; there
@@ -48,9 +58,9 @@
 //!
 //! | a task cancelled while awaiting | what happens |
 //! |---|---|
-//! | [`sleep`] / [`sleep_until`] | the timer is freed at once (O(1)) |
+//! | [`sleep`] / [`time::sleep_until`] | the timer is freed at once (O(1)) |
 //! | [`wait_for`] / [`timeout`] | the inner future is dropped with it |
-//! | [`Timeout::guard`] | the guarded future is dropped with it, its timer freed |
+//! | [`time::Timeout::guard`] | the guarded future is dropped with it, its timer freed |
 //! | a [`Task`] handle | nothing: the awaited task runs on, detached |
 //! | [`shield`] | nothing: the shielded work runs on as its own task |
 //! | [`gather`](fn@gather) / [`as_completed`] | every child future is dropped |
@@ -73,7 +83,7 @@ mod blocking;
 pub mod channel;
 mod combinators;
 mod coop;
-mod event_loop;
+pub mod event_loop;
 mod io;
 mod loom;
 pub mod net;
@@ -82,16 +92,11 @@ pub mod queue;
 mod runtime;
 mod streams;
 pub mod sync;
-mod task;
-mod time;
+pub mod task;
+pub mod time;
 
-pub use blocking::{to_thread, ToThread};
 pub use channel::Promise;
-pub use combinators::{as_completed, gather, AsCompleted, Gather, GatherTuple, NextCompleted};
-pub use event_loop::{
-    get_running_loop, run, Builder, CallbackHandle, EventLoop, LoopHandle, LoopStopped,
-};
-pub use net::{lookup_host, LookupHost};
+pub use event_loop::{get_running_loop, run, EventLoop, LoopHandle};
 pub use streams::{
     open_connection, start_server, Close, Drain, IncompleteReadError, LimitOverrunError,
     OpenConnection, ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, ServeForever, Server,
@@ -99,14 +104,10 @@ pub use streams::{
     StreamWriter, WaitClosed,
 };
 pub use task::{
-    all_tasks, current_task, shield, spawn, wait, yield_now, ChildError, Join, ReturnWhen, Shield,
-    Task, TaskError, TaskGroup, TaskGroupError, TaskGroupHandle, TaskGroupScope, TaskHandle,
-    TaskId, Wait, YieldNow,
+    all_tasks, as_completed, current_task, gather, shield, spawn, to_thread, wait, yield_now,
+    ReturnWhen, Task, TaskError, TaskGroup, TaskHandle,
 };
-pub use time::{
-    sleep, sleep_until, timeout, timeout_at, wait_for, Guarded, Sleep, Timeout, TimeoutError,
-    WaitFor,
-};
+pub use time::{sleep, timeout, timeout_at, wait_for, TimeoutError};
 
 /// The README's Rust examples, compiled and run as doc tests so it stays true.
 #[cfg(doctest)]

@@ -140,9 +140,11 @@ fn connect_resolves_localhost_off_the_loop() {
             let port = listener.local_addr()?.port();
             let s = TcpStream::connect(format!("localhost:{port}")).await?;
             assert!(s.peer_addr()?.ip().is_loopback());
-            let addrs: Vec<_> = baton::lookup_host(("localhost", port)).await?.collect();
+            let addrs: Vec<_> = baton::net::lookup_host(("localhost", port))
+                .await?
+                .collect();
             assert!(!addrs.is_empty());
-            let err = baton::lookup_host("no-such-host.invalid:80")
+            let err = baton::net::lookup_host("no-such-host.invalid:80")
                 .await
                 .unwrap_err();
             println!("expected failure: {err}");

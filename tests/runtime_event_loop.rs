@@ -329,7 +329,7 @@ fn stop_during_run_until_complete_ends_the_run_with_an_error() {
     lp.call_later(Duration::from_secs(2), move || handle.stop());
     let start = lp.time();
     let result = lp.try_run_until_complete(sleep(Duration::from_secs(10)));
-    assert_eq!(result, Err(baton::LoopStopped));
+    assert_eq!(result, Err(baton::event_loop::LoopStopped));
     assert_eq!(
         lp.time() - start,
         Duration::from_secs(2),
@@ -374,6 +374,6 @@ fn a_future_that_completes_in_the_stopping_iteration_returns_its_output() {
     lp.stop();
     assert_eq!(
         lp.try_run_until_complete(sleep(Duration::from_secs(1))),
-        Err(baton::LoopStopped)
+        Err(baton::event_loop::LoopStopped)
     );
 }

@@ -3,9 +3,10 @@
 
 mod common;
 
+use baton::task::ChildError;
 use baton::{
     all_tasks, current_task, shield, sleep, spawn, timeout, timeout_at, wait, wait_for, yield_now,
-    ChildError, ReturnWhen, TaskGroup, TimeoutError,
+    ReturnWhen, TaskGroup, TimeoutError,
 };
 use common::{paused_loop, DropCounter};
 use std::cell::{Cell, RefCell};

@@ -4,7 +4,8 @@
 
 mod common;
 
-use baton::{sleep, spawn, wait_for, yield_now, EventLoop, TaskGroup, TaskGroupHandle};
+use baton::task::TaskGroupHandle;
+use baton::{sleep, spawn, wait_for, yield_now, EventLoop, TaskGroup};
 use common::{bounded, paused_loop, DropCounter};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

@@ -301,10 +301,10 @@ fn public_types_are_send_and_sync_where_threads_are_involved() {
     sync::<Task<u64>>();
     send::<baton::LoopHandle>();
     sync::<baton::LoopHandle>();
-    send::<baton::Sleep>();
-    send::<baton::WaitFor<baton::Sleep>>();
-    send::<baton::Gather<baton::Sleep>>();
-    send::<baton::AsCompleted<baton::Sleep>>();
+    send::<baton::time::Sleep>();
+    send::<baton::time::WaitFor<baton::time::Sleep>>();
+    send::<baton::task::Gather<baton::time::Sleep>>();
+    send::<baton::task::AsCompleted<baton::time::Sleep>>();
     send::<TaskError>();
-    send::<baton::CallbackHandle>();
+    send::<baton::event_loop::CallbackHandle>();
 }

@@ -174,7 +174,7 @@ fn a_timer_waker_that_panics_does_not_strand_the_other_timers() {
 
 /// A waker whose drop runs user code that touches the loop: it owns a pending `Sleep`, whose
 /// `Drop` cancels a timer.
-struct OwnsASleep(Mutex<Option<baton::Sleep>>);
+struct OwnsASleep(Mutex<Option<baton::time::Sleep>>);
 
 impl Wake for OwnsASleep {
     fn wake(self: Arc<Self>) {}

@@ -2,7 +2,8 @@
 
 mod common;
 
-use baton::{sleep, sleep_until, spawn, wait_for, yield_now, EventLoop, TimeoutError};
+use baton::time::sleep_until;
+use baton::{sleep, spawn, wait_for, yield_now, EventLoop, TimeoutError};
 use common::{paused_loop, DropCounter};
 use std::cell::RefCell;
 use std::rc::Rc;

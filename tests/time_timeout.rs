@@ -3,7 +3,8 @@
 
 mod common;
 
-use baton::{sleep, spawn, wait_for, yield_now, EventLoop, Timeout, TimeoutError};
+use baton::time::Timeout;
+use baton::{sleep, spawn, wait_for, yield_now, EventLoop, TimeoutError};
 use common::{bounded, paused_loop};
 use std::cell::Cell;
 use std::future::Future;

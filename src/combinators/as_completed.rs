@@ -220,7 +220,7 @@ impl<F> fmt::Debug for AsCompleted<F> {
 /// ```
 /// baton::run(async {
 ///     let mut done = baton::as_completed([async { 1 }]);
-///     let next: baton::NextCompleted<'_, _> = done.next();
+///     let next: baton::task::NextCompleted<'_, _> = done.next();
 ///     assert_eq!(next.await, Some(1));
 /// });
 /// ```

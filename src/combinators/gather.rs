@@ -65,7 +65,7 @@ where
 /// A `Gather` is an ordinary value until it is awaited:
 ///
 /// ```
-/// let stored: baton::Gather<std::future::Ready<u8>> =
+/// let stored: baton::task::Gather<std::future::Ready<u8>> =
 ///     baton::gather([std::future::ready(1), std::future::ready(2)]);
 /// assert_eq!(baton::run(stored), [1, 2]);
 /// ```

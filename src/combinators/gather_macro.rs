@@ -39,12 +39,12 @@ use super::maybe_done::MaybeDone;
 /// A panic of one of the futures propagates out of the gather's `poll`.
 ///
 /// [`IntoFuture`]: std::future::IntoFuture
-/// [`GatherTuple`]: crate::GatherTuple
+/// [`GatherTuple`]: crate::task::GatherTuple
 /// [`gather`]: crate::gather()
 #[macro_export]
 macro_rules! gather {
     ($($future:expr),+ $(,)?) => {
-        $crate::GatherTuple::new(($(::core::future::IntoFuture::into_future($future),)+))
+        $crate::task::GatherTuple::new(($(::core::future::IntoFuture::into_future($future),)+))
     };
 }
 
@@ -60,8 +60,8 @@ macro_rules! gather {
 /// ```
 /// use std::future::{ready, Ready};
 ///
-/// let pair: baton::GatherTuple<(Ready<u8>, Ready<&str>)> =
-///     baton::GatherTuple::new((ready(7), ready("seven")));
+/// let pair: baton::task::GatherTuple<(Ready<u8>, Ready<&str>)> =
+///     baton::task::GatherTuple::new((ready(7), ready("seven")));
 /// assert_eq!(baton::run(pair), (7, "seven"));
 /// ```
 ///
@@ -88,7 +88,7 @@ impl<T: sealed::FutureTuple> GatherTuple<T> {
     /// # Examples
     ///
     /// ```
-    /// let g = baton::GatherTuple::new((async { 1 }, async { 'x' }));
+    /// let g = baton::task::GatherTuple::new((async { 1 }, async { 'x' }));
     /// assert_eq!(baton::run(g), (1, 'x'));
     /// ```
     ///

@@ -26,7 +26,7 @@ impl Builder {
     ///
     /// # Examples
     /// ```
-    /// let lp = baton::Builder::new().build()?;
+    /// let lp = baton::event_loop::Builder::new().build()?;
     /// lp.close();
     /// # Ok::<(), std::io::Error>(())
     /// ```

@@ -135,7 +135,8 @@ impl EventLoop {
     ///
     /// # Examples
     /// ```
-    /// use baton::{sleep, EventLoop, LoopStopped};
+    /// use baton::{sleep, EventLoop};
+    /// use baton::event_loop::LoopStopped;
     /// use std::time::Duration;
     ///
     /// let mut lp = EventLoop::builder().paused_clock().build()?;

@@ -68,7 +68,7 @@ impl LoopHandle {
             // On the loop's own thread the local path is cheaper and keeps FIFO order.
             return Task::new(context::with(|cx| cx.spawn(future)));
         }
-        Task::new(self.shared.spawn_remote(future))
+        Task::new(Shared::spawn_remote(&self.shared, future))
     }
 
     /// Runs `callback` on the loop soon, from any thread (asyncio's `call_soon_threadsafe`).

@@ -127,7 +127,7 @@ impl fmt::Debug for Resolve {
 /// # Examples
 /// ```
 /// baton::run(async {
-///     let addrs: Vec<_> = baton::lookup_host("localhost:80").await?.collect();
+///     let addrs: Vec<_> = baton::net::lookup_host("localhost:80").await?.collect();
 ///     assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 80));
 ///     std::io::Result::Ok(())
 /// })?;

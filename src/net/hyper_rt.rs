@@ -94,7 +94,7 @@ where
 #[derive(Clone, Copy, Debug, Default)]
 pub struct HyperTimer;
 
-/// The `hyper::rt::Sleep` that [`HyperTimer`] returns: a [`crate::Sleep`] hyper can hold.
+/// The `hyper::rt::Sleep` that [`HyperTimer`] returns: a [`crate::time::Sleep`] hyper can hold.
 ///
 /// # Examples
 /// ```

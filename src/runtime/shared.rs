@@ -61,16 +61,16 @@ impl Shared {
 
     /// Makes a task of `future` from a thread that is not running this loop: it waits in the
     /// remote queue until the loop adopts it, or is cancelled at once if the loop has closed.
-    pub(crate) fn spawn_remote<F>(self: &Arc<Shared>, future: F) -> JoinRef<F::Output>
+    pub(crate) fn spawn_remote<F>(this: &Arc<Shared>, future: F) -> JoinRef<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (join, owned, queued) = allocate(future, self.clone(), self.id);
+        let (join, owned, queued) = allocate(future, this.clone(), this.id);
         // The loop takes its owned reference when it adopts the task.
         drop(owned);
         queued.mark_awaiting_adoption();
-        if let Err(queued) = self.push_remote(queued) {
+        if let Err(queued) = this.push_remote(queued) {
             queued.release_rejected();
         }
         join

@@ -53,7 +53,7 @@ use crate::runtime::task::TaskRef;
 /// ```
 ///
 /// # Cancel safety
-/// Dropping the group, or the [`Join`] future, cancels every child still running.
+/// Dropping the group, or the [`TaskGroupJoin`] future, cancels every child still running.
 pub struct TaskGroup<E = Infallible> {
     pub(super) group: Rc<Group<E>>,
 }
@@ -71,7 +71,8 @@ pub enum ChildError<E> {
 ///
 /// # Examples
 /// ```
-/// use baton::{ChildError, TaskGroup};
+/// use baton::TaskGroup;
+/// use baton::task::ChildError;
 ///
 /// baton::run(async {
 ///     let tg = TaskGroup::<String>::fallible();
@@ -86,7 +87,7 @@ pub struct TaskGroupError<E> {
 
 /// The future returned by [`TaskGroup::join`].
 #[must_use = "futures do nothing unless you .await or poll them"]
-pub struct Join<E> {
+pub struct TaskGroupJoin<E> {
     group: TaskGroup<E>,
 }
 
@@ -132,7 +133,7 @@ pub(super) struct Group<E> {
     cancelling: Cell<bool>,
     /// `join` (or a scope) has returned: spawning now is a mistake, and panics.
     finished: Cell<bool>,
-    /// The `Join` or scope waiting on the group: woken when the last child leaves or when a
+    /// The `TaskGroupJoin` or scope waiting on the group: woken when the last child leaves or when a
     /// child fails.
     joiner: Cell<Option<Waker>>,
 }
@@ -310,9 +311,9 @@ impl<E: 'static> TaskGroup<E> {
     /// [`TaskGroupError`] with each failed child's id and error.
     ///
     /// # Cancel safety
-    /// Dropping the `Join` future cancels every child still running.
-    pub fn join(self) -> Join<E> {
-        Join { group: self }
+    /// Dropping the `TaskGroupJoin` future cancels every child still running.
+    pub fn join(self) -> TaskGroupJoin<E> {
+        TaskGroupJoin { group: self }
     }
 }
 
@@ -491,7 +492,7 @@ impl<E> Group<E> {
     fn fail(&self, error: (TaskId, ChildError<E>)) {
         self.errors.borrow_mut().push(error);
         self.cancel_children();
-        // A scope drops its body at once; a `Join` just looks again.
+        // A scope drops its body at once; a `TaskGroupJoin` just looks again.
         if let Some(joiner) = self.joiner.take() {
             joiner.wake();
         }
@@ -562,7 +563,7 @@ impl<E> Drop for Membership<E> {
     }
 }
 
-impl<E> Future for Join<E> {
+impl<E> Future for TaskGroupJoin<E> {
     type Output = Result<(), TaskGroupError<E>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -623,7 +624,7 @@ impl<E> TaskGroupError<E> {
     ///
     /// # Examples
     /// ```
-    /// use baton::ChildError;
+    /// use baton::task::ChildError;
     ///
     /// baton::run(async {
     ///     let tg = baton::TaskGroup::new();
@@ -715,8 +716,10 @@ impl<E> fmt::Debug for TaskGroupHandle<E> {
     }
 }
 
-impl<E> fmt::Debug for Join<E> {
+impl<E> fmt::Debug for TaskGroupJoin<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join").field("group", &self.group).finish()
+        f.debug_struct("TaskGroupJoin")
+            .field("group", &self.group)
+            .finish()
     }
 }

@@ -1,5 +1,7 @@
-//! Tasks, the user's side: the `Task<T>` handle and `TaskHandle`, `spawn`, `yield_now`,
-//! `TaskGroup` and its scoped form, `wait`, `shield`, `current_task`/`all_tasks`.
+//! Tasks, the user's side: the [`Task<T>`](Task) handle and [`TaskHandle`], [`spawn`],
+//! [`yield_now`], [`TaskGroup`] and its scoped form, [`wait`], [`shield`], [`gather`](fn@gather)
+//! and [`as_completed`], [`to_thread`], [`current_task`]/[`all_tasks`] — and the named futures
+//! they return. The verbs and main types are also at the crate root.
 //!
 //! This is the upper floor. The task allocation, its state word and its waker live one floor
 //! down, in `runtime/task`, with the rules that make their unsafe code sound; the handle here
@@ -15,9 +17,13 @@ mod task_handle;
 mod wait;
 mod yield_now;
 
+pub use crate::blocking::{to_thread, ToThread};
+pub use crate::combinators::{
+    as_completed, gather, AsCompleted, Gather, GatherTuple, NextCompleted,
+};
 pub use crate::runtime::task::{TaskError, TaskId};
 pub use current::{all_tasks, current_task};
-pub use group::{ChildError, Join, TaskGroup, TaskGroupError, TaskGroupHandle};
+pub use group::{ChildError, TaskGroup, TaskGroupError, TaskGroupHandle, TaskGroupJoin};
 pub use group_scope::TaskGroupScope;
 pub use handle::Task;
 pub use shield::{shield, Shield};

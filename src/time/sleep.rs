@@ -42,7 +42,8 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// # Examples
 /// ```
-/// use baton::{sleep_until, EventLoop};
+/// use baton::EventLoop;
+/// use baton::time::sleep_until;
 /// use std::time::Duration;
 ///
 /// let mut lp = EventLoop::builder().paused_clock().build().unwrap();

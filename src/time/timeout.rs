@@ -14,7 +14,7 @@ use super::{sleep, sleep_until, Sleep};
 /// The deadline is fixed when `WaitFor` is first polled, before `future` runs. A result that is
 /// ready wins over the time-out, as in asyncio: `wait_for(Duration::ZERO, fut)` gives the output
 /// of a future that completes on its first poll. To move the deadline while the work runs, use a
-/// [`Timeout`](crate::Timeout).
+/// [`Timeout`](crate::time::Timeout).
 ///
 /// # Examples
 /// ```

@@ -29,7 +29,8 @@ use crate::runtime::context;
 ///
 /// # Examples
 /// ```
-/// use baton::{sleep, Timeout};
+/// use baton::sleep;
+/// use baton::time::Timeout;
 /// use std::time::Duration;
 ///
 /// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
@@ -96,7 +97,8 @@ impl Timeout {
     ///
     /// # Examples
     /// ```
-    /// use baton::{sleep, Timeout, TimeoutError};
+    /// use baton::{sleep, TimeoutError};
+    /// use baton::time::Timeout;
     /// use std::time::Duration;
     ///
     /// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
@@ -122,7 +124,8 @@ impl Timeout {
     ///
     /// # Examples
     /// ```
-    /// use baton::{sleep, Timeout};
+    /// use baton::sleep;
+    /// use baton::time::Timeout;
     /// use std::time::Duration;
     ///
     /// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
@@ -144,7 +147,8 @@ impl Timeout {
     ///
     /// # Examples
     /// ```
-    /// use baton::{sleep, Timeout, TimeoutError};
+    /// use baton::{sleep, TimeoutError};
+    /// use baton::time::Timeout;
     /// use std::time::Duration;
     ///
     /// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
@@ -185,9 +189,9 @@ impl Timeout {
     /// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
     /// let now = lp.time();
     /// lp.run_until_complete(async move {
-    ///     let deadline = baton::Timeout::after(Duration::from_secs(3));
+    ///     let deadline = baton::time::Timeout::after(Duration::from_secs(3));
     ///     assert_eq!(deadline.when(), Some(now + Duration::from_secs(3)));
-    ///     assert_eq!(baton::Timeout::never().when(), None);
+    ///     assert_eq!(baton::time::Timeout::never().when(), None);
     /// });
     /// ```
     pub fn when(&self) -> Option<Instant> {
@@ -203,7 +207,8 @@ impl Timeout {
     ///
     /// # Examples
     /// ```
-    /// use baton::{sleep, spawn, Timeout, TimeoutError};
+    /// use baton::{sleep, spawn, TimeoutError};
+    /// use baton::time::Timeout;
     /// use std::time::Duration;
     ///
     /// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
@@ -240,7 +245,8 @@ impl Timeout {
     ///
     /// # Examples
     /// ```
-    /// use baton::{sleep, Timeout};
+    /// use baton::sleep;
+    /// use baton::time::Timeout;
     /// use std::time::Duration;
     ///
     /// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
@@ -271,7 +277,8 @@ impl Timeout {
     ///
     /// # Examples
     /// ```
-    /// use baton::{sleep, Timeout};
+    /// use baton::sleep;
+    /// use baton::time::Timeout;
     /// use std::time::Duration;
     ///
     /// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
@@ -296,7 +303,8 @@ impl Timeout {
     ///
     /// # Examples
     /// ```
-    /// use baton::{sleep, Timeout};
+    /// use baton::sleep;
+    /// use baton::time::Timeout;
     /// use std::time::Duration;
     ///
     /// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
