@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::coop;
 use crate::loom::Arc;
+use crate::runtime::driver::clock::epoch;
 use crate::runtime::driver::{TimerKey, TimerPoll};
 use crate::runtime::{context, Shared};
 
@@ -34,7 +35,7 @@ use crate::runtime::{context, Shared};
 /// Cancel safe: dropping it frees its timer.
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep {
-        state: SleepState::Unbound(Deadline::After(duration)),
+        state: SleepState::After(u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)),
     }
 }
 
@@ -59,7 +60,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Cancel safe: dropping it frees its timer.
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
-        state: SleepState::Unbound(Deadline::At(deadline)),
+        state: SleepState::At(nanos_since_epoch(deadline)),
     }
 }
 
@@ -69,19 +70,24 @@ pub struct Sleep {
     state: SleepState,
 }
 
+/// 16 bytes: a sleeping task's future stays small (the tag lives in `Armed`'s padding).
 enum SleepState {
-    /// Not polled yet.
-    Unbound(Deadline),
+    /// Not polled yet: waits this many nanoseconds from its first poll.
+    After(u64),
+    /// Not polled yet: waits until this many nanoseconds after `clock::epoch()` (an `Instant`
+    /// would take 16 bytes). `u64::MAX`: the end of every clock's range.
+    At(u64),
     /// Armed on a loop's timers.
     Armed { shared: Arc<Shared>, key: TimerKey },
     /// Finished.
     Done,
 }
 
-#[derive(Clone, Copy, Debug)]
-enum Deadline {
-    After(Duration),
-    At(Instant),
+/// `instant` as nanoseconds after the epoch, saturating at both ends. An instant before the
+/// epoch is before every clock's origin too, so it is due at once whichever way it is read.
+fn nanos_since_epoch(instant: Instant) -> u64 {
+    let nanos = instant.saturating_duration_since(epoch()).as_nanos();
+    u64::try_from(nanos).unwrap_or(u64::MAX)
 }
 
 impl Future for Sleep {
@@ -93,13 +99,13 @@ impl Future for Sleep {
         coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
             context::with(|lp| match state {
                 SleepState::Done => Poll::Ready(()),
-                SleepState::Unbound(deadline) => {
+                SleepState::After(_) | SleepState::At(_) => {
                     let now = lp.now_ticks();
-                    let ticks = match *deadline {
-                        Deadline::After(d) => {
-                            now.saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-                        }
-                        Deadline::At(t) => lp.ticks_at(t),
+                    let ticks = match *state {
+                        SleepState::After(nanos) => now.saturating_add(nanos),
+                        SleepState::At(u64::MAX) => u64::MAX,
+                        SleepState::At(nanos) => lp.ticks_at(epoch() + Duration::from_nanos(nanos)),
+                        _ => unreachable!("matched above"),
                     };
                     if ticks <= now {
                         *state = SleepState::Done;
@@ -154,11 +160,38 @@ impl Drop for Sleep {
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = match &self.state {
-            SleepState::Unbound(Deadline::After(d)) => format!("waits {d:?} from its first poll"),
-            SleepState::Unbound(Deadline::At(t)) => format!("waits until {t:?}"),
+            SleepState::After(nanos) => {
+                format!(
+                    "waits {:?} from its first poll",
+                    Duration::from_nanos(*nanos)
+                )
+            }
+            SleepState::At(nanos) => format!(
+                "waits until {:?}",
+                epoch().checked_add(Duration::from_nanos(*nanos))
+            ),
             SleepState::Armed { .. } => "armed".to_owned(),
             SleepState::Done => "done".to_owned(),
         };
         f.debug_struct("Sleep").field("state", &state).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sleeping task's future is mostly its `Sleep`: keep it two words.
+    #[test]
+    fn sleep_is_two_words() {
+        assert_eq!(std::mem::size_of::<Sleep>(), 16);
+    }
+
+    #[test]
+    fn an_instant_survives_the_compact_form_to_the_nanosecond() {
+        let later = epoch() + Duration::new(3, 7);
+        assert_eq!(nanos_since_epoch(later), 3_000_000_007);
+        let earlier = epoch().checked_sub(Duration::from_secs(1));
+        assert_eq!(earlier.map(nanos_since_epoch), earlier.map(|_| 0));
     }
 }

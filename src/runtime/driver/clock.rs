@@ -1,7 +1,15 @@
 //! The loop's clock: real time, or a paused clock that jumps to the next timer when idle.
 
 use std::cell::Cell;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+/// A process-wide instant no clock's origin precedes (every `Clock::new` reads it first), so
+/// an `Instant` can be kept compactly as nanoseconds after it (`sleep_until`'s unpolled state).
+pub(crate) fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
 
 /// A loop's notion of now. Timers are kept in ticks: nanoseconds since `origin`.
 pub(crate) struct Clock {
@@ -12,6 +20,7 @@ pub(crate) struct Clock {
 
 impl Clock {
     pub(crate) fn new(paused: bool) -> Clock {
+        epoch();
         Clock {
             origin: Instant::now(),
             paused: paused.then(|| Cell::new(0)),
