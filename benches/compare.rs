@@ -1,9 +1,11 @@
 //! Side-by-side benchmark: baton vs tokio `current_thread` vs smol `LocalExecutor`.
 //!
-//! Run with `cargo bench --bench compare [-- FILTER]`; FILTER keeps the workloads whose name
-//! contains it (`spawn_many`, `yield_many`, `ping_pong`, `chained_spawn`, `timers`,
+//! Run with `cargo bench --bench compare [-- FILTER] [--only=RUNTIME]`; FILTER keeps the workloads
+//! whose name contains it (`spawn_many`, `yield_many`, `ping_pong`, `chained_spawn`, `timers`,
 //! `gather_sleep` — which includes its peak RSS — `mpsc_1to1`, `mpsc_100to1`, `lock_contention`,
-//! `semaphore`, `tcp_echo`, `sleeping_task_memory`, `empty_task_spawn`).
+//! `semaphore`, `tcp_echo`, `sleeping_task_memory`, `empty_task_spawn`); `--only=baton` (or
+//! `tokio`, `smol`) runs one runtime's arm alone, for a profiler:
+//! `perf record -g target/release/deps/compare-* spawn_many --only=baton`.
 //! Every workload runs on all three runtimes in the same process, interleaved round by round (the
 //! order rotates each round), so the noise of a shared machine hits all three alike. We print the
 //! median of each runtime and the ratios baton/tokio and baton/smol; the ratios are the figures to
@@ -58,6 +60,7 @@
 //!   on one thread.
 
 use std::process::Command;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 #[path = "compare/baton_arm.rs"]
@@ -269,6 +272,9 @@ fn timed_workload(w: &Workload) {
     for round in 0..=w.samples {
         for i in 0..RUNTIMES.len() {
             let rt = (i + round) % RUNTIMES.len();
+            if !selected(rt) {
+                continue;
+            }
             let wall = (w.runners[rt])();
             if round == 0 {
                 continue;
@@ -310,6 +316,14 @@ fn child(args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("utf-8 child output")
 }
 
+/// The runtime `--only=RUNTIME` keeps (to profile one arm), if given.
+static ONLY: OnceLock<usize> = OnceLock::new();
+
+/// Whether runtime `rt` runs: all do, unless `--only` picked one.
+fn selected(rt: usize) -> bool {
+    ONLY.get().map_or(true, |&only| only == rt)
+}
+
 fn runtime_index(name: &str) -> usize {
     RUNTIMES
         .iter()
@@ -333,14 +347,14 @@ fn rss_child(what: &str, rt: usize) {
 }
 
 fn gather_peak_rss() {
-    let growth = RUNTIMES.map(|rt| {
+    let growth = std::array::from_fn(|rt| {
         let hwm = |what| {
-            let out = child(&["--rss-child", what, rt]);
+            let out = child(&["--rss-child", what, RUNTIMES[rt]]);
             out.trim().parse::<f64>().expect("VmHWM from the child")
         };
-        hwm("gather_sleep") - hwm("idle")
+        selected(rt).then(|| hwm("gather_sleep") - hwm("idle"))
     });
-    row("gather_sleep peak RSS", growth.map(Some), fmt_bytes);
+    row("gather_sleep peak RSS", growth, fmt_bytes);
     let per_future = per_task(growth, GATHER as usize, |g| g);
     row("  peak RSS/future", per_future, fmt_bytes);
 }
@@ -352,12 +366,14 @@ fn sleepers_child(rt: usize) {
 }
 
 /// `values` mapped through `f`, per one of `n` tasks.
-fn per_task<T: Copy>(values: [T; 3], n: usize, f: impl Fn(T) -> f64) -> [Option<f64>; 3] {
-    values.map(|v| Some(f(v) / n as f64))
+fn per_task<T: Copy>(values: [Option<T>; 3], n: usize, f: impl Fn(T) -> f64) -> [Option<f64>; 3] {
+    values.map(|v| v.map(|v| f(v) / n as f64))
 }
 
 fn sleeping_task_memory() {
-    let growth = RUNTIMES.map(|rt| MemGrowth::parse(&child(&["--mem-child", rt])));
+    let growth = std::array::from_fn(|rt| {
+        selected(rt).then(|| MemGrowth::parse(&child(&["--mem-child", RUNTIMES[rt]])))
+    });
     let peak = per_task(growth, SLEEPERS, |g| g.peak_rss as f64);
     row("sleeping task+handle peak RSS", peak, fmt_bytes);
     let heap = per_task(growth, SLEEPERS, |g| g.heap as f64);
@@ -370,7 +386,7 @@ fn empty_task_spawn() {
         tokio_arm::empty_spawns,
         smol_arm::empty_spawns,
     ];
-    let counts = spawns.map(|spawn| spawn());
+    let counts = std::array::from_fn(|rt| selected(rt).then(|| spawns[rt]()));
     let bytes = per_task(counts, EMPTY_SPAWNS, |c| c.alloc_bytes as f64);
     row("empty task bytes/spawn", bytes, fmt_bytes);
     let allocs = per_task(counts, EMPTY_SPAWNS, |c| c.allocs as f64);
@@ -390,6 +406,10 @@ fn main() {
         _ => {}
     }
 
+    // `--only=RUNTIME` runs one runtime's arm (for a profiler); the others show `n/a`.
+    if let Some(only) = args.iter().find_map(|a| a.strip_prefix("--only=")) {
+        ONLY.set(runtime_index(only)).expect("one --only");
+    }
     // `cargo bench` passes `--bench`; any other non-flag argument filters workloads by name.
     let filter = args.iter().find(|a| !a.starts_with('-')).copied();
     let wanted = |name: &str| filter.map_or(true, |f| name.contains(f));
