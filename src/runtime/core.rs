@@ -114,7 +114,8 @@ impl Core {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let (join, owned, queued) = allocate(future, self.shared.clone(), self.shared.id());
+        let (join, owned, queued) =
+            allocate(future, self.shared.clone(), self.shared.next_task_number());
         if self.closing.get() {
             // Shutdown is dropping tasks; one made now (say, by a `Drop` impl) is cancelled at once.
             drop(owned);
@@ -183,12 +184,12 @@ impl Core {
         if task.is_done() {
             drop(self.spawn(async move { callback() }));
         } else {
-            self.done_callbacks.add(task.id(), callback);
+            self.done_callbacks.add(task.key(), callback);
         }
     }
 
     fn schedule_done_callbacks(&self, task: &TaskRef) {
-        for callback in self.done_callbacks.take(task.id()) {
+        for callback in self.done_callbacks.take(task.key()) {
             drop(self.spawn(async move { callback() }));
         }
     }

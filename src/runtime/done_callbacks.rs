@@ -1,9 +1,9 @@
-//! The done callbacks of tasks not yet complete (`Task::add_done_callback`), by task id.
+//! The done callbacks of tasks not yet complete (`Task::add_done_callback`), keyed by the
+//! task's address (`TaskRef::key`: unique among live tasks, and every task here is live).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use super::task::TaskId;
 use crate::panic::drop_each_quietly;
 
 /// A callback to run (as a callback on the loop) once its task completes.
@@ -12,11 +12,11 @@ pub(crate) type DoneCallback = Box<dyn FnOnce()>;
 /// Loop thread only. Callbacks are user code: they are taken out before they run or drop.
 #[derive(Default)]
 pub(crate) struct DoneCallbacks {
-    by_task: RefCell<HashMap<TaskId, Vec<DoneCallback>>>,
+    by_task: RefCell<HashMap<usize, Vec<DoneCallback>>>,
 }
 
 impl DoneCallbacks {
-    pub(crate) fn add(&self, task: TaskId, callback: DoneCallback) {
+    pub(crate) fn add(&self, task: usize, callback: DoneCallback) {
         self.by_task
             .borrow_mut()
             .entry(task)
@@ -25,7 +25,7 @@ impl DoneCallbacks {
     }
 
     /// The callbacks of `task`, which just completed (none: most tasks, checked without hashing).
-    pub(crate) fn take(&self, task: TaskId) -> Vec<DoneCallback> {
+    pub(crate) fn take(&self, task: usize) -> Vec<DoneCallback> {
         if self.by_task.borrow().is_empty() {
             return Vec::new();
         }

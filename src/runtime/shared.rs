@@ -22,8 +22,10 @@ pub(crate) struct Shared {
     /// `stop()` was called: `run_forever` returns after the current iteration.
     stop_requested: AtomicBool,
     unparker: Unparker,
-    /// This loop's number (the `owner` in its tasks' headers).
+    /// This loop's number (the high half of its tasks' ids).
     id: u32,
+    /// The number of the last task spawned on this loop (the low half of their ids).
+    last_task_number: AtomicU32,
 }
 
 #[derive(Default)]
@@ -51,12 +53,20 @@ impl Shared {
             stop_requested: AtomicBool::new(false),
             unparker,
             id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
+            last_task_number: AtomicU32::new(0),
         }
     }
 
-    /// This loop's number, as its tasks record it.
+    /// This loop's number, as its tasks' ids record it.
     pub(crate) fn id(&self) -> u32 {
         self.id
+    }
+
+    /// The number of the next task spawned on this loop, from 1, wrapping after 2³².
+    pub(crate) fn next_task_number(&self) -> u32 {
+        self.last_task_number
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_add(1)
     }
 
     /// Makes a task of `future` from a thread that is not running this loop: it waits in the
@@ -66,7 +76,7 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (join, owned, queued) = allocate(future, this.clone(), this.id);
+        let (join, owned, queued) = allocate(future, this.clone(), this.next_task_number());
         // The loop takes its owned reference when it adopts the task.
         drop(owned);
         queued.mark_awaiting_adoption();
@@ -154,6 +164,10 @@ impl Shared {
 /// The single loop's side of the schedule seam: a woken task goes onto the local queue on the
 /// loop's own thread, onto the remote queue (and an unpark) anywhere else.
 impl Schedule for Arc<Shared> {
+    fn owner_id(&self) -> u32 {
+        self.id
+    }
+
     fn schedule(&self, task: Notified) -> Result<(), Notified> {
         let task = context::try_with_core(|core| match core {
             Some(core) if Arc::ptr_eq(core.shared(), self) => {

@@ -166,7 +166,7 @@ pub(crate) fn name_of(task: &TaskRef) -> String {
 
 impl PartialEq for TaskHandle {
     fn eq(&self, other: &TaskHandle) -> bool {
-        self.id() == other.id()
+        self.raw.ptr_eq(&other.raw)
     }
 }
 

@@ -14,7 +14,6 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::raw::Header;
 use super::state::{Cancel, META};
-use super::TaskId;
 
 /// What the table keeps for one task.
 #[derive(Default)]
@@ -23,19 +22,25 @@ struct Meta {
     cancel_message: Option<String>,
 }
 
-static TABLE: Mutex<Option<HashMap<TaskId, Meta>>> = Mutex::new(None);
+static TABLE: Mutex<Option<HashMap<usize, Meta>>> = Mutex::new(None);
 
-fn table() -> MutexGuard<'static, Option<HashMap<TaskId, Meta>>> {
+/// A live task's key: its header's address, unique while the task lives (its entry is removed
+/// when the allocation is freed, `forget`).
+fn key(header: &Header) -> usize {
+    header as *const Header as usize
+}
+
+fn table() -> MutexGuard<'static, Option<HashMap<usize, Meta>>> {
     // Poisoning cannot leave a `HashMap` of strings half-updated in a way that matters here.
     TABLE.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The task's entry, made if missing (and `META` set, so freeing the task removes it).
-fn entry<'a>(table: &'a mut Option<HashMap<TaskId, Meta>>, header: &Header) -> &'a mut Meta {
+fn entry<'a>(table: &'a mut Option<HashMap<usize, Meta>>, header: &Header) -> &'a mut Meta {
     header.state.mark_meta();
     table
         .get_or_insert_with(HashMap::new)
-        .entry(header.id)
+        .entry(key(header))
         .or_default()
 }
 
@@ -46,7 +51,7 @@ pub(crate) fn name(header: &Header) -> Option<String> {
     }
     table()
         .as_ref()
-        .and_then(|t| t.get(&header.id))
+        .and_then(|t| t.get(&key(header)))
         .and_then(|m| m.name.clone())
 }
 
@@ -78,12 +83,12 @@ pub(crate) fn take_cancel_message(header: &Header) -> Option<String> {
     }
     table()
         .as_mut()
-        .and_then(|t| t.get_mut(&header.id))
+        .and_then(|t| t.get_mut(&key(header)))
         .and_then(|m| m.cancel_message.take())
 }
 
 /// Removes the task's entry; called when the task is freed, if `META` is set.
 pub(crate) fn forget(header: &Header) {
-    let removed = table().as_mut().and_then(|t| t.remove(&header.id));
+    let removed = table().as_mut().and_then(|t| t.remove(&key(header)));
     drop(removed); // after the lock: nothing in it runs user code, but keep the lock short
 }

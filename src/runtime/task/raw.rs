@@ -3,7 +3,7 @@
 //! ```text
 //! Cell<F, S> (#[repr(C)], one heap allocation)
 //! +-----------------------------+
-//! | Header                      |  state word, vtable, awaiter waker, id, owned slot, owner
+//! | Header (40 bytes)           |  state word, vtable, awaiter waker, owned slot, number
 //! +-----------------------------+
 //! | S: Schedule                 |  who runs the task (a loop's `Arc<Shared>`; a worker pool)
 //! +-----------------------------+
@@ -30,7 +30,7 @@ use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::AtomicU32;
 use std::task::{Context, Poll, Waker};
 
 use super::error::TaskError;
@@ -55,15 +55,18 @@ pub(crate) const NOT_ADOPTABLE: u32 = AWAITING_ADOPTION;
 
 /// Who runs a task: the seam between the raw task and a scheduler.
 ///
-/// Called by the task's wakers and by `cancel`, on any thread, with the reference of a new queue
-/// entry. A scheduler that can no longer run tasks (a closed loop) hands the task back; the raw
-/// task then cancels it if it never reached an owner, and releases the entry.
+/// `schedule` is called by the task's wakers and by `cancel`, on any thread, with the reference
+/// of a new queue entry. A scheduler that can no longer run tasks (a closed loop) hands the task
+/// back; the raw task then cancels it if it never reached an owner, and releases the entry.
 pub(crate) trait Schedule: Send + Sync + 'static {
     /// Queues `task` to run.
     ///
     /// # Errors
     /// Gives the task back when this scheduler has shut down.
     fn schedule(&self, task: Notified) -> Result<(), Notified>;
+
+    /// The number of the loop (or worker) that owns the task: the high half of its `TaskId`.
+    fn owner_id(&self) -> u32;
 }
 
 /// The part of a task every owner of a `TaskRef` may read.
@@ -73,12 +76,13 @@ pub(crate) struct Header {
     /// The `Task<T>` handle's waker. Written only by the handle while `AWAITER` is clear; read
     /// only by the loop at completion while `AWAITER` is set (see `state.rs`).
     pub(crate) awaiter: UnsafeCell<Option<Waker>>,
-    pub(crate) id: TaskId,
     /// The task's key in its owner's owned set, `NOT_OWNED` or `AWAITING_ADOPTION`. Touched
     /// only on the owner's thread; an atomic only so the header stays `Sync` without a lock.
     pub(crate) owned_slot: AtomicU32,
-    /// The id of the loop that owns the task (it fills the header's padding).
-    pub(crate) owner: u32,
+    /// The task's number among its owner's tasks, in spawn order: the low half of its
+    /// `TaskId` (the owner's number, the high half, is the scheduler's). 32 bits, so the header
+    /// is 40 bytes and a task with a two-word future fits an 80-byte allocation.
+    pub(crate) number: u32,
 }
 
 /// What a task does, erased over its future type.
@@ -91,6 +95,8 @@ struct Vtable {
     drop_output: unsafe fn(NonNull<Header>),
     /// Hands the task to its scheduler, taking over one counted reference (a queue entry's).
     schedule: unsafe fn(NonNull<Header>),
+    /// The owner's number (`Schedule::owner_id`).
+    owner_id: unsafe fn(NonNull<Header>) -> u32,
     /// Frees the allocation.
     dealloc: unsafe fn(NonNull<Header>),
 }
@@ -132,8 +138,6 @@ union Stage<F: Future> {
     panic: ManuallyDrop<Box<PanicPayload>>,
 }
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
 /// A counted reference to a task. Dropping it releases the reference.
 pub(crate) struct TaskRef(pub(super) NonNull<Header>);
 
@@ -145,13 +149,12 @@ unsafe impl Send for TaskRef {}
 // SAFETY: as for `Send`; shared access goes through atomics only.
 unsafe impl Sync for TaskRef {}
 
-/// Allocates a task for `future`, run by `scheduler` on the loop numbered `owner`, already
-/// scheduled and with a handle. Returns its three references: the handle's, the owner's, and the
-/// queue entry's.
+/// Allocates task number `number` of `scheduler`'s for `future`, already scheduled and with a
+/// handle. Returns its three references: the handle's, the owner's, and the queue entry's.
 pub(crate) fn allocate<F, S>(
     future: F,
     scheduler: S,
-    owner: u32,
+    number: u32,
 ) -> (JoinRef<F::Output>, OwnedTask, Notified)
 where
     F: Future + 'static,
@@ -165,12 +168,12 @@ where
                 take_output: take_output::<F, S>,
                 drop_output: drop_output::<F, S>,
                 schedule: schedule::<F, S>,
+                owner_id: owner_id::<F, S>,
                 dealloc: dealloc::<F, S>,
             },
             awaiter: UnsafeCell::new(None),
-            id: TaskId(NEXT_ID.fetch_add(1, Ordering::Relaxed)),
             owned_slot: AtomicU32::new(NOT_OWNED),
-            owner,
+            number,
         },
         scheduler,
         stage: UnsafeCell::new(Stage {
@@ -213,6 +216,18 @@ impl TaskRef {
     pub(crate) fn finished_by(&self, flag: usize) -> bool {
         let s = self.header().state.load();
         s.has(state::COMPLETE) && s.has(flag)
+    }
+
+    /// The task's id: its owner's number and its own.
+    pub(crate) fn id(&self) -> TaskId {
+        // SAFETY: the vtable matches the cell; `self` keeps it alive.
+        let owner = unsafe { (self.header().vtable.owner_id)(self.0) };
+        TaskId::new(owner, self.header().number)
+    }
+
+    /// Whether both refer to the same task.
+    pub(crate) fn ptr_eq(&self, other: &TaskRef) -> bool {
+        self.0 == other.0
     }
 
     pub(crate) fn as_ptr(&self) -> NonNull<Header> {
@@ -319,6 +334,15 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     if let Err(task) = rejected {
         task.release_rejected();
     }
+}
+
+/// # Safety
+/// `ptr` is a live `Cell<F, S>` on which the caller holds a reference.
+unsafe fn owner_id<F: Future, S: Schedule>(ptr: NonNull<Header>) -> u32 {
+    // SAFETY: by the caller's contract; the scheduler is only ever read through `&`.
+    unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
+        .scheduler
+        .owner_id()
 }
 
 /// # Safety
@@ -521,7 +545,7 @@ mod tests {
     type LoopScheduler = std::sync::Arc<()>;
 
     #[test]
-    fn empty_task_fits_in_64_bytes() {
+    fn empty_task_fits_in_56_bytes() {
         async fn nothing() {}
         assert!(std::mem::size_of::<Cell<std::future::Ready<()>, LoopScheduler>>() <= 64);
         let fut = nothing();
@@ -529,7 +553,11 @@ mod tests {
         fn cell_size<F: Future>(_: &F) -> usize {
             std::mem::size_of::<Cell<F, LoopScheduler>>()
         }
-        assert_eq!(cell_size(&fut), 64);
-        assert_eq!(cell_size(&async {}), 64);
+        assert_eq!(cell_size(&fut), 56);
+        assert_eq!(cell_size(&async {}), 56);
+        assert_eq!(std::mem::size_of::<Header>(), 40);
+        // A task sleeping in a two-word `Sleep` fits glibc's 80-byte size class.
+        let sleeper = async { crate::time::sleep(std::time::Duration::from_secs(1)).await };
+        assert_eq!(cell_size(&sleeper), 72);
     }
 }

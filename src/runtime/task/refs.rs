@@ -20,7 +20,6 @@ use super::error::TaskError;
 use super::meta;
 use super::raw::{dealloc_raw, RunOutcome, TaskRef, AWAITING_ADOPTION, NOT_OWNED};
 use super::state::{self, Cancel};
-use super::TaskId;
 
 /// A queue entry: the reference a wake (or a spawn) counted for the run it asks for.
 pub(crate) struct Notified(pub(super) TaskRef);
@@ -110,13 +109,14 @@ impl Deref for OwnedTask {
 }
 
 impl TaskRef {
-    pub(crate) fn id(&self) -> TaskId {
-        self.header().id
+    /// The number of the loop that owns the task.
+    pub(crate) fn owner(&self) -> u32 {
+        self.id().owner()
     }
 
-    /// The id of the loop that owns the task.
-    pub(crate) fn owner(&self) -> u32 {
-        self.header().owner
+    /// A key for side tables of live tasks: the allocation's address, unique while it lives.
+    pub(crate) fn key(&self) -> usize {
+        self.as_ptr().as_ptr() as usize
     }
 
     /// Removes the task from its owner's set bookkeeping: returns the slot it held there, if any.
