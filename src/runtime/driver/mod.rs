@@ -25,6 +25,9 @@ pub(crate) use timers::{TimerKey, Timers};
 
 use crate::panic::{drop_each_quietly, wake_all};
 
+/// How many timer wakers `fire_timers` collects before it wakes them.
+const FIRE_BATCH: usize = 1024;
+
 /// The I/O half of a driver: waits for readiness (or an unpark) and reports whose I/O is ready.
 pub(crate) trait IoDriver {
     /// Blocks until an event, an unpark, or `timeout` (`None`: no limit; zero: just look), and
@@ -123,22 +126,33 @@ impl Driver {
         drop_each_quietly(wakers); // after the borrow: a waker's drop is user code
     }
 
-    /// Wakes the tasks whose timers are due.
+    /// Wakes the tasks whose timers are due, earliest first, in batches of `FIRE_BATCH`, so a
+    /// crowd of timers due together never holds all their wakers at once.
     pub(crate) fn fire_timers(&self) {
-        let mut timers = self.timers.borrow_mut();
-        let Some(next) = timers.next_deadline() else {
-            return;
+        let now = {
+            let mut timers = self.timers.borrow_mut();
+            let Some(next) = timers.next_deadline() else {
+                return;
+            };
+            let now = self.clock.now_ticks();
+            if next > now {
+                return;
+            }
+            now
         };
-        let now = self.clock.now_ticks();
-        if next > now {
-            return;
-        }
         // Only now take the reusable buffer: returning early above keeps its capacity in place.
         let mut fired = std::mem::take(&mut *self.fired.borrow_mut());
-        timers.fire_until(now, &mut fired);
-        drop(timers);
-        // Wake after releasing the timers: a waker may run code that touches them.
-        wake_all(&mut fired);
+        loop {
+            let more = self
+                .timers
+                .borrow_mut()
+                .fire_until(now, &mut fired, FIRE_BATCH);
+            // Wake after releasing the timers: a waker may run code that touches them.
+            wake_all(&mut fired);
+            if !more {
+                break;
+            }
+        }
         *self.fired.borrow_mut() = fired;
     }
 

@@ -138,12 +138,15 @@ impl Timers {
         None
     }
 
-    /// Fires every timer due at `now`, collecting their wakers (the caller wakes them, after
-    /// releasing `self`).
-    pub(crate) fn fire_until(&mut self, now: u64, fired: &mut Vec<Waker>) {
+    /// Fires the timers due at `now`, earliest first, until `fired` holds `limit` wakers;
+    /// returns whether due timers are left. The caller wakes the wakers after releasing `self`.
+    pub(crate) fn fire_until(&mut self, now: u64, fired: &mut Vec<Waker>, limit: usize) -> bool {
         while let Some(&Reverse(top)) = self.heap.peek() {
             if top.deadline > now {
-                break;
+                return false;
+            }
+            if fired.len() >= limit {
+                return true;
             }
             self.heap.pop();
             let slot = &mut self.slots[top.key as usize];
@@ -158,6 +161,7 @@ impl Timers {
                 }
             }
         }
+        false
     }
 
     /// Number of armed timers.
@@ -250,8 +254,23 @@ mod tests {
 
     fn fire(timers: &mut Timers, now: u64) {
         let mut fired = Vec::new();
-        timers.fire_until(now, &mut fired);
+        assert!(!timers.fire_until(now, &mut fired, usize::MAX));
         fired.into_iter().for_each(Waker::wake);
+    }
+
+    #[test]
+    fn a_batch_stops_at_its_limit_and_the_next_one_goes_on_in_deadline_order() {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let mut timers = Timers::new();
+        for id in [3, 1, 2, 0] {
+            timers.insert(id as u64, waker(id, &log));
+        }
+        let mut fired = Vec::new();
+        assert!(timers.fire_until(10, &mut fired, 3), "one timer is left");
+        fired.drain(..).for_each(Waker::wake);
+        assert!(!timers.fire_until(10, &mut fired, 3));
+        fired.drain(..).for_each(Waker::wake);
+        assert_eq!(*log.lock().unwrap(), [0, 1, 2, 3]);
     }
 
     #[test]
