@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
 
 use super::reactor::{Direction, Initially, Registration, Waiter};
@@ -34,10 +34,6 @@ impl<T: AsRawFd> Evented<T> {
         &self.io
     }
 
-    pub(crate) fn registration(&self) -> &Registration {
-        &self.reg
-    }
-
     /// A waiter for `dir` with a place of its own, for the future of a `&self` method that
     /// several tasks may await at once (the reactor's waiter list).
     pub(crate) fn waiter(&self, dir: Direction) -> Waiter<'_> {
@@ -60,20 +56,13 @@ impl<T: AsRawFd> Evented<T>
 where
     for<'a> &'a T: Read + Write,
 {
-    /// Reads into `buf`; a short read marks the socket drained (the reactor's rule 5).
+    /// Reads into `buf`; a short read marks the socket drained.
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        let r = self.poll_io(cx, Direction::Read, |mut io| io.read(buf));
-        if let Poll::Ready(Ok(n)) = r {
-            if n > 0 && n < len {
-                self.reg.clear_drained(Direction::Read);
-            }
-        }
-        r
+        self.poll_transfer(cx, Direction::Read, buf.len(), |mut io| io.read(buf))
     }
 
     /// Reads into possibly uninitialised memory (hyper's read buffers) with `read(2)`, which
@@ -86,7 +75,7 @@ where
     ) -> Poll<io::Result<usize>> {
         let len = buf.len();
         let fd = self.io.as_raw_fd();
-        let r = self.poll_io(cx, Direction::Read, |_| {
+        self.poll_transfer(cx, Direction::Read, len, |_| {
             // SAFETY: `buf` is valid for writes of `len` bytes for the whole call, and
             // `read(2)` writes at most `len` bytes into it; `fd` is open (we own it).
             let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), len) };
@@ -95,24 +84,12 @@ where
             } else {
                 Ok(n as usize)
             }
-        });
-        if let Poll::Ready(Ok(n)) = r {
-            if n > 0 && n < len {
-                self.reg.clear_drained(Direction::Read);
-            }
-        }
-        r
+        })
     }
 
     /// Writes from `buf`; a short write marks the socket full.
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let r = self.poll_io(cx, Direction::Write, |mut io| io.write(buf));
-        if let Poll::Ready(Ok(n)) = r {
-            if n > 0 && n < buf.len() {
-                self.reg.clear_drained(Direction::Write);
-            }
-        }
-        r
+        self.poll_transfer(cx, Direction::Write, buf.len(), |mut io| io.write(buf))
     }
 
     /// Writes from `bufs` with one `writev`; a short write marks the socket full.
@@ -121,13 +98,45 @@ where
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let r = self.poll_io(cx, Direction::Write, |mut io| io.write_vectored(bufs));
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.poll_transfer(cx, Direction::Write, len, |mut io| io.write_vectored(bufs))
+    }
+
+    /// Writes what the socket takes right now, without waiting: `WouldBlock` when it is full
+    /// (or not known to be writable).
+    pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.reg.try_io(Direction::Write, || (&self.io).write(buf))
+    }
+
+    /// `op` moves up to `asked` bytes in `dir` once the socket is ready; a short transfer
+    /// proves the kernel buffer drained (or full): the reactor's rule 5.
+    #[inline]
+    fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        asked: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let r = self.poll_io(cx, dir, op);
         if let Poll::Ready(Ok(n)) = r {
-            if n > 0 && n < bufs.iter().map(|b| b.len()).sum::<usize>() {
-                self.reg.clear_drained(Direction::Write);
+            if n > 0 && n < asked {
+                self.reg.clear_drained(dir);
             }
         }
         r
+    }
+}
+
+impl<T: AsRawFd> AsRawFd for Evented<T> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.as_raw_fd()
+    }
+}
+
+impl<T: AsRawFd + AsFd> AsFd for Evented<T> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.as_fd()
     }
 }
 
