@@ -5,6 +5,8 @@ use std::io::{self, IoSlice, Read, Write};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
 
+use socket2::SockRef;
+
 use super::reactor::{Direction, Initially, Registration, Waiter};
 
 /// A non-blocking I/O object registered with the running loop's reactor.
@@ -28,6 +30,23 @@ impl<T: AsRawFd> Evented<T> {
     pub(crate) fn new(io: T, initially: Initially) -> io::Result<Evented<T>> {
         let reg = Registration::new(io.as_raw_fd(), initially)?;
         Ok(Evented { reg, io })
+    }
+
+    /// Registers a socket handed over by std code (a `from_std`): made non-blocking first,
+    /// and taken as ready in both directions until an operation says otherwise.
+    ///
+    /// # Errors
+    /// When the socket cannot be made non-blocking, or the OS refuses the registration.
+    ///
+    /// # Panics
+    /// Outside a running event loop.
+    #[track_caller]
+    pub(crate) fn from_std(io: T) -> io::Result<Evented<T>>
+    where
+        T: AsFd,
+    {
+        SockRef::from(&io).set_nonblocking(true)?;
+        Evented::new(io, Initially::Ready)
     }
 
     pub(crate) fn get_ref(&self) -> &T {

@@ -24,6 +24,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod accept;
 mod addr;
 mod datagram;
 #[cfg(feature = "hyper")]

@@ -111,14 +111,7 @@ impl TcpStream {
     /// Outside a running event loop.
     #[track_caller]
     pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
-        stream.set_nonblocking(true)?;
-        Ok(TcpStream {
-            io: Evented::new(stream, Initially::Ready)?,
-        })
-    }
-
-    pub(super) fn from_evented(io: Evented<net::TcpStream>) -> TcpStream {
-        TcpStream { io }
+        Evented::from_std(stream).map(|io| TcpStream { io })
     }
 
     /// The address of the remote end.

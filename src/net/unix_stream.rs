@@ -158,14 +158,7 @@ impl UnixStream {
     /// Outside a running event loop.
     #[track_caller]
     pub fn from_std(stream: unix::UnixStream) -> io::Result<UnixStream> {
-        stream.set_nonblocking(true)?;
-        Ok(UnixStream {
-            io: Evented::new(stream, Initially::Ready)?,
-        })
-    }
-
-    pub(super) fn from_evented(io: Evented<unix::UnixStream>) -> UnixStream {
-        UnixStream { io }
+        Evented::from_std(stream).map(|io| UnixStream { io })
     }
 
     /// The address of this end.
