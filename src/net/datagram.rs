@@ -268,12 +268,13 @@ assert_eq!(b.recv(&mut buf).await?, 3);
 ```")]
             ///
             /// # Errors
-            /// `NotConnected` without a peer; others as `send(2)` (e.g. `ConnectionRefused`
-            /// after the peer's port answered a previous datagram with ICMP port unreachable).
+            /// `NotConnected` without a peer; others as `send(2)` (over UDP, e.g.
+            /// `ConnectionRefused` after the peer's port answered a previous datagram with ICMP
+            /// port unreachable).
             ///
             /// # Cancel safety
             /// Cancel safe; several tasks may send at once (see
-            /// [`SendDatagram`]($crate::net::SendDatagram)).
+            /// [`SendDatagram`](crate::net::SendDatagram)).
             pub fn send<'a>(&'a self, buf: &'a [u8]) -> $crate::net::SendDatagram<'a> {
                 $crate::net::SendDatagram::new(self, buf)
             }
@@ -296,7 +297,7 @@ assert_eq!(b.recv(&mut buf).await?, 3); // truncated
             ///
             /// # Cancel safety
             /// Cancel safe; several tasks may receive at once (see
-            /// [`RecvDatagram`]($crate::net::RecvDatagram)).
+            /// [`RecvDatagram`](crate::net::RecvDatagram)).
             pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> $crate::net::RecvDatagram<'a> {
                 $crate::net::RecvDatagram::new(self, buf)
             }
