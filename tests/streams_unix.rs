@@ -12,6 +12,13 @@ use common::bounded;
 
 const LIMIT: Duration = Duration::from_secs(20);
 
+/// A writer on one end of a Unix socket pair, and a reader on the other.
+fn writer_and_reader() -> io::Result<(StreamWriter<OwnedWriteHalf<UnixStream>>, StreamReader)> {
+    let (a, b) = UnixStream::pair()?;
+    let (_a_rd, a_wr) = a.split(); // the writer needs only the write half
+    Ok((StreamWriter::new(a_wr), StreamReader::new(b)))
+}
+
 #[test]
 fn lines_written_drained_and_closed_are_read_back_then_eof() {
     bounded(LIMIT, || {
@@ -44,10 +51,7 @@ fn lines_written_drained_and_closed_are_read_back_then_eof() {
 fn a_write_larger_than_the_socket_buffer_goes_out_through_the_flusher() {
     bounded(LIMIT, || {
         baton::run(async {
-            let (a, b) = UnixStream::pair()?;
-            let (_a_rd, a_wr) = a.split();
-            let mut w = StreamWriter::new(a_wr);
-            let mut r = StreamReader::new(b);
+            let (mut w, mut r) = writer_and_reader()?;
             let data: Vec<u8> = (0..4 << 20).map(|i: u32| i as u8).collect();
             w.write(&data);
             assert!(
@@ -68,10 +72,7 @@ fn a_write_larger_than_the_socket_buffer_goes_out_through_the_flusher() {
 fn a_write_after_write_eof_is_reported_by_drain() {
     bounded(LIMIT, || {
         baton::run(async {
-            let (a, b) = UnixStream::pair()?;
-            let (_a_rd, a_wr) = a.split();
-            let mut w = StreamWriter::new(a_wr);
-            let mut r = StreamReader::new(b);
+            let (mut w, mut r) = writer_and_reader()?;
             w.write(b"last");
             w.write_eof();
             w.write(b"lost");
