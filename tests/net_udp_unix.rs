@@ -134,3 +134,42 @@ fn unix_connect_to_a_missing_path_fails() {
         });
     });
 }
+
+#[test]
+fn unix_stream_halves_work_apart_shut_down_on_drop_and_reunite() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let (a, mut b) = UnixStream::pair()?;
+            let (mut rd, mut wr) = a.split();
+            let writer = baton::spawn(async move {
+                wr.write_all(b"from the half").await?;
+                io::Result::Ok(wr)
+            });
+            let mut buf = [0u8; 13];
+            b.read_exact(&mut buf).await?;
+            assert_eq!(&buf, b"from the half");
+            b.write_all(b"back").await?;
+            rd.read_exact(&mut buf[..4]).await?;
+            assert_eq!(&buf[..4], b"back");
+            let wr = writer.await.unwrap()?;
+
+            // Halves of different streams stay apart, and come back in the error.
+            let (c, _d) = UnixStream::pair()?;
+            let (c_rd, c_wr) = c.split();
+            let baton::net::ReuniteError(rd, c_wr) = rd.reunite(c_wr).unwrap_err();
+            drop((c_rd, c_wr));
+            // Halves of one stream make it whole again, without shutting it down.
+            let mut a = rd.reunite(wr).expect("halves of one stream");
+            a.write_all(b"whole").await?;
+            b.read_exact(&mut buf[..5]).await?;
+            assert_eq!(&buf[..5], b"whole");
+
+            // A dropped write half shuts writing down: the peer reads EOF.
+            let (_rd, wr) = a.split();
+            drop(wr);
+            assert_eq!(b.read(&mut buf).await?, 0);
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}

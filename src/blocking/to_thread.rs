@@ -156,7 +156,7 @@ mod tests {
     #[test]
     fn a_panic_resumes_in_the_awaiting_task() {
         let caught = crate::run(async {
-            let t = crate::spawn(to_thread(|| -> u32 { panic!("boom in f") }));
+            let t = crate::task::spawn(to_thread(|| -> u32 { panic!("boom in f") }));
             t.await
         });
         assert!(caught.is_err());

@@ -2,8 +2,10 @@
 
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
+
+use socket2::SockRef;
 
 use crate::runtime::context;
 use crate::runtime::driver::reactor::{Direction, Initially, Registration, Waiter};
@@ -32,12 +34,25 @@ impl<T: AsRawFd> Evented<T> {
         Ok(Evented { reg, io })
     }
 
-    pub(crate) fn get_ref(&self) -> &T {
-        &self.io
+    /// Registers a socket handed over by std code (a `from_std`): made non-blocking first,
+    /// and taken as ready in both directions until an operation says otherwise.
+    ///
+    /// # Errors
+    /// When the socket cannot be made non-blocking, or the OS refuses the registration.
+    ///
+    /// # Panics
+    /// Outside a running event loop.
+    #[track_caller]
+    pub(crate) fn from_std(io: T) -> io::Result<Evented<T>>
+    where
+        T: AsFd,
+    {
+        SockRef::from(&io).set_nonblocking(true)?;
+        Evented::new(io, Initially::Ready)
     }
 
-    pub(crate) fn registration(&self) -> &Registration {
-        &self.reg
+    pub(crate) fn get_ref(&self) -> &T {
+        &self.io
     }
 
     /// A waiter for `dir` with a place of its own, for the future of a `&self` method that
@@ -62,20 +77,13 @@ impl<T: AsRawFd> Evented<T>
 where
     for<'a> &'a T: Read + Write,
 {
-    /// Reads into `buf`; a short read marks the socket drained (the reactor's rule 5).
+    /// Reads into `buf`; a short read marks the socket drained.
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        let len = buf.len();
-        let r = self.poll_io(cx, Direction::Read, |mut io| io.read(buf));
-        if let Poll::Ready(Ok(n)) = r {
-            if n > 0 && n < len {
-                self.reg.clear_drained(Direction::Read);
-            }
-        }
-        r
+        self.poll_transfer(cx, Direction::Read, buf.len(), |mut io| io.read(buf))
     }
 
     /// Reads into possibly uninitialised memory (hyper's read buffers) with `read(2)`, which
@@ -88,7 +96,7 @@ where
     ) -> Poll<io::Result<usize>> {
         let len = buf.len();
         let fd = self.io.as_raw_fd();
-        let r = self.poll_io(cx, Direction::Read, |_| {
+        self.poll_transfer(cx, Direction::Read, len, |_| {
             // SAFETY: `buf` is valid for writes of `len` bytes for the whole call, and
             // `read(2)` writes at most `len` bytes into it; `fd` is open (we own it).
             let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), len) };
@@ -97,24 +105,12 @@ where
             } else {
                 Ok(n as usize)
             }
-        });
-        if let Poll::Ready(Ok(n)) = r {
-            if n > 0 && n < len {
-                self.reg.clear_drained(Direction::Read);
-            }
-        }
-        r
+        })
     }
 
     /// Writes from `buf`; a short write marks the socket full.
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let r = self.poll_io(cx, Direction::Write, |mut io| io.write(buf));
-        if let Poll::Ready(Ok(n)) = r {
-            if n > 0 && n < buf.len() {
-                self.reg.clear_drained(Direction::Write);
-            }
-        }
-        r
+        self.poll_transfer(cx, Direction::Write, buf.len(), |mut io| io.write(buf))
     }
 
     /// Writes from `bufs` with one `writev`; a short write marks the socket full.
@@ -123,13 +119,45 @@ where
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let r = self.poll_io(cx, Direction::Write, |mut io| io.write_vectored(bufs));
+        let len = bufs.iter().map(|b| b.len()).sum();
+        self.poll_transfer(cx, Direction::Write, len, |mut io| io.write_vectored(bufs))
+    }
+
+    /// Writes what the socket takes right now, without waiting: `WouldBlock` when it is full
+    /// (or not known to be writable).
+    pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.reg.try_io(Direction::Write, || (&self.io).write(buf))
+    }
+
+    /// `op` moves up to `asked` bytes in `dir` once the socket is ready; a short transfer
+    /// proves the kernel buffer drained (or full): the reactor's rule 5.
+    #[inline]
+    fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        asked: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let r = self.poll_io(cx, dir, op);
         if let Poll::Ready(Ok(n)) = r {
-            if n > 0 && n < bufs.iter().map(|b| b.len()).sum::<usize>() {
-                self.reg.clear_drained(Direction::Write);
+            if n > 0 && n < asked {
+                self.reg.clear_drained(dir);
             }
         }
         r
+    }
+}
+
+impl<T: AsRawFd> AsRawFd for Evented<T> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.io.as_raw_fd()
+    }
+}
+
+impl<T: AsRawFd + AsFd> AsFd for Evented<T> {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.io.as_fd()
     }
 }
 

@@ -1,5 +1,12 @@
-//! The futures of `send` and `recv` on a connected datagram socket, shared by [`UdpSocket`] and
-//! [`UnixDatagram`].
+//! The datagram core: what [`UdpSocket`] and [`UnixDatagram`] share, written once.
+//!
+//! Every datagram operation is one call (`send`, `recv`, `send_to`, `recv_from`) made when the
+//! socket is ready, from a future that holds a waiter of its own, so that every task sending
+//! (or receiving) on a shared socket is woken. A family says which calls those are
+//! ([`DatagramSocket`]); `datagram_socket!` writes each family's shells once: the inherent
+//! `send`, `recv` and `recv_from`, and its named `send_to` and `recv_from` futures over
+//! [`SendingTo`] and [`ReceivingFrom`]. The futures of connected `send` and `recv`,
+//! [`SendDatagram`] and [`RecvDatagram`], are one type for both families.
 //!
 //! [`UdpSocket`]: super::UdpSocket
 //! [`UnixDatagram`]: super::UnixDatagram
@@ -8,6 +15,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net;
+use std::os::fd::AsRawFd;
 use std::os::unix::net as unix;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -15,46 +23,47 @@ use std::task::{Context, Poll};
 use crate::io::evented::Evented;
 use crate::runtime::driver::reactor::{Direction, Waiter};
 
-/// A borrowed datagram socket of either family.
-#[derive(Clone, Copy)]
-pub(super) enum DatagramRef<'a> {
-    Udp(&'a Evented<net::UdpSocket>),
-    Unix(&'a Evented<unix::UnixDatagram>),
+/// A datagram socket of one family: [`UdpSocket`](super::UdpSocket) or
+/// [`UnixDatagram`](super::UnixDatagram).
+pub(super) trait DatagramSocket {
+    /// The std socket under it.
+    type Socket: Connected + AsRawFd;
+    /// A sender's address.
+    type Addr;
+    /// Where `send_to` sends, as the future keeps it.
+    type Target: fmt::Debug;
+
+    fn evented(&self) -> &Evented<Self::Socket>;
+
+    fn send_to(socket: &Self::Socket, buf: &[u8], target: &Self::Target) -> io::Result<usize>;
+
+    fn recv_from(socket: &Self::Socket, buf: &mut [u8]) -> io::Result<(usize, Self::Addr)>;
 }
 
-impl<'a> DatagramRef<'a> {
-    /// A waiter of its own on the socket, so that every task sending (or receiving) is woken.
-    fn waiter(self, dir: Direction) -> Waiter<'a> {
-        match self {
-            DatagramRef::Udp(io) => io.waiter(dir),
-            DatagramRef::Unix(io) => io.waiter(dir),
-        }
-    }
+/// The calls on a connected socket, object-safe so that [`SendDatagram`] and [`RecvDatagram`]
+/// serve both families.
+pub(super) trait Connected {
+    fn send(&self, buf: &[u8]) -> io::Result<usize>;
 
-    fn poll_send(
-        self,
-        waiter: &mut Waiter<'_>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self {
-            DatagramRef::Udp(io) => waiter.poll_io(cx, || io.get_ref().send(buf)),
-            DatagramRef::Unix(io) => waiter.poll_io(cx, || io.get_ref().send(buf)),
-        }
-    }
-
-    fn poll_recv(
-        self,
-        waiter: &mut Waiter<'_>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        match self {
-            DatagramRef::Udp(io) => waiter.poll_io(cx, || io.get_ref().recv(buf)),
-            DatagramRef::Unix(io) => waiter.poll_io(cx, || io.get_ref().recv(buf)),
-        }
-    }
+    fn recv(&self, buf: &mut [u8]) -> io::Result<usize>;
 }
+
+/// std's sockets already have these calls, by the same names.
+macro_rules! connected {
+    ($($socket:ty),*) => {$(
+        impl Connected for $socket {
+            fn send(&self, buf: &[u8]) -> io::Result<usize> {
+                <$socket>::send(self, buf)
+            }
+
+            fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+                <$socket>::recv(self, buf)
+            }
+        }
+    )*};
+}
+
+connected!(net::UdpSocket, unix::UnixDatagram);
 
 /// The future of `send` on a connected [`UdpSocket`](super::UdpSocket) or
 /// [`UnixDatagram`](super::UnixDatagram): sends one datagram to the connected peer.
@@ -79,7 +88,7 @@ impl<'a> DatagramRef<'a> {
 /// once; each is woken when it becomes writable.
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct SendDatagram<'a> {
-    socket: DatagramRef<'a>,
+    socket: &'a dyn Connected,
     waiter: Waiter<'a>,
     buf: &'a [u8],
 }
@@ -109,26 +118,28 @@ pub struct SendDatagram<'a> {
 /// socket at once; each is woken when datagrams arrive.
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct RecvDatagram<'a> {
-    socket: DatagramRef<'a>,
+    socket: &'a dyn Connected,
     waiter: Waiter<'a>,
     buf: &'a mut [u8],
 }
 
 impl<'a> SendDatagram<'a> {
-    pub(super) fn new(socket: DatagramRef<'a>, buf: &'a [u8]) -> Self {
+    pub(super) fn new<D: DatagramSocket>(socket: &'a D, buf: &'a [u8]) -> Self {
+        let io = socket.evented();
         SendDatagram {
-            socket,
-            waiter: socket.waiter(Direction::Write),
+            socket: io.get_ref(),
+            waiter: io.waiter(Direction::Write),
             buf,
         }
     }
 }
 
 impl<'a> RecvDatagram<'a> {
-    pub(super) fn new(socket: DatagramRef<'a>, buf: &'a mut [u8]) -> Self {
+    pub(super) fn new<D: DatagramSocket>(socket: &'a D, buf: &'a mut [u8]) -> Self {
+        let io = socket.evented();
         RecvDatagram {
-            socket,
-            waiter: socket.waiter(Direction::Read),
+            socket: io.get_ref(),
+            waiter: io.waiter(Direction::Read),
             buf,
         }
     }
@@ -139,7 +150,8 @@ impl Future for SendDatagram<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.socket.poll_send(&mut this.waiter, cx, this.buf)
+        let (socket, buf) = (this.socket, this.buf);
+        this.waiter.poll_io(cx, || socket.send(buf))
     }
 }
 
@@ -148,9 +160,223 @@ impl Future for RecvDatagram<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.socket.poll_recv(&mut this.waiter, cx, this.buf)
+        let (socket, buf) = (this.socket, &mut *this.buf);
+        this.waiter.poll_io(cx, || socket.recv(buf))
     }
 }
+
+/// The state of a family's `send_to` future: the socket, its own waiter, the datagram and
+/// where it goes.
+pub(super) struct SendingTo<'a, D: DatagramSocket> {
+    socket: &'a D,
+    waiter: Waiter<'a>,
+    buf: &'a [u8],
+    target: D::Target,
+}
+
+/// The state of a family's `recv_from` future: the socket, its own waiter and the buffer.
+pub(super) struct ReceivingFrom<'a, D: DatagramSocket> {
+    socket: &'a D,
+    waiter: Waiter<'a>,
+    buf: &'a mut [u8],
+}
+
+impl<'a, D: DatagramSocket> SendingTo<'a, D> {
+    pub(super) fn new(socket: &'a D, buf: &'a [u8], target: D::Target) -> Self {
+        SendingTo {
+            socket,
+            waiter: socket.evented().waiter(Direction::Write),
+            buf,
+            target,
+        }
+    }
+
+    pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let (socket, buf, target) = (self.socket.evented().get_ref(), self.buf, &self.target);
+        self.waiter.poll_io(cx, || D::send_to(socket, buf, target))
+    }
+
+    pub(super) fn fmt_as(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
+            .field("len", &self.buf.len())
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a, D: DatagramSocket> ReceivingFrom<'a, D> {
+    pub(super) fn new(socket: &'a D, buf: &'a mut [u8]) -> Self {
+        ReceivingFrom {
+            socket,
+            waiter: socket.evented().waiter(Direction::Read),
+            buf,
+        }
+    }
+
+    pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<(usize, D::Addr)>> {
+        let (socket, buf) = (self.socket.evented().get_ref(), &mut *self.buf);
+        self.waiter.poll_io(cx, || D::recv_from(socket, buf))
+    }
+
+    pub(super) fn fmt_as(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
+            .field("capacity", &self.buf.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A datagram family's shells over its field `io: Evented<socket>`: the [`DatagramSocket`]
+/// impl, the inherent `send`, `recv` and `recv_from`, and the named `send_to` and `recv_from`
+/// futures (their docs given here, each with its own example).
+///
+/// The setup of the method examples binds `a` and `b`, two sockets connected to each other.
+macro_rules! datagram_socket {
+    (
+        $ty:ident over $socket:ty, addr: $addr:ty, target: $target:ty, $setup:literal;
+        $(#[$send_to_meta:meta])* pub struct $send_to:ident;
+        $(#[$recv_from_meta:meta])* pub struct $recv_from:ident;
+    ) => {
+        impl $crate::net::datagram::DatagramSocket for $ty {
+            type Socket = $socket;
+            type Addr = $addr;
+            type Target = $target;
+
+            fn evented(&self) -> &$crate::io::evented::Evented<$socket> {
+                &self.io
+            }
+
+            fn send_to(socket: &$socket, buf: &[u8], target: &$target) -> std::io::Result<usize> {
+                socket.send_to(buf, target)
+            }
+
+            fn recv_from(socket: &$socket, buf: &mut [u8]) -> std::io::Result<(usize, $addr)> {
+                socket.recv_from(buf)
+            }
+        }
+
+        impl $ty {
+            /// Sends `buf` as one datagram to the connected peer.
+            ///
+            /// # Examples
+            #[doc = concat!("```\n", $setup, "
+assert_eq!(a.send(b\"abc\").await?, 3);
+let mut buf = [0; 8];
+assert_eq!(b.recv(&mut buf).await?, 3);
+# std::io::Result::Ok(())
+# })?;
+# Ok::<(), std::io::Error>(())
+```")]
+            ///
+            /// # Errors
+            /// `NotConnected` without a peer; others as `send(2)` (over UDP, e.g.
+            /// `ConnectionRefused` after the peer's port answered a previous datagram with ICMP
+            /// port unreachable).
+            ///
+            /// # Cancel safety
+            /// Cancel safe; several tasks may send at once (see
+            /// [`SendDatagram`](crate::net::SendDatagram)).
+            pub fn send<'a>(&'a self, buf: &'a [u8]) -> $crate::net::SendDatagram<'a> {
+                $crate::net::SendDatagram::new(self, buf)
+            }
+
+            /// Receives one datagram from the connected peer into `buf` (the excess of a
+            /// longer datagram is discarded).
+            ///
+            /// # Examples
+            #[doc = concat!("```\n", $setup, "
+a.send(b\"hello\").await?;
+let mut buf = [0; 3];
+assert_eq!(b.recv(&mut buf).await?, 3); // truncated
+# std::io::Result::Ok(())
+# })?;
+# Ok::<(), std::io::Error>(())
+```")]
+            ///
+            /// # Errors
+            /// As `recv(2)`.
+            ///
+            /// # Cancel safety
+            /// Cancel safe; several tasks may receive at once (see
+            /// [`RecvDatagram`](crate::net::RecvDatagram)).
+            pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> $crate::net::RecvDatagram<'a> {
+                $crate::net::RecvDatagram::new(self, buf)
+            }
+
+            /// Receives one datagram into `buf`, with the sender's address.
+            ///
+            /// # Examples
+            #[doc = concat!("```\n", $setup, "
+a.send(b\"abc\").await?;
+let mut buf = [0; 8];
+let (n, _from) = b.recv_from(&mut buf).await?;
+assert_eq!(n, 3);
+# std::io::Result::Ok(())
+# })?;
+# Ok::<(), std::io::Error>(())
+```")]
+            ///
+            /// # Errors
+            /// As `recvfrom(2)`.
+            ///
+            /// # Cancel safety
+            /// Cancel safe: no datagram is taken unless it completes. Several tasks may receive
+            /// on one socket at once; each is woken when datagrams arrive.
+            pub fn recv_from<'a>(&'a self, buf: &'a mut [u8]) -> $recv_from<'a> {
+                $recv_from {
+                    inner: $crate::net::datagram::ReceivingFrom::new(self, buf),
+                }
+            }
+        }
+
+        $(#[$send_to_meta])*
+        #[must_use = "futures do nothing unless you .await or poll them"]
+        pub struct $send_to<'a> {
+            inner: $crate::net::datagram::SendingTo<'a, $ty>,
+        }
+
+        $(#[$recv_from_meta])*
+        #[must_use = "futures do nothing unless you .await or poll them"]
+        pub struct $recv_from<'a> {
+            inner: $crate::net::datagram::ReceivingFrom<'a, $ty>,
+        }
+
+        impl std::future::Future for $send_to<'_> {
+            type Output = std::io::Result<usize>;
+
+            fn poll(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Self::Output> {
+                self.get_mut().inner.poll(cx)
+            }
+        }
+
+        impl std::future::Future for $recv_from<'_> {
+            type Output = std::io::Result<(usize, $addr)>;
+
+            fn poll(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Self::Output> {
+                self.get_mut().inner.poll(cx)
+            }
+        }
+
+        impl std::fmt::Debug for $send_to<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.inner.fmt_as(stringify!($send_to), f)
+            }
+        }
+
+        impl std::fmt::Debug for $recv_from<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.inner.fmt_as(stringify!($recv_from), f)
+            }
+        }
+    };
+}
+
+pub(super) use datagram_socket;
 
 impl fmt::Debug for SendDatagram<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -3,8 +3,8 @@
 //!
 //! - [`HyperExecutor`]: `hyper::rt::Executor`, spawning on the running loop (HTTP/2, upgrades);
 //! - [`HyperTimer`]: `hyper::rt::Timer`, sleeping on the loop's timers (header-read timeouts);
-//! - [`TcpStream`] implements `hyper::rt::Read` and `hyper::rt::Write` itself, so an accepted
-//!   stream goes straight into `serve_connection`.
+//! - [`TcpStream`] and [`UnixStream`] implement `hyper::rt::Read` and `hyper::rt::Write`
+//!   themselves, so an accepted stream goes straight into `serve_connection`.
 //!
 //! # Examples
 //! ```
@@ -40,12 +40,14 @@ use std::fmt;
 use std::future::Future;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 use ::hyper::rt::{Executor, Read, ReadBufCursor, Sleep, Timer, Write};
+use futures_io::AsyncWrite;
 
-use super::TcpStream;
+use super::stream_core::sealed::Stream as _;
+use super::{TcpStream, UnixStream};
 use crate::runtime::context;
 
 /// `hyper::rt::Executor` for baton: spawns each future as a task on the running loop.
@@ -148,53 +150,57 @@ impl fmt::Debug for HyperSleep {
     }
 }
 
-impl Read for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        mut buf: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        // SAFETY: `poll_read_uninit` only writes into the slice (through `read(2)`) and never
-        // reads or de-initialises it, as `ReadBufCursor::as_mut` requires.
-        let unfilled = unsafe { buf.as_mut() };
-        match self.io.poll_read_uninit(cx, unfilled) {
-            Poll::Ready(Ok(n)) => {
+/// `hyper::rt::Read` and `hyper::rt::Write` for a byte stream: reads go straight into hyper's
+/// uninitialised buffer through the stream core; writes are the stream's `AsyncWrite`.
+macro_rules! hyper_io {
+    ($($ty:ty),*) => {$(
+        impl Read for $ty {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                mut buf: ReadBufCursor<'_>,
+            ) -> Poll<io::Result<()>> {
+                // SAFETY: `poll_read_uninit_shared` only writes into the slice (through
+                // `read(2)`) and never reads or de-initialises it, as `ReadBufCursor::as_mut`
+                // requires.
+                let unfilled = unsafe { buf.as_mut() };
+                let n = ready!(self.poll_read_uninit_shared(cx, unfilled))?;
                 // SAFETY: `read(2)` initialised the first `n` bytes of the unfilled part.
                 unsafe { buf.advance(n) };
                 Poll::Ready(Ok(()))
             }
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Pending => Poll::Pending,
         }
-    }
+
+        impl Write for $ty {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                AsyncWrite::poll_write(self, cx, buf)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                AsyncWrite::poll_flush(self, cx)
+            }
+
+            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                AsyncWrite::poll_close(self, cx)
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                AsyncWrite::poll_write_vectored(self, cx, bufs)
+            }
+        }
+    )*};
 }
 
-impl Write for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(super::tcp_stream::shutdown_write(self.io.get_ref()))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
-    }
-}
+hyper_io!(TcpStream, UnixStream);

@@ -24,13 +24,16 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod accept;
 mod addr;
 mod datagram;
 #[cfg(feature = "hyper")]
 pub mod hyper_rt;
+mod split;
+mod stream_core;
 mod tcp_listener;
-mod tcp_split;
 mod tcp_stream;
+mod transport;
 mod udp;
 mod unix_datagram;
 mod unix_listener;
@@ -40,38 +43,41 @@ pub use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
 pub(crate) use addr::Resolve;
 pub use addr::{lookup_host, LookupHost, ToSocketAddrs};
 pub use datagram::{RecvDatagram, SendDatagram};
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
+pub use stream_core::SplitStream;
 pub use tcp_listener::{Accept, Bind, TcpListener, DEFAULT_BACKLOG};
-pub use tcp_split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 pub use tcp_stream::{Connect, TcpStream};
+pub use transport::WriteTransport;
 pub use udp::{BindUdp, ConnectUdp, RecvFrom, SendTo, UdpSocket};
 pub use unix_datagram::{UnixDatagram, UnixRecvFrom, UnixSendTo};
 pub use unix_listener::{UnixAccept, UnixListener};
 pub use unix_stream::{ConnectUnix, UnixStream};
 
-/// Descriptor access for the socket types, e.g. to set options through `socket2::SockRef`.
+/// Descriptor access for the socket types, e.g. to set options through `socket2::SockRef`:
+/// `[generics] Type => field`, where `field` has the descriptor.
 macro_rules! fd_impls {
-    ($($ty:ty),* $(,)?) => {$(
-        impl std::os::fd::AsRawFd for $ty {
+    ($([$($g:tt)*] $ty:ty => $field:ident),* $(,)?) => {$(
+        impl<$($g)*> std::os::fd::AsRawFd for $ty {
             fn as_raw_fd(&self) -> std::os::fd::RawFd {
-                self.io.get_ref().as_raw_fd()
+                self.$field.as_raw_fd()
             }
         }
 
-        impl std::os::fd::AsFd for $ty {
+        impl<$($g)*> std::os::fd::AsFd for $ty {
             fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-                self.io.get_ref().as_fd()
+                self.$field.as_fd()
             }
         }
     )*};
 }
 
 fd_impls!(
-    TcpListener,
-    TcpStream,
-    OwnedReadHalf,
-    OwnedWriteHalf,
-    UdpSocket,
-    UnixListener,
-    UnixStream,
-    UnixDatagram,
+    [] TcpListener => io,
+    [] TcpStream => io,
+    [S: SplitStream] OwnedReadHalf<S> => stream,
+    [S: SplitStream] OwnedWriteHalf<S> => stream,
+    [] UdpSocket => io,
+    [] UnixListener => io,
+    [] UnixStream => io,
+    [] UnixDatagram => io,
 );

@@ -1,19 +1,17 @@
 //! `TcpListener`: a listening TCP socket on the loop.
 
-use std::fmt;
-use std::future::Future;
 use std::io;
 use std::net::{self, SocketAddr};
-use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use socket2::{Domain, Protocol, SockAddr, SockRef, Socket, Type};
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+use super::accept::{self, listener};
 use super::addr::{each_addr, ToSocketAddrs};
 use super::tcp_stream::TcpStream;
 use crate::io::boxed::boxed_future;
 use crate::io::evented::Evented;
-use crate::runtime::driver::reactor::{Direction, Initially, Waiter};
+use crate::runtime::driver::reactor::Initially;
 
 /// The listen backlog unless told otherwise.
 pub const DEFAULT_BACKLOG: u32 = 1024;
@@ -52,29 +50,6 @@ boxed_future! {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub struct Bind -> io::Result<TcpListener>;
-}
-
-/// The future returned by [`TcpListener::accept`].
-///
-/// # Examples
-/// ```
-/// use baton::net::{TcpListener, TcpStream};
-///
-/// baton::run(async {
-///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-///     let _client = TcpStream::connect(listener.local_addr()?).await?;
-///     let accept = listener.accept(); // an `Accept`
-///     let (_conn, peer) = accept.await?;
-///     assert!(peer.ip().is_loopback());
-///     std::io::Result::Ok(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[must_use = "futures do nothing unless you .await or poll them"]
-pub struct Accept<'a> {
-    listener: &'a TcpListener,
-    /// Its own place among the listener's waiters, so concurrent accepts are all woken.
-    waiter: Waiter<'a>,
 }
 
 impl TcpListener {
@@ -165,16 +140,10 @@ impl TcpListener {
     /// Outside a running event loop.
     #[track_caller]
     pub fn from_std(listener: net::TcpListener) -> io::Result<TcpListener> {
-        listener.set_nonblocking(true)?;
-        Ok(TcpListener {
-            io: Evented::new(listener, Initially::Ready)?,
-        })
+        Evented::from_std(listener).map(|io| TcpListener { io })
     }
 
     /// Waits for a connection and returns it with the peer's address.
-    ///
-    /// Several tasks may await `accept` on one listener, but only the last to wait is woken
-    /// when a connection arrives; one accepting task per listener is the intended use.
     ///
     /// # Examples
     /// ```
@@ -200,10 +169,7 @@ impl TcpListener {
     /// `accept` on one listener at once; each is woken when connections arrive, and one that is
     /// cancelled takes no wake-up from the others.
     pub fn accept(&self) -> Accept<'_> {
-        Accept {
-            listener: self,
-            waiter: self.io.waiter(Direction::Read),
-        }
+        Accept::new(self)
     }
 
     /// Polls for a connection: the poll form of [`accept`](TcpListener::accept).
@@ -229,7 +195,7 @@ impl TcpListener {
     /// # Errors
     /// As [`accept`](TcpListener::accept).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        adopt(self.io.poll_io(cx, Direction::Read, accept4))
+        accept::poll_accept(self, cx)
     }
 
     /// The address the listener is bound to (with the port the OS picked for port 0).
@@ -251,51 +217,33 @@ impl TcpListener {
     }
 }
 
-impl Future for Accept<'_> {
-    type Output = io::Result<(TcpStream, SocketAddr)>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let listener = this.listener.io.get_ref();
-        adopt(this.waiter.poll_io(cx, || accept4(listener)))
-    }
-}
-
-/// Takes one pending connection, non-blocking and close-on-exec from birth.
-fn accept4(listener: &net::TcpListener) -> io::Result<(Socket, SockAddr)> {
-    SockRef::from(listener).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)
-}
-
 /// Registers an accepted connection with the loop.
-fn adopt(
-    accepted: Poll<io::Result<(Socket, SockAddr)>>,
-) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-    let (socket, peer) = match accepted {
-        Poll::Ready(Ok(accepted)) => accepted,
-        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-        Poll::Pending => return Poll::Pending,
-    };
+fn adopt(socket: Socket, peer: SockAddr) -> io::Result<(TcpStream, SocketAddr)> {
     let peer = peer.as_socket().ok_or_else(|| {
         io::Error::new(io::ErrorKind::InvalidData, "accepted a non-IP peer address")
-    });
-    Poll::Ready(peer.and_then(|peer| {
-        let io = Evented::new(net::TcpStream::from(socket), Initially::Ready)?;
-        Ok((TcpStream::from_evented(io), peer))
-    }))
+    })?;
+    let io = Evented::new(net::TcpStream::from(socket), Initially::Ready)?;
+    Ok((TcpStream { io }, peer))
 }
 
-impl fmt::Debug for TcpListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpListener")
-            .field("local", &self.local_addr().ok())
-            .finish()
-    }
-}
+listener! {
+    TcpListener over net::TcpListener => (TcpStream, SocketAddr), adopt: adopt;
 
-impl fmt::Debug for Accept<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Accept")
-            .field("listener", self.listener)
-            .finish()
-    }
+    /// The future returned by [`TcpListener::accept`].
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::net::{TcpListener, TcpStream};
+    ///
+    /// baton::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let _client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let accept = listener.accept(); // an `Accept`
+    ///     let (_conn, peer) = accept.await?;
+    ///     assert!(peer.ip().is_loopback());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub struct Accept;
 }

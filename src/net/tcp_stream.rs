@@ -1,20 +1,17 @@
 //! `TcpStream`: a TCP connection on the loop.
 
-use std::fmt;
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
-use std::net::{self, Shutdown, SocketAddr};
-use std::pin::Pin;
+use std::net::{self, SocketAddr};
 use std::task::{Context, Poll};
 
-use futures_io::{AsyncRead, AsyncWrite};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::addr::{each_addr, ToSocketAddrs};
-use super::tcp_split::{OwnedReadHalf, OwnedWriteHalf};
+use super::split::{OwnedReadHalf, OwnedWriteHalf};
+use super::stream_core::byte_stream;
 use crate::io::boxed::boxed_future;
 use crate::io::evented::Evented;
-use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
 use crate::runtime::driver::reactor::{Direction, Initially};
 
 /// A TCP connection registered with the event loop (asyncio's socket under a transport).
@@ -114,14 +111,7 @@ impl TcpStream {
     /// Outside a running event loop.
     #[track_caller]
     pub fn from_std(stream: net::TcpStream) -> io::Result<TcpStream> {
-        stream.set_nonblocking(true)?;
-        Ok(TcpStream {
-            io: Evented::new(stream, Initially::Ready)?,
-        })
-    }
-
-    pub(super) fn from_evented(io: Evented<net::TcpStream>) -> TcpStream {
-        TcpStream { io }
+        Evented::from_std(stream).map(|io| TcpStream { io })
     }
 
     /// The address of the remote end.
@@ -205,154 +195,6 @@ impl TcpStream {
         self.io.get_ref().nodelay()
     }
 
-    /// Shuts down the read half, the write half (the peer reads EOF), or both. Does not wait.
-    ///
-    /// # Examples
-    /// ```
-    /// # use baton::net::{TcpListener, TcpStream};
-    /// use std::net::Shutdown;
-    ///
-    /// baton::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (mut conn, _) = listener.accept().await?;
-    ///     client.shutdown(Shutdown::Write)?;
-    ///     assert_eq!(conn.read(&mut [0; 8]).await?, 0); // EOF
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As `shutdown(2)`, e.g. `NotConnected`.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
-    }
-
-    /// Reads some bytes into `buf`; `Ok(0)` at EOF (or for an empty `buf`).
-    ///
-    /// # Examples
-    /// ```
-    /// # use baton::net::{TcpListener, TcpStream};
-    /// baton::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (mut conn, _) = listener.accept().await?;
-    ///     conn.write_all(b"hey").await?;
-    ///     let mut buf = [0; 16];
-    ///     let n = client.read(&mut buf).await?;
-    ///     assert_eq!(&buf[..n], b"hey");
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// Any read error, e.g. `ConnectionReset`.
-    ///
-    /// # Cancel safety
-    /// Cancel safe.
-    pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a, Self> {
-        Read::new(self, buf)
-    }
-
-    /// Reads exactly `buf.len()` bytes.
-    ///
-    /// # Examples
-    /// ```
-    /// # use baton::net::{TcpListener, TcpStream};
-    /// baton::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     let (mut conn, _) = listener.accept().await?;
-    ///     conn.write_all(b"12345").await?;
-    ///     let mut buf = [0; 5];
-    ///     client.read_exact(&mut buf).await?;
-    ///     assert_eq!(&buf, b"12345");
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// `UnexpectedEof` if the peer closes first; any read error.
-    ///
-    /// # Cancel safety
-    /// Not cancel safe: bytes already read are lost.
-    pub fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> ReadExact<'a, Self> {
-        ReadExact::new(self, buf)
-    }
-
-    /// Writes some bytes of `buf`, returning how many.
-    ///
-    /// # Examples
-    /// ```
-    /// # use baton::net::{TcpListener, TcpStream};
-    /// baton::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     assert_eq!(client.write(b"abc").await?, 3);
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// Any write error, e.g. `BrokenPipe` or `ConnectionReset`.
-    ///
-    /// # Cancel safety
-    /// Cancel safe.
-    pub fn write<'a>(&'a mut self, buf: &'a [u8]) -> Write<'a, Self> {
-        Write::new(self, buf)
-    }
-
-    /// Writes all of `buf`.
-    ///
-    /// # Examples
-    /// ```
-    /// # use baton::net::{TcpListener, TcpStream};
-    /// baton::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     client.write_all(&[7; 10_000]).await?;
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// Any write error.
-    ///
-    /// # Cancel safety
-    /// Not cancel safe: part of `buf` may have been written.
-    pub fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> WriteAll<'a, Self> {
-        WriteAll::new(self, buf)
-    }
-
-    /// Flushes: a no-op for a socket (it buffers nothing in user space), present so streams
-    /// and buffered writers read alike.
-    ///
-    /// # Examples
-    /// ```
-    /// # use baton::net::{TcpListener, TcpStream};
-    /// baton::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
-    ///     client.flush().await?;
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// None for a socket.
-    ///
-    /// # Cancel safety
-    /// Cancel safe.
-    pub fn flush(&mut self) -> Flush<'_, Self> {
-        Flush::new(self)
-    }
-
     /// Splits the stream into a read half and a write half that tasks own separately; each
     /// waits on its own direction. [`OwnedReadHalf::reunite`] puts them back together.
     ///
@@ -376,7 +218,7 @@ impl TcpStream {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
-        super::tcp_split::split(self)
+        super::split::split(self)
     }
 
     /// Polls for a read into `buf`, for code written against poll functions (hyper's `Read`).
@@ -500,56 +342,12 @@ async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
     Ok(TcpStream { io })
 }
 
-impl AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    /// Shuts the write half down: the peer reads EOF.
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(shutdown_write(self.io.get_ref()))
-    }
-}
-
-/// Shuts down writing; a socket the peer already dropped counts as shut.
-pub(super) fn shutdown_write(s: &net::TcpStream) -> io::Result<()> {
-    match s.shutdown(Shutdown::Write) {
-        Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-        r => r,
-    }
-}
-
-impl fmt::Debug for TcpStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpStream")
-            .field("local", &self.local_addr().ok())
-            .field("peer", &self.peer_addr().ok())
-            .finish()
-    }
-}
+byte_stream!(
+    TcpStream,
+    addr: SocketAddr,
+    "use baton::net::{TcpListener, TcpStream};
+# baton::run(async {
+let listener = TcpListener::bind(\"127.0.0.1:0\").await?;
+let mut io = TcpStream::connect(listener.local_addr()?).await?;
+let (mut peer, _) = listener.accept().await?;"
+);

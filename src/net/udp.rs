@@ -10,10 +10,10 @@ use std::task::{Context, Poll};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::addr::{each_addr, ToSocketAddrs};
-use super::datagram::{DatagramRef, RecvDatagram, SendDatagram};
+use super::datagram::{datagram_socket, SendingTo};
 use crate::io::boxed::boxed_future;
 use crate::io::evented::Evented;
-use crate::runtime::driver::reactor::{Direction, Initially, Waiter};
+use crate::runtime::driver::reactor::Initially;
 
 /// A UDP socket registered with the event loop.
 ///
@@ -66,49 +66,6 @@ boxed_future! {
 pub struct ConnectUdp<'a> {
     socket: &'a UdpSocket,
     resolve: super::Resolve,
-}
-
-/// The future returned by [`UdpSocket::send_to`].
-///
-/// # Examples
-/// ```
-/// baton::run(async {
-///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
-///     let b = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
-///     let send = a.send_to(b"x", b.local_addr()?); // a `SendTo`
-///     assert_eq!(send.await?, 1);
-///     std::io::Result::Ok(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[must_use = "futures do nothing unless you .await or poll them"]
-pub struct SendTo<'a> {
-    socket: &'a UdpSocket,
-    waiter: Waiter<'a>,
-    buf: &'a [u8],
-    target: SocketAddr,
-}
-
-/// The future returned by [`UdpSocket::recv_from`].
-///
-/// # Examples
-/// ```
-/// baton::run(async {
-///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
-///     let b = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
-///     a.send_to(b"x", b.local_addr()?).await?;
-///     let mut buf = [0; 4];
-///     let (n, from) = b.recv_from(&mut buf).await?; // a `RecvFrom`
-///     assert_eq!((n, from), (1, a.local_addr()?));
-///     std::io::Result::Ok(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[must_use = "futures do nothing unless you .await or poll them"]
-pub struct RecvFrom<'a> {
-    socket: &'a UdpSocket,
-    waiter: Waiter<'a>,
-    buf: &'a mut [u8],
 }
 
 impl UdpSocket {
@@ -170,10 +127,7 @@ impl UdpSocket {
     /// Outside a running event loop.
     #[track_caller]
     pub fn from_std(socket: net::UdpSocket) -> io::Result<UdpSocket> {
-        socket.set_nonblocking(true)?;
-        Ok(UdpSocket {
-            io: Evented::new(socket, Initially::Ready)?,
-        })
+        Evented::from_std(socket).map(|io| UdpSocket { io })
     }
 
     /// Sets the default peer for [`send`](UdpSocket::send) and the only source
@@ -203,60 +157,6 @@ impl UdpSocket {
         }
     }
 
-    /// Sends `buf` as one datagram to the connected peer.
-    ///
-    /// # Examples
-    /// See [`SendDatagram`].
-    ///
-    /// ```
-    /// baton::run(async {
-    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
-    ///     a.connect("127.0.0.1:9").await?;
-    ///     assert_eq!(a.send(b"abc").await?, 3);
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// `NotConnected` without a peer; others as `send(2)` (e.g. `ConnectionRefused` after the
-    /// peer's port answered a previous datagram with ICMP port unreachable).
-    ///
-    /// # Cancel safety
-    /// Cancel safe; several tasks may send at once (see [`SendDatagram`]).
-    pub fn send<'a>(&'a self, buf: &'a [u8]) -> SendDatagram<'a> {
-        SendDatagram::new(DatagramRef::Udp(&self.io), buf)
-    }
-
-    /// Receives one datagram from the connected peer into `buf` (the excess of a longer
-    /// datagram is discarded).
-    ///
-    /// # Examples
-    /// See [`RecvDatagram`].
-    ///
-    /// ```
-    /// baton::run(async {
-    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
-    ///     let b = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
-    ///     a.connect(b.local_addr()?).await?;
-    ///     b.connect(a.local_addr()?).await?;
-    ///     a.send(b"hello").await?;
-    ///     let mut buf = [0; 3];
-    ///     assert_eq!(b.recv(&mut buf).await?, 3); // truncated
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As `recv(2)`.
-    ///
-    /// # Cancel safety
-    /// Cancel safe; several tasks may receive at once (see [`RecvDatagram`]).
-    pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> RecvDatagram<'a> {
-        RecvDatagram::new(DatagramRef::Udp(&self.io), buf)
-    }
-
     /// Sends `buf` as one datagram to `target`.
     ///
     /// # Examples
@@ -279,41 +179,7 @@ impl UdpSocket {
     /// at once; each is woken when it becomes writable.
     pub fn send_to<'a>(&'a self, buf: &'a [u8], target: SocketAddr) -> SendTo<'a> {
         SendTo {
-            socket: self,
-            waiter: self.io.waiter(Direction::Write),
-            buf,
-            target,
-        }
-    }
-
-    /// Receives one datagram into `buf`, with the sender's address.
-    ///
-    /// # Examples
-    /// See [`UdpSocket`].
-    ///
-    /// ```
-    /// baton::run(async {
-    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
-    ///     a.send_to(b"self", a.local_addr()?).await?;
-    ///     let mut buf = [0; 8];
-    ///     let (n, from) = a.recv_from(&mut buf).await?;
-    ///     assert_eq!((n, from), (4, a.local_addr()?));
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As `recvfrom(2)`.
-    ///
-    /// # Cancel safety
-    /// Cancel safe: no datagram is taken unless it completes. Several tasks may receive on one
-    /// socket at once; each is woken when datagrams arrive.
-    pub fn recv_from<'a>(&'a self, buf: &'a mut [u8]) -> RecvFrom<'a> {
-        RecvFrom {
-            socket: self,
-            waiter: self.io.waiter(Direction::Read),
-            buf,
+            inner: SendingTo::new(self, buf, target),
         }
     }
 
@@ -376,26 +242,6 @@ impl Future for ConnectUdp<'_> {
     }
 }
 
-impl Future for SendTo<'_> {
-    type Output = io::Result<usize>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let (socket, buf, target) = (this.socket.io.get_ref(), this.buf, this.target);
-        this.waiter.poll_io(cx, || socket.send_to(buf, target))
-    }
-}
-
-impl Future for RecvFrom<'_> {
-    type Output = io::Result<(usize, SocketAddr)>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let (socket, buf) = (this.socket.io.get_ref(), &mut *this.buf);
-        this.waiter.poll_io(cx, || socket.recv_from(buf))
-    }
-}
-
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UdpSocket")
@@ -413,19 +259,43 @@ impl fmt::Debug for ConnectUdp<'_> {
     }
 }
 
-impl fmt::Debug for SendTo<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendTo")
-            .field("len", &self.buf.len())
-            .field("target", &self.target)
-            .finish_non_exhaustive()
-    }
-}
+datagram_socket! {
+    UdpSocket over net::UdpSocket, addr: SocketAddr, target: SocketAddr,
+    "# baton::run(async {
+let a = baton::net::UdpSocket::bind(\"127.0.0.1:0\").await?;
+let b = baton::net::UdpSocket::bind(\"127.0.0.1:0\").await?;
+a.connect(b.local_addr()?).await?;
+b.connect(a.local_addr()?).await?;";
 
-impl fmt::Debug for RecvFrom<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecvFrom")
-            .field("capacity", &self.buf.len())
-            .finish_non_exhaustive()
-    }
+    /// The future returned by [`UdpSocket::send_to`].
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let send = a.send_to(b"x", b.local_addr()?); // a `SendTo`
+    ///     assert_eq!(send.await?, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub struct SendTo;
+
+    /// The future returned by [`UdpSocket::recv_from`].
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     a.send_to(b"x", b.local_addr()?).await?;
+    ///     let mut buf = [0; 4];
+    ///     let (n, from) = b.recv_from(&mut buf).await?; // a `RecvFrom`
+    ///     assert_eq!((n, from), (1, a.local_addr()?));
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub struct RecvFrom;
 }

@@ -1,16 +1,12 @@
 //! `UnixDatagram`: a Unix-domain datagram socket on the loop.
 
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::os::unix::net::{self as unix, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use super::datagram::{DatagramRef, RecvDatagram, SendDatagram};
+use super::datagram::{datagram_socket, SendingTo};
 use crate::io::evented::Evented;
-use crate::runtime::driver::reactor::{Direction, Initially, Waiter};
 
 /// A Unix-domain datagram socket registered with the event loop.
 ///
@@ -30,59 +26,6 @@ use crate::runtime::driver::reactor::{Direction, Initially, Waiter};
 /// ```
 pub struct UnixDatagram {
     pub(super) io: Evented<unix::UnixDatagram>,
-}
-
-/// The future returned by [`UnixDatagram::send_to`].
-///
-/// # Examples
-/// See [`UnixDatagram::send_to`].
-///
-/// ```
-/// use baton::net::UnixDatagram;
-///
-/// baton::run(async {
-///     let path = std::env::temp_dir().join(format!("baton-doc-ds-{}", std::process::id()));
-///     let _ = std::fs::remove_file(&path);
-///     let server = UnixDatagram::bind(&path)?;
-///     let client = UnixDatagram::unbound()?;
-///     let send = client.send_to(b"x", &path); // a `UnixSendTo`
-///     send.await?;
-///     # drop(server);
-///     std::fs::remove_file(&path)?;
-///     std::io::Result::Ok(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[must_use = "futures do nothing unless you .await or poll them"]
-pub struct UnixSendTo<'a> {
-    socket: &'a UnixDatagram,
-    waiter: Waiter<'a>,
-    buf: &'a [u8],
-    target: PathBuf,
-}
-
-/// The future returned by [`UnixDatagram::recv_from`].
-///
-/// # Examples
-/// See [`UnixDatagram::recv_from`].
-///
-/// ```
-/// baton::run(async {
-///     let (a, b) = baton::net::UnixDatagram::pair()?;
-///     a.send(b"x").await?;
-///     let mut buf = [0; 4];
-///     let recv = b.recv_from(&mut buf); // a `UnixRecvFrom`
-///     let (n, _from) = recv.await?;
-///     assert_eq!(n, 1);
-///     std::io::Result::Ok(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[must_use = "futures do nothing unless you .await or poll them"]
-pub struct UnixRecvFrom<'a> {
-    socket: &'a UnixDatagram,
-    waiter: Waiter<'a>,
-    buf: &'a mut [u8],
 }
 
 impl UnixDatagram {
@@ -178,10 +121,7 @@ impl UnixDatagram {
     /// Outside a running event loop.
     #[track_caller]
     pub fn from_std(socket: unix::UnixDatagram) -> io::Result<UnixDatagram> {
-        socket.set_nonblocking(true)?;
-        Ok(UnixDatagram {
-            io: Evented::new(socket, Initially::Ready)?,
-        })
+        Evented::from_std(socket).map(|io| UnixDatagram { io })
     }
 
     /// Sets the peer for [`send`](UnixDatagram::send) and [`recv`](UnixDatagram::recv).
@@ -206,53 +146,6 @@ impl UnixDatagram {
     /// As `connect(2)`, e.g. `NotFound`.
     pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
         self.io.get_ref().connect(path)
-    }
-
-    /// Sends one datagram to the connected peer.
-    ///
-    /// # Examples
-    /// See [`UnixDatagram`].
-    ///
-    /// ```
-    /// baton::run(async {
-    ///     let (a, _b) = baton::net::UnixDatagram::pair()?;
-    ///     assert_eq!(a.send(b"abc").await?, 3);
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As `send(2)`.
-    ///
-    /// # Cancel safety
-    /// Cancel safe; several tasks may send at once (see [`SendDatagram`]).
-    pub fn send<'a>(&'a self, buf: &'a [u8]) -> SendDatagram<'a> {
-        SendDatagram::new(DatagramRef::Unix(&self.io), buf)
-    }
-
-    /// Receives one datagram from the connected peer.
-    ///
-    /// # Examples
-    /// See [`UnixDatagram`].
-    ///
-    /// ```
-    /// baton::run(async {
-    ///     let (a, b) = baton::net::UnixDatagram::pair()?;
-    ///     b.send(b"abc").await?;
-    ///     assert_eq!(a.recv(&mut [0; 8]).await?, 3);
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As `recv(2)`.
-    ///
-    /// # Cancel safety
-    /// Cancel safe; several tasks may receive at once (see [`RecvDatagram`]).
-    pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> RecvDatagram<'a> {
-        RecvDatagram::new(DatagramRef::Unix(&self.io), buf)
     }
 
     /// Sends one datagram to the socket at `target`.
@@ -281,40 +174,7 @@ impl UnixDatagram {
     /// at once; each is woken when it becomes writable.
     pub fn send_to<'a>(&'a self, buf: &'a [u8], target: impl AsRef<Path>) -> UnixSendTo<'a> {
         UnixSendTo {
-            socket: self,
-            waiter: self.io.waiter(Direction::Write),
-            buf,
-            target: target.as_ref().to_owned(),
-        }
-    }
-
-    /// Receives one datagram, with the sender's address.
-    ///
-    /// # Examples
-    /// See [`UnixRecvFrom`].
-    ///
-    /// ```
-    /// baton::run(async {
-    ///     let (a, b) = baton::net::UnixDatagram::pair()?;
-    ///     a.send(b"abc").await?;
-    ///     let (n, _) = b.recv_from(&mut [0; 8]).await?;
-    ///     assert_eq!(n, 3);
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// As `recvfrom(2)`.
-    ///
-    /// # Cancel safety
-    /// Cancel safe: no datagram is taken unless it completes. Several tasks may receive on one
-    /// socket at once; each is woken when datagrams arrive.
-    pub fn recv_from<'a>(&'a self, buf: &'a mut [u8]) -> UnixRecvFrom<'a> {
-        UnixRecvFrom {
-            socket: self,
-            waiter: self.io.waiter(Direction::Read),
-            buf,
+            inner: SendingTo::new(self, buf, target.as_ref().to_owned()),
         }
     }
 
@@ -357,26 +217,6 @@ impl UnixDatagram {
     }
 }
 
-impl Future for UnixSendTo<'_> {
-    type Output = io::Result<usize>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let (socket, buf, target) = (this.socket.io.get_ref(), this.buf, &this.target);
-        this.waiter.poll_io(cx, || socket.send_to(buf, target))
-    }
-}
-
-impl Future for UnixRecvFrom<'_> {
-    type Output = io::Result<(usize, SocketAddr)>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let (socket, buf) = (this.socket.io.get_ref(), &mut *this.buf);
-        this.waiter.poll_io(cx, || socket.recv_from(buf))
-    }
-}
-
 impl fmt::Debug for UnixDatagram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UnixDatagram")
@@ -385,19 +225,50 @@ impl fmt::Debug for UnixDatagram {
     }
 }
 
-impl fmt::Debug for UnixSendTo<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixSendTo")
-            .field("len", &self.buf.len())
-            .field("target", &self.target)
-            .finish_non_exhaustive()
-    }
-}
+datagram_socket! {
+    UnixDatagram over unix::UnixDatagram, addr: SocketAddr, target: PathBuf,
+    "# baton::run(async {
+let (a, b) = baton::net::UnixDatagram::pair()?;";
 
-impl fmt::Debug for UnixRecvFrom<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixRecvFrom")
-            .field("capacity", &self.buf.len())
-            .finish_non_exhaustive()
-    }
+    /// The future returned by [`UnixDatagram::send_to`].
+    ///
+    /// # Examples
+    /// See [`UnixDatagram::send_to`].
+    ///
+    /// ```
+    /// use baton::net::UnixDatagram;
+    ///
+    /// baton::run(async {
+    ///     let path = std::env::temp_dir().join(format!("baton-doc-ds-{}", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let server = UnixDatagram::bind(&path)?;
+    ///     let client = UnixDatagram::unbound()?;
+    ///     let send = client.send_to(b"x", &path); // a `UnixSendTo`
+    ///     send.await?;
+    ///     # drop(server);
+    ///     std::fs::remove_file(&path)?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub struct UnixSendTo;
+
+    /// The future returned by [`UnixDatagram::recv_from`].
+    ///
+    /// # Examples
+    /// See [`UnixDatagram::recv_from`].
+    ///
+    /// ```
+    /// baton::run(async {
+    ///     let (a, b) = baton::net::UnixDatagram::pair()?;
+    ///     a.send(b"x").await?;
+    ///     let mut buf = [0; 4];
+    ///     let recv = b.recv_from(&mut buf); // a `UnixRecvFrom`
+    ///     let (n, _from) = recv.await?;
+    ///     assert_eq!(n, 1);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub struct UnixRecvFrom;
 }

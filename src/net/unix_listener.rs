@@ -1,19 +1,16 @@
 //! `UnixListener`: a listening Unix-domain socket on the loop.
 
-use std::fmt;
-use std::future::Future;
 use std::io;
 use std::os::unix::net::{self as unix, SocketAddr};
 use std::path::Path;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use socket2::{Domain, SockAddr, SockRef, Socket, Type};
+use socket2::{Domain, SockAddr, Socket, Type};
 
+use super::accept::listener;
 use super::tcp_listener::DEFAULT_BACKLOG;
 use super::unix_stream::UnixStream;
 use crate::io::evented::Evented;
-use crate::runtime::driver::reactor::{Direction, Initially, Waiter};
+use crate::runtime::driver::reactor::Initially;
 
 /// A Unix-domain socket listening for connections (asyncio's `start_unix_server` socket).
 ///
@@ -34,33 +31,6 @@ use crate::runtime::driver::reactor::{Direction, Initially, Waiter};
 /// ```
 pub struct UnixListener {
     pub(super) io: Evented<unix::UnixListener>,
-}
-
-/// The future returned by [`UnixListener::accept`].
-///
-/// # Examples
-/// See [`UnixListener`].
-///
-/// ```
-/// use baton::net::{UnixListener, UnixStream};
-///
-/// baton::run(async {
-///     let path = std::env::temp_dir().join(format!("baton-doc-a-{}", std::process::id()));
-///     let _ = std::fs::remove_file(&path);
-///     let listener = UnixListener::bind(&path)?;
-///     let _client = UnixStream::connect(&path).await?;
-///     let accept = listener.accept(); // a `UnixAccept`
-///     accept.await?;
-///     std::fs::remove_file(&path)?;
-///     std::io::Result::Ok(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[must_use = "futures do nothing unless you .await or poll them"]
-pub struct UnixAccept<'a> {
-    listener: &'a UnixListener,
-    /// Its own place among the listener's waiters, so concurrent accepts are all woken.
-    waiter: Waiter<'a>,
 }
 
 impl UnixListener {
@@ -119,10 +89,7 @@ impl UnixListener {
     /// Outside a running event loop.
     #[track_caller]
     pub fn from_std(listener: unix::UnixListener) -> io::Result<UnixListener> {
-        listener.set_nonblocking(true)?;
-        Ok(UnixListener {
-            io: Evented::new(listener, Initially::Ready)?,
-        })
+        Evented::from_std(listener).map(|io| UnixListener { io })
     }
 
     /// Waits for a connection.
@@ -154,10 +121,7 @@ impl UnixListener {
     /// `accept` on one listener at once; each is woken when connections arrive, and one that is
     /// cancelled takes no wake-up from the others.
     pub fn accept(&self) -> UnixAccept<'_> {
-        UnixAccept {
-            listener: self,
-            waiter: self.io.waiter(Direction::Read),
-        }
+        UnixAccept::new(self)
     }
 
     /// The address the listener is bound to.
@@ -184,39 +148,36 @@ impl UnixListener {
     }
 }
 
-impl Future for UnixAccept<'_> {
-    type Output = io::Result<(UnixStream, SocketAddr)>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let listener = this.listener.io.get_ref();
-        let socket = match this.waiter.poll_io(cx, || {
-            SockRef::from(listener).accept4(libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC)
-        }) {
-            Poll::Ready(Ok((socket, _))) => socket,
-            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            Poll::Pending => return Poll::Pending,
-        };
-        let stream = unix::UnixStream::from(socket);
-        Poll::Ready(stream.peer_addr().and_then(|peer| {
-            let io = Evented::new(stream, Initially::Ready)?;
-            Ok((UnixStream::from_evented(io), peer))
-        }))
-    }
+/// Registers an accepted connection with the loop.
+fn adopt(socket: Socket, _peer: SockAddr) -> io::Result<(UnixStream, SocketAddr)> {
+    let stream = unix::UnixStream::from(socket);
+    let peer = stream.peer_addr()?;
+    let io = Evented::new(stream, Initially::Ready)?;
+    Ok((UnixStream { io }, peer))
 }
 
-impl fmt::Debug for UnixListener {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixListener")
-            .field("local", &self.local_addr().ok())
-            .finish()
-    }
-}
+listener! {
+    UnixListener over unix::UnixListener => (UnixStream, SocketAddr), adopt: adopt;
 
-impl fmt::Debug for UnixAccept<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixAccept")
-            .field("listener", self.listener)
-            .finish()
-    }
+    /// The future returned by [`UnixListener::accept`].
+    ///
+    /// # Examples
+    /// See [`UnixListener`].
+    ///
+    /// ```
+    /// use baton::net::{UnixListener, UnixStream};
+    ///
+    /// baton::run(async {
+    ///     let path = std::env::temp_dir().join(format!("baton-doc-a-{}", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let listener = UnixListener::bind(&path)?;
+    ///     let _client = UnixStream::connect(&path).await?;
+    ///     let accept = listener.accept(); // a `UnixAccept`
+    ///     accept.await?;
+    ///     std::fs::remove_file(&path)?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub struct UnixAccept;
 }

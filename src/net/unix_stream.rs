@@ -1,20 +1,16 @@
 //! `UnixStream`: a Unix-domain stream socket on the loop.
 
-use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, IoSlice};
-use std::net::Shutdown;
+use std::io;
 use std::os::unix::net::{self as unix, SocketAddr};
 use std::path::Path;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use futures_io::{AsyncRead, AsyncWrite};
 use socket2::{Domain, SockAddr, Socket, Type};
 
+use super::split::{OwnedReadHalf, OwnedWriteHalf};
+use super::stream_core::byte_stream;
 use crate::io::boxed::boxed_future;
 use crate::io::evented::Evented;
-use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
 use crate::runtime::driver::reactor::{Direction, Initially};
 
 /// A Unix-domain stream socket registered with the event loop (asyncio's
@@ -162,14 +158,7 @@ impl UnixStream {
     /// Outside a running event loop.
     #[track_caller]
     pub fn from_std(stream: unix::UnixStream) -> io::Result<UnixStream> {
-        stream.set_nonblocking(true)?;
-        Ok(UnixStream {
-            io: Evented::new(stream, Initially::Ready)?,
-        })
-    }
-
-    pub(super) fn from_evented(io: Evented<unix::UnixStream>) -> UnixStream {
-        UnixStream { io }
+        Evented::from_std(stream).map(|io| UnixStream { io })
     }
 
     /// The address of this end.
@@ -208,184 +197,34 @@ impl UnixStream {
         self.io.get_ref().peer_addr()
     }
 
-    /// Shuts down reading, writing (the peer reads EOF), or both.
+    /// Splits the stream into a read half and a write half that tasks own separately; each
+    /// waits on its own direction. [`OwnedReadHalf::reunite`] puts them back together.
     ///
     /// # Examples
     /// ```
     /// baton::run(async {
     ///     let (a, mut b) = baton::net::UnixStream::pair()?;
-    ///     a.shutdown(std::net::Shutdown::Write)?;
-    ///     assert_eq!(b.read(&mut [0; 4]).await?, 0);
+    ///     let (mut rd, mut wr) = a.split();
+    ///     let writer = baton::spawn(async move { wr.write_all(b"half").await });
+    ///     let mut buf = [0; 4];
+    ///     b.read_exact(&mut buf).await?;
+    ///     b.write_all(&buf).await?;
+    ///     rd.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"half");
+    ///     writer.await.unwrap()?;
     ///     std::io::Result::Ok(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    ///
-    /// # Errors
-    /// As `shutdown(2)`.
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.io.get_ref().shutdown(how)
-    }
-
-    /// Reads some bytes; `Ok(0)` at EOF.
-    ///
-    /// # Examples
-    /// See [`UnixStream`].
-    ///
-    /// ```
-    /// baton::run(async {
-    ///     let (mut a, mut b) = baton::net::UnixStream::pair()?;
-    ///     b.write_all(b"r").await?;
-    ///     assert_eq!(a.read(&mut [0; 4]).await?, 1);
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// Any read error.
-    ///
-    /// # Cancel safety
-    /// Cancel safe.
-    pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> Read<'a, Self> {
-        Read::new(self, buf)
-    }
-
-    /// Reads exactly `buf.len()` bytes.
-    ///
-    /// # Examples
-    /// See [`UnixStream`].
-    ///
-    /// ```
-    /// baton::run(async {
-    ///     let (mut a, mut b) = baton::net::UnixStream::pair()?;
-    ///     b.write_all(b"xy").await?;
-    ///     a.read_exact(&mut [0; 2]).await?;
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// `UnexpectedEof` if the peer closes first; any read error.
-    ///
-    /// # Cancel safety
-    /// Not cancel safe.
-    pub fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> ReadExact<'a, Self> {
-        ReadExact::new(self, buf)
-    }
-
-    /// Writes some bytes.
-    ///
-    /// # Examples
-    /// ```
-    /// baton::run(async {
-    ///     let (mut a, _b) = baton::net::UnixStream::pair()?;
-    ///     assert_eq!(a.write(b"w").await?, 1);
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// Any write error, e.g. `BrokenPipe`.
-    ///
-    /// # Cancel safety
-    /// Cancel safe.
-    pub fn write<'a>(&'a mut self, buf: &'a [u8]) -> Write<'a, Self> {
-        Write::new(self, buf)
-    }
-
-    /// Writes all of `buf`.
-    ///
-    /// # Examples
-    /// See [`UnixStream`].
-    ///
-    /// ```
-    /// baton::run(async {
-    ///     let (mut a, _b) = baton::net::UnixStream::pair()?;
-    ///     a.write_all(b"all").await?;
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// Any write error.
-    ///
-    /// # Cancel safety
-    /// Not cancel safe.
-    pub fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> WriteAll<'a, Self> {
-        WriteAll::new(self, buf)
-    }
-
-    /// Flushes (a no-op for sockets).
-    ///
-    /// # Examples
-    /// ```
-    /// baton::run(async {
-    ///     let (mut a, _b) = baton::net::UnixStream::pair()?;
-    ///     a.flush().await?;
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// None for a socket.
-    ///
-    /// # Cancel safety
-    /// Cancel safe.
-    pub fn flush(&mut self) -> Flush<'_, Self> {
-        Flush::new(self)
+    pub fn split(self) -> (OwnedReadHalf<UnixStream>, OwnedWriteHalf<UnixStream>) {
+        super::split::split(self)
     }
 }
 
-impl AsyncRead for UnixStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for UnixStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    /// Shuts the write direction down: the peer reads EOF.
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(match self.io.get_ref().shutdown(Shutdown::Write) {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-            r => r,
-        })
-    }
-}
-
-impl fmt::Debug for UnixStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixStream")
-            .field("local", &self.local_addr().ok())
-            .field("peer", &self.peer_addr().ok())
-            .finish()
-    }
-}
+byte_stream!(
+    UnixStream,
+    addr: SocketAddr,
+    "use baton::net::UnixStream;
+# baton::run(async {
+let (mut io, mut peer) = UnixStream::pair()?;"
+);

@@ -370,6 +370,24 @@ impl StreamReader {
         }
     }
 
+    /// Fills the buffer until `done` has the answer: a feeder's exception comes first, then
+    /// `done` is asked before every fill (the loop of `read`, `readexactly`, `read_to_end`).
+    fn poll_fill_until(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut done: impl FnMut(&mut StreamReader) -> Option<io::Result<Vec<u8>>>,
+    ) -> Poll<io::Result<Vec<u8>>> {
+        if let Some(e) = self.exception() {
+            return Poll::Ready(Err(e));
+        }
+        loop {
+            if let Some(answer) = done(self) {
+                return Poll::Ready(answer);
+            }
+            ready!(self.poll_fill(cx))?;
+        }
+    }
+
     /// Reads once into the buffer; at EOF sets `eof`. `Ready(Ok(()))` means bytes came (maybe
     /// all dropped as the rest of a skipped line) or EOF was seen.
     fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -524,17 +542,11 @@ impl Future for ReadN<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let r = &mut *this.reader;
-        if let Some(e) = r.exception() {
-            return Poll::Ready(Err(e));
-        }
-        loop {
-            if this.n == 0 || !r.buffer.is_empty() || r.eof {
-                let n = r.buffer.len().min(this.n);
-                return Poll::Ready(Ok(r.buffer.take(n)));
-            }
-            ready!(r.poll_fill(cx))?;
-        }
+        let want = this.n;
+        this.reader.poll_fill_until(cx, |r| {
+            let ready = want == 0 || !r.buffer.is_empty() || r.eof;
+            ready.then(|| Ok(r.buffer.take(r.buffer.len().min(want))))
+        })
     }
 }
 
@@ -543,13 +555,7 @@ impl Future for ReadToEnd<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let r = &mut *self.get_mut().reader;
-        if let Some(e) = r.exception() {
-            return Poll::Ready(Err(e));
-        }
-        while !r.eof {
-            ready!(r.poll_fill(cx))?;
-        }
-        Poll::Ready(Ok(r.buffer.take(r.buffer.len())))
+        r.poll_fill_until(cx, |r| r.eof.then(|| Ok(r.buffer.take(r.buffer.len()))))
     }
 }
 
@@ -669,24 +675,20 @@ impl Future for ReadExactly<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let r = &mut *this.reader;
-        if let Some(e) = r.exception() {
-            return Poll::Ready(Err(e));
-        }
-        loop {
-            if r.buffer.len() >= this.n {
-                return Poll::Ready(Ok(r.buffer.take(this.n)));
+        let want = this.n;
+        this.reader.poll_fill_until(cx, |r| {
+            if r.buffer.len() >= want {
+                return Some(Ok(r.buffer.take(want)));
             }
-            if r.eof {
+            r.eof.then(|| {
                 let partial = r.buffer.take(r.buffer.len());
-                return Poll::Ready(Err(IncompleteReadError {
+                Err(IncompleteReadError {
                     partial,
-                    expected: Some(this.n),
+                    expected: Some(want),
                 }
-                .into_io()));
-            }
-            ready!(r.poll_fill(cx))?;
-        }
+                .into_io())
+            })
+        })
     }
 }
 
@@ -749,7 +751,7 @@ mod tests {
             let big = 4 << 20;
             let (a, mut b) = crate::net::UnixStream::pair().unwrap();
             let mut reader = StreamReader::new(a);
-            let writer = crate::spawn(async move {
+            let writer = crate::task::spawn(async move {
                 b.write_all(&vec![7u8; big + 10]).await.unwrap();
                 b
             });

@@ -24,6 +24,7 @@ use slab::Slab;
 
 use super::reader::StreamReader;
 use super::writer::{StreamWriter, WriterHandle};
+use crate::net::OwnedWriteHalf;
 use crate::net::{TcpListener, TcpStream};
 use crate::task::Task;
 
@@ -79,7 +80,7 @@ struct Inner {
     /// The running accept loop; dropping it (on close) closes the listening socket.
     accept: RefCell<Option<Task<()>>>,
     /// Every open connection's writer, from accept until its task ends.
-    connections: RefCell<Slab<WriterHandle>>,
+    connections: RefCell<Slab<WriterHandle<OwnedWriteHalf>>>,
     /// Tasks waiting in `serve_forever`.
     serve_waiters: RefCell<Vec<Waker>>,
     /// Tasks waiting in `wait_closed`.
@@ -446,7 +447,7 @@ impl Server {
     }
 
     /// The open connections' writers, copied out so no borrow is held while they are closed.
-    fn connection_writers(&self) -> Vec<WriterHandle> {
+    fn connection_writers(&self) -> Vec<WriterHandle<OwnedWriteHalf>> {
         let connections = self.inner.connections.borrow();
         connections.iter().map(|(_, w)| w.clone()).collect()
     }

@@ -26,30 +26,41 @@
 //! Everything lives in one `RefCell<State>` shared (`Rc`) by the writer, its flusher and the
 //! server that accepted the connection. No borrow is held across an `.await`, nor while a
 //! waker is woken or dropped: waiters are taken out under the borrow and woken after it.
+//!
+//! # Files
+//!
+//! `state.rs` holds that state and the close protocol; `flusher.rs` the flusher task;
+//! `handle.rs` the server's hold on a writer; `futures.rs` the futures of `drain`, `close` and
+//! `wait_closed`.
+
+mod flusher;
+mod futures;
+mod handle;
+mod state;
 
 use std::cell::RefCell;
 use std::fmt;
-use std::future::Future;
 use std::io;
-use std::net::{Shutdown, SocketAddr};
-use std::pin::Pin;
+use std::net::Shutdown;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
-use crate::net::OwnedWriteHalf;
+pub use futures::{Close, Drain, WaitClosed};
+pub(crate) use handle::WriterHandle;
+use state::{begin_close, wake_all, Shared, State, DEFAULT_HIGH_WATER};
 
-/// asyncio's default high-water mark: 64 KiB.
-pub(crate) const DEFAULT_HIGH_WATER: usize = 64 * 1024;
+use crate::net::{OwnedWriteHalf, WriteTransport};
+use flusher::start_flusher;
 
 const WRITE_AFTER_CLOSE: &str = "StreamWriter::write after close: the writer is closing and \
                                  the bytes were dropped";
 const WRITE_AFTER_EOF: &str = "StreamWriter::write after write_eof: the bytes were dropped";
-const DRAIN_WHILE_CLOSING: &str = "StreamWriter::drain on a closing writer: close was called";
-const ABORTED: &str = "the connection was aborted (Server::abort_clients); buffered bytes were \
-                       dropped";
 
-/// A buffered writer over a TCP connection (asyncio's `StreamWriter`), made by
-/// [`open_connection`](crate::open_connection) and [`start_server`](crate::start_server).
+/// A buffered writer over a connection (asyncio's `StreamWriter`), made by
+/// [`open_connection`](crate::open_connection) and [`start_server`](crate::start_server) for
+/// TCP, or by [`new`](StreamWriter::new) over the write half of any split stream (the
+/// [`WriteTransport`]): `StreamWriter` is `StreamWriter<OwnedWriteHalf>`, over TCP;
+/// `StreamWriter<OwnedWriteHalf<UnixStream>>` writes to a Unix socket.
 ///
 /// # Examples
 /// ```
@@ -70,104 +81,12 @@ const ABORTED: &str = "the connection was aborted (Server::abort_clients); buffe
 /// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub struct StreamWriter {
-    shared: Rc<Shared>,
+pub struct StreamWriter<W: WriteTransport = OwnedWriteHalf> {
+    shared: Rc<Shared<W>>,
 }
 
-struct Shared {
-    io: OwnedWriteHalf,
-    state: RefCell<State>,
-}
-
-#[derive(Default)]
-struct State {
-    /// `buf[start..]` is waiting to be written.
-    buf: Vec<u8>,
-    start: usize,
-    high: usize,
-    low: usize,
-    /// Set when the buffer passed `high`; cleared when the flusher brings it to `low`.
-    paused: bool,
-    /// The connection failed (the first write error) or was aborted; the buffer was dropped
-    /// and every later `drain`/`close`/`wait_closed` reports it.
-    failure: Option<(io::ErrorKind, String)>,
-    /// A `write` came after `close` or `write_eof` and its bytes were dropped; reported as
-    /// `BrokenPipe` by `drain`, `close` and `wait_closed`. Bytes written before still go out.
-    dropped_write: Option<&'static str>,
-    /// `write_eof` was called: shut writing down once the buffer is empty.
-    eof_requested: bool,
-    /// `close` was called (or the server closed or aborted the connection): shut both
-    /// directions down once the buffer is empty. The writer *is closing* from here on.
-    close_requested: bool,
-    /// The shutdown that `close` asked for has happened (or the connection was aborted).
-    closed: bool,
-    /// A flusher task exists (it ends when the buffer is empty, or on failure).
-    flusher_running: bool,
-    /// Tasks waiting in `drain`, `close` or `wait_closed`, or for the connection to finish;
-    /// all are woken at every change one of them may wait for, and re-check.
-    waiters: Vec<Waker>,
-}
-
-impl State {
-    fn pending(&self) -> usize {
-        self.buf.len() - self.start
-    }
-
-    /// Leaves `waker` to be woken at the next change, unless it is there already.
-    fn register(&mut self, waker: &Waker) {
-        // Never replaces (so never drops) a stored waker under the borrow: a waker's drop is
-        // user code, and may touch this writer.
-        if !self.waiters.iter().any(|w| w.will_wake(waker)) {
-            self.waiters.push(waker.clone());
-        }
-    }
-
-    /// Records the first failure and drops the buffer, which can no longer be sent; returns
-    /// the dropped bytes, to be freed after the borrow.
-    fn fail(&mut self, kind: io::ErrorKind, msg: String) -> Vec<u8> {
-        if self.failure.is_none() {
-            self.failure = Some((kind, msg));
-        }
-        self.start = 0;
-        self.paused = false;
-        std::mem::take(&mut self.buf)
-    }
-
-    fn failure(&self) -> Option<io::Error> {
-        self.failure
-            .as_ref()
-            .map(|(kind, msg)| io::Error::new(*kind, msg.clone()))
-    }
-
-    /// The failure, else the dropped write: what `drain`, `close` and `wait_closed` report.
-    fn error(&self) -> Option<io::Error> {
-        self.failure().or_else(|| {
-            self.dropped_write
-                .map(|msg| io::Error::new(io::ErrorKind::BrokenPipe, msg))
-        })
-    }
-
-    /// Gives back a large buffer once it is empty, so one big write does not pin its memory.
-    fn release_empty_buffer(&mut self) -> Vec<u8> {
-        self.start = 0;
-        if self.buf.capacity() > self.high.max(DEFAULT_HIGH_WATER) {
-            std::mem::take(&mut self.buf)
-        } else {
-            self.buf.clear();
-            Vec::new()
-        }
-    }
-}
-
-/// Wakes what was collected under a borrow, after it ended.
-fn wake_all(waiters: Vec<Waker>) {
-    for w in waiters {
-        w.wake();
-    }
-}
-
-impl StreamWriter {
-    /// A writer over the write half of a TCP stream, with asyncio's water marks (64 KiB high,
+impl<W: WriteTransport> StreamWriter<W> {
+    /// A writer over the write half of a stream, with asyncio's water marks (64 KiB high,
     /// 16 KiB low).
     ///
     /// # Examples
@@ -186,7 +105,26 @@ impl StreamWriter {
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn new(io: OwnedWriteHalf) -> StreamWriter {
+    ///
+    /// Over a Unix socket:
+    ///
+    /// ```
+    /// use baton::net::UnixStream;
+    /// use baton::{StreamReader, StreamWriter};
+    ///
+    /// baton::run(async {
+    ///     let (a, b) = UnixStream::pair()?;
+    ///     let (_a_rd, a_wr) = a.split();
+    ///     let mut w = StreamWriter::new(a_wr);
+    ///     let mut r = StreamReader::new(b);
+    ///     w.write(b"over unix\n");
+    ///     w.drain().await?;
+    ///     assert_eq!(r.readline().await?, b"over unix\n");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn new(io: W) -> StreamWriter<W> {
         StreamWriter {
             shared: Rc::new(Shared {
                 io,
@@ -403,7 +341,7 @@ impl StreamWriter {
     ///
     /// # Cancel safety
     /// Cancel safe: it only waits.
-    pub fn drain(&mut self) -> Drain<'_> {
+    pub fn drain(&mut self) -> Drain<'_, W> {
         Drain { writer: self }
     }
 
@@ -471,7 +409,7 @@ impl StreamWriter {
     ///
     /// # Cancel safety
     /// Cancel safe: the close goes ahead in the background.
-    pub fn close(&self) -> Close<'_> {
+    pub fn close(&self) -> Close<'_, W> {
         begin_close(&self.shared);
         Close { writer: self }
     }
@@ -530,7 +468,7 @@ impl StreamWriter {
     ///
     /// # Cancel safety
     /// Cancel safe: it only waits.
-    pub fn wait_closed(&self) -> WaitClosed<'_> {
+    pub fn wait_closed(&self) -> WaitClosed<'_, W> {
         WaitClosed { writer: self }
     }
 
@@ -550,15 +488,20 @@ impl StreamWriter {
     ///
     /// # Errors
     /// When the socket is no longer connected.
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+    pub fn peer_addr(&self) -> io::Result<W::Addr> {
         self.shared.io.peer_addr()
     }
 
     /// The server's hold on this connection's writer.
-    pub(super) fn handle(&self) -> WriterHandle {
+    pub(crate) fn handle(&self) -> WriterHandle<W> {
         WriterHandle {
             shared: self.shared.clone(),
         }
+    }
+
+    /// What the writer shares with its flusher and server.
+    fn shared(&self) -> &Shared<W> {
+        &self.shared
     }
 
     fn poll_closed(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -574,252 +517,7 @@ impl StreamWriter {
     }
 }
 
-/// A server's hold on a connection's writer: it closes or aborts the connection from outside
-/// the handler, and waits for the connection's bytes to be sent.
-#[derive(Clone)]
-pub(super) struct WriterHandle {
-    shared: Rc<Shared>,
-}
-
-impl WriterHandle {
-    /// As [`StreamWriter::close`], without waiting.
-    pub(super) fn close(&self) {
-        begin_close(&self.shared);
-    }
-
-    /// Drops the buffered bytes and shuts the connection down at once; the writer's later
-    /// operations fail with `ConnectionAborted`. A connection already closed is left alone.
-    pub(super) fn abort(&self) {
-        let mut st = self.shared.state.borrow_mut();
-        if st.closed {
-            return;
-        }
-        let dropped = st.fail(io::ErrorKind::ConnectionAborted, ABORTED.to_owned());
-        st.close_requested = true;
-        st.closed = true;
-        let _ = self.shared.io.shutdown(Shutdown::Both);
-        let waiters = std::mem::take(&mut st.waiters);
-        drop(st);
-        drop(dropped);
-        wake_all(waiters);
-    }
-
-    /// Ready once nothing more will be sent: the buffer is flushed and no flusher runs, or
-    /// the connection failed.
-    pub(super) fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut st = self.shared.state.borrow_mut();
-        if st.failure.is_some() || (st.pending() == 0 && !st.flusher_running) {
-            return Poll::Ready(());
-        }
-        st.register(cx.waker());
-        Poll::Pending
-    }
-}
-
-/// Asks for the close: at once when nothing is buffered, else by the flusher once it is.
-fn begin_close(shared: &Rc<Shared>) {
-    let mut st = shared.state.borrow_mut();
-    if st.close_requested {
-        return;
-    }
-    st.close_requested = true;
-    let idle = st.pending() == 0 && !st.flusher_running;
-    if st.failure.is_some() || idle {
-        // Nothing (more) can be sent: shut down now.
-        let _ = shared.io.shutdown(Shutdown::Both);
-        st.closed = true;
-    }
-    // Waiters see the change: `drain` fails from now on, `wait_closed` may be done.
-    let waiters = std::mem::take(&mut st.waiters);
-    drop(st);
-    wake_all(waiters);
-}
-
-/// Spawns the flusher unless one is running.
-#[track_caller]
-fn start_flusher(shared: &Rc<Shared>) {
-    let mut st = shared.state.borrow_mut();
-    if st.flusher_running {
-        return;
-    }
-    st.flusher_running = true;
-    drop(st);
-    // Detached: it ends by itself once the buffer is empty.
-    drop(crate::task::spawn(Flusher {
-        shared: shared.clone(),
-    }));
-}
-
-/// The task that writes the buffer out as the socket accepts it.
-struct Flusher {
-    shared: Rc<Shared>,
-}
-
-impl Future for Flusher {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let shared = &*self.shared;
-        let mut wake = Vec::new();
-        let mut dropped = Vec::new();
-        let result = {
-            let mut st = shared.state.borrow_mut();
-            loop {
-                if st.failure.is_some() {
-                    st.flusher_running = false;
-                    wake.append(&mut st.waiters);
-                    break Poll::Ready(());
-                }
-                if st.pending() > 0 {
-                    let start = st.start;
-                    match shared.io.poll_write_buf(cx, &st.buf[start..]) {
-                        Poll::Ready(Ok(0)) => {
-                            let e = io::Error::from(io::ErrorKind::WriteZero);
-                            dropped = st.fail(e.kind(), e.to_string());
-                        }
-                        Poll::Ready(Ok(n)) => {
-                            st.start += n;
-                            if st.paused && st.pending() <= st.low {
-                                st.paused = false;
-                                wake.append(&mut st.waiters);
-                            }
-                        }
-                        Poll::Ready(Err(e)) => dropped = st.fail(e.kind(), e.to_string()),
-                        Poll::Pending => break Poll::Pending,
-                    }
-                    continue;
-                }
-                dropped = st.release_empty_buffer();
-                st.paused = false;
-                if st.close_requested {
-                    let _ = shared.io.shutdown(Shutdown::Both);
-                    st.closed = true;
-                } else if st.eof_requested {
-                    let _ = shared.io.shutdown(Shutdown::Write);
-                }
-                st.flusher_running = false;
-                wake.append(&mut st.waiters);
-                break Poll::Ready(());
-            }
-        };
-        // Freed and woken after the borrow ends.
-        drop(dropped);
-        wake_all(wake);
-        result
-    }
-}
-
-/// The future returned by [`StreamWriter::drain`].
-///
-/// # Examples
-/// See [`StreamWriter::drain`].
-///
-/// ```
-/// # use baton::net::TcpListener;
-/// baton::run(async {
-///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-///     let (_r, mut w) = baton::open_connection(listener.local_addr()?).await?;
-///     let drain = w.drain(); // a `Drain`
-///     drain.await?;
-///     std::io::Result::Ok(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-///
-/// # Cancel safety
-/// As [`StreamWriter::drain`].
-#[must_use = "futures do nothing unless you .await or poll them"]
-pub struct Drain<'a> {
-    writer: &'a mut StreamWriter,
-}
-
-/// The future returned by [`StreamWriter::close`]: the close has started; it waits for its
-/// end.
-///
-/// # Examples
-/// See [`StreamWriter::close`].
-///
-/// ```
-/// # use baton::net::TcpListener;
-/// baton::run(async {
-///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-///     let (_r, w) = baton::open_connection(listener.local_addr()?).await?;
-///     let close = w.close(); // a `Close`
-///     close.await?;
-///     std::io::Result::Ok(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-///
-/// # Cancel safety
-/// As [`StreamWriter::close`].
-#[must_use = "futures do nothing unless you .await or poll them"]
-pub struct Close<'a> {
-    writer: &'a StreamWriter,
-}
-
-/// The future returned by [`StreamWriter::wait_closed`].
-///
-/// # Examples
-/// See [`StreamWriter::wait_closed`].
-///
-/// ```
-/// # use baton::net::TcpListener;
-/// baton::run(async {
-///     let listener = TcpListener::bind("127.0.0.1:0").await?;
-///     let (_r, w) = baton::open_connection(listener.local_addr()?).await?;
-///     drop(w.close());
-///     let closed = w.wait_closed(); // a `WaitClosed`
-///     closed.await?;
-///     std::io::Result::Ok(())
-/// })?;
-/// # Ok::<(), std::io::Error>(())
-/// ```
-///
-/// # Cancel safety
-/// As [`StreamWriter::wait_closed`].
-#[must_use = "futures do nothing unless you .await or poll them"]
-pub struct WaitClosed<'a> {
-    writer: &'a StreamWriter,
-}
-
-impl Future for Drain<'_> {
-    type Output = io::Result<()>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut st = self.writer.shared.state.borrow_mut();
-        if let Some(e) = st.error() {
-            return Poll::Ready(Err(e));
-        }
-        if st.close_requested {
-            let e = io::Error::new(io::ErrorKind::BrokenPipe, DRAIN_WHILE_CLOSING);
-            return Poll::Ready(Err(e));
-        }
-        if st.paused {
-            st.register(cx.waker());
-            return Poll::Pending;
-        }
-        Poll::Ready(Ok(()))
-    }
-}
-
-impl Future for Close<'_> {
-    type Output = io::Result<()>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.writer.poll_closed(cx)
-    }
-}
-
-impl Future for WaitClosed<'_> {
-    type Output = io::Result<()>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.writer.poll_closed(cx)
-    }
-}
-
-impl fmt::Debug for StreamWriter {
+impl<W: WriteTransport> fmt::Debug for StreamWriter<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let st = self.shared.state.borrow();
         f.debug_struct("StreamWriter")
@@ -829,35 +527,5 @@ impl fmt::Debug for StreamWriter {
             .field("closed", &st.closed)
             .field("failure", &st.failure)
             .finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for WriterHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WriterHandle").finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for Drain<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Drain")
-            .field("writer", &self.writer)
-            .finish()
-    }
-}
-
-impl fmt::Debug for Close<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Close")
-            .field("writer", &self.writer)
-            .finish()
-    }
-}
-
-impl fmt::Debug for WaitClosed<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitClosed")
-            .field("writer", &self.writer)
-            .finish()
     }
 }
