@@ -46,7 +46,7 @@
 //! [`open_connection`], [`start_server`], …) and the main types ([`EventLoop`], [`Task`],
 //! [`TaskGroup`], [`StreamReader`], [`StreamWriter`], [`Server`], [`Promise`]). Everything else
 //! lives in its module: [`task`] (handles, groups and the named futures of the task verbs),
-//! [`time`] (`Sleep`, `Timeout`, …), `streams`, [`event_loop`] (`Builder`, `CallbackHandle`,
+//! [`time`] (`Sleep`, `Timeout`, …), [`streams`], [`event_loop`] (`Builder`, `CallbackHandle`,
 //! …), [`net`], [`sync`], [`queue`], [`channel`].
 //!
 //! # Cancellation
@@ -90,19 +90,14 @@ pub mod net;
 mod panic;
 pub mod queue;
 mod runtime;
-mod streams;
+pub mod streams;
 pub mod sync;
 pub mod task;
 pub mod time;
 
 pub use channel::Promise;
 pub use event_loop::{get_running_loop, run, EventLoop, LoopHandle};
-pub use streams::{
-    open_connection, start_server, Close, Drain, IncompleteReadError, LimitOverrunError,
-    OpenConnection, ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, ServeForever, Server,
-    ServerClose, ServerOptions, ServerWaitClosed, StartServer, StreamFeeder, StreamReader,
-    StreamWriter, WaitClosed,
-};
+pub use streams::{open_connection, start_server, Server, StreamReader, StreamWriter};
 pub use task::{
     all_tasks, as_completed, current_task, gather, shield, spawn, to_thread, wait, yield_now,
     ReturnWhen, Task, TaskError, TaskGroup, TaskHandle,

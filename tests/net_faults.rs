@@ -9,10 +9,8 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use baton::net::{TcpListener, TcpStream};
-use baton::{
-    open_connection, start_server, IncompleteReadError, LimitOverrunError, StreamReader,
-    StreamWriter,
-};
+use baton::streams::{IncompleteReadError, LimitOverrunError};
+use baton::{open_connection, start_server, StreamReader, StreamWriter};
 use common::bounded;
 use socket2::SockRef;
 

@@ -6,7 +6,8 @@ use std::io;
 use std::time::Duration;
 
 use baton::net::{TcpListener, TcpStream, UdpSocket};
-use baton::{open_connection, start_server, IncompleteReadError, StreamReader, StreamWriter};
+use baton::streams::IncompleteReadError;
+use baton::{open_connection, start_server, StreamReader, StreamWriter};
 use common::bounded;
 
 const LIMIT: Duration = Duration::from_secs(20);

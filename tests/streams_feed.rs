@@ -7,7 +7,8 @@ mod common;
 use std::io;
 use std::time::Duration;
 
-use baton::{IncompleteReadError, StreamReader};
+use baton::streams::IncompleteReadError;
+use baton::StreamReader;
 use common::{bounded, settle};
 use futures_lite::future::poll_once;
 

@@ -7,7 +7,8 @@ use std::io;
 use std::time::Duration;
 
 use baton::net::UnixStream;
-use baton::{IncompleteReadError, LimitOverrunError, StreamReader};
+use baton::streams::{IncompleteReadError, LimitOverrunError};
+use baton::StreamReader;
 use common::bounded;
 use futures_lite::future::poll_once;
 

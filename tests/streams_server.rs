@@ -9,8 +9,9 @@ use std::io;
 use std::rc::Rc;
 use std::time::Duration;
 
+use baton::streams::ServerOptions;
 use baton::sync::Event;
-use baton::{open_connection, start_server, ServerOptions, StreamReader, StreamWriter};
+use baton::{open_connection, start_server, StreamReader, StreamWriter};
 use common::{bounded, settle};
 use futures_lite::future::poll_once;
 

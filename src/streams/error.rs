@@ -11,7 +11,8 @@ use std::io;
 ///
 /// # Examples
 /// ```
-/// use baton::{IncompleteReadError, StreamReader};
+/// use baton::StreamReader;
+/// use baton::streams::IncompleteReadError;
 ///
 /// baton::run(async {
 ///     let (a, mut b) = baton::net::UnixStream::pair()?;
@@ -41,7 +42,8 @@ pub struct IncompleteReadError {
 ///
 /// # Examples
 /// ```
-/// use baton::{LimitOverrunError, StreamReader};
+/// use baton::StreamReader;
+/// use baton::streams::LimitOverrunError;
 ///
 /// baton::run(async {
 ///     let (a, mut b) = baton::net::UnixStream::pair()?;
@@ -77,7 +79,7 @@ impl IncompleteReadError {
     ///
     /// ```
     /// let other = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
-    /// assert!(baton::IncompleteReadError::from_io(other).is_none());
+    /// assert!(baton::streams::IncompleteReadError::from_io(other).is_none());
     /// ```
     pub fn from_io(err: io::Error) -> Option<IncompleteReadError> {
         err.into_inner()?.downcast().ok().map(|b| *b)
@@ -96,7 +98,7 @@ impl LimitOverrunError {
     ///
     /// ```
     /// let other = std::io::Error::from(std::io::ErrorKind::InvalidData);
-    /// assert!(baton::LimitOverrunError::from_io(other).is_none());
+    /// assert!(baton::streams::LimitOverrunError::from_io(other).is_none());
     /// ```
     pub fn from_io(err: io::Error) -> Option<LimitOverrunError> {
         err.into_inner()?.downcast().ok().map(|b| *b)

@@ -1,8 +1,9 @@
 //! asyncio's high-level streams: [`open_connection`], [`start_server`], [`StreamReader`],
-//! [`StreamWriter`].
+//! [`StreamWriter`] (over TCP by default, or any [`WriteTransport`](crate::net::WriteTransport):
+//! a Unix stream's write half too), [`Server`], and the named futures they return.
 //!
 //! `reader.rs` finds lines within a limit, as asyncio does; `read_buffer.rs` holds the bytes it
-//! has read; `feed.rs` lets code push bytes into a reader with no transport; `writer.rs`
+//! has read; `feed.rs` lets code push bytes into a reader with no transport; `writer/`
 //! buffers writes and applies flow control (water marks) with a flusher task; `open.rs` has
 //! the entry points (`open_connection`, `start_server`, `ServerOptions`); `server.rs` the
 //! `Server`, its accept loop and its connections; `error.rs` holds the errors that travel
@@ -21,4 +22,4 @@ pub use feed::StreamFeeder;
 pub use open::{open_connection, start_server, OpenConnection, ServerOptions, StartServer};
 pub use reader::{ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, StreamReader};
 pub use server::{ServeForever, Server, ServerClose, ServerWaitClosed};
-pub use writer::{Close, Drain, StreamWriter, WaitClosed};
+pub use writer::{StreamWriter, WriterClose, WriterDrain, WriterWaitClosed};

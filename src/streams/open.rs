@@ -129,7 +129,7 @@ where
 ///
 /// # Examples
 /// ```
-/// use baton::ServerOptions;
+/// use baton::streams::ServerOptions;
 ///
 /// baton::run(async {
 ///     let server = ServerOptions::new()
@@ -167,7 +167,7 @@ impl ServerOptions {
     /// See [`ServerOptions`].
     ///
     /// ```
-    /// let options = baton::ServerOptions::new();
+    /// let options = baton::streams::ServerOptions::new();
     /// # drop(options);
     /// ```
     pub fn new() -> ServerOptions {
@@ -186,7 +186,7 @@ impl ServerOptions {
     /// See [`ServerOptions`].
     ///
     /// ```
-    /// let options = baton::ServerOptions::new().start_serving(false);
+    /// let options = baton::streams::ServerOptions::new().start_serving(false);
     /// # drop(options);
     /// ```
     pub fn start_serving(mut self, start_serving: bool) -> ServerOptions {
@@ -200,7 +200,7 @@ impl ServerOptions {
     /// See [`ServerOptions`].
     ///
     /// ```
-    /// let options = baton::ServerOptions::new().limit(1 << 20);
+    /// let options = baton::streams::ServerOptions::new().limit(1 << 20);
     /// # drop(options);
     /// ```
     ///
@@ -219,7 +219,7 @@ impl ServerOptions {
     ///
     /// ```
     /// baton::run(async {
-    ///     let server = baton::ServerOptions::new()
+    ///     let server = baton::streams::ServerOptions::new()
     ///         .start_server(|_r, _w| async {}, "127.0.0.1:0")
     ///         .await?;
     ///     assert!(server.is_serving());

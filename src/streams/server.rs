@@ -299,7 +299,7 @@ impl Server {
     ///
     /// baton::run(async {
     ///     let server = std::rc::Rc::new(
-    ///         baton::ServerOptions::new()
+    ///         baton::streams::ServerOptions::new()
     ///             .start_serving(false)
     ///             .start_server(|_r, _w| async {}, "127.0.0.1:0")
     ///             .await?,

@@ -22,7 +22,7 @@ const DRAIN_WHILE_CLOSING: &str = "StreamWriter::drain on a closing writer: clos
 /// baton::run(async {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
 ///     let (_r, mut w) = baton::open_connection(listener.local_addr()?).await?;
-///     let drain = w.drain(); // a `Drain`
+///     let drain = w.drain(); // a `WriterDrain`
 ///     drain.await?;
 ///     std::io::Result::Ok(())
 /// })?;
@@ -32,7 +32,7 @@ const DRAIN_WHILE_CLOSING: &str = "StreamWriter::drain on a closing writer: clos
 /// # Cancel safety
 /// As [`StreamWriter::drain`].
 #[must_use = "futures do nothing unless you .await or poll them"]
-pub struct Drain<'a, W: WriteTransport = OwnedWriteHalf> {
+pub struct WriterDrain<'a, W: WriteTransport = OwnedWriteHalf> {
     pub(super) writer: &'a mut StreamWriter<W>,
 }
 
@@ -47,7 +47,7 @@ pub struct Drain<'a, W: WriteTransport = OwnedWriteHalf> {
 /// baton::run(async {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
 ///     let (_r, w) = baton::open_connection(listener.local_addr()?).await?;
-///     let close = w.close(); // a `Close`
+///     let close = w.close(); // a `WriterClose`
 ///     close.await?;
 ///     std::io::Result::Ok(())
 /// })?;
@@ -57,7 +57,7 @@ pub struct Drain<'a, W: WriteTransport = OwnedWriteHalf> {
 /// # Cancel safety
 /// As [`StreamWriter::close`].
 #[must_use = "futures do nothing unless you .await or poll them"]
-pub struct Close<'a, W: WriteTransport = OwnedWriteHalf> {
+pub struct WriterClose<'a, W: WriteTransport = OwnedWriteHalf> {
     pub(super) writer: &'a StreamWriter<W>,
 }
 
@@ -72,7 +72,7 @@ pub struct Close<'a, W: WriteTransport = OwnedWriteHalf> {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
 ///     let (_r, w) = baton::open_connection(listener.local_addr()?).await?;
 ///     drop(w.close());
-///     let closed = w.wait_closed(); // a `WaitClosed`
+///     let closed = w.wait_closed(); // a `WriterWaitClosed`
 ///     closed.await?;
 ///     std::io::Result::Ok(())
 /// })?;
@@ -82,11 +82,11 @@ pub struct Close<'a, W: WriteTransport = OwnedWriteHalf> {
 /// # Cancel safety
 /// As [`StreamWriter::wait_closed`].
 #[must_use = "futures do nothing unless you .await or poll them"]
-pub struct WaitClosed<'a, W: WriteTransport = OwnedWriteHalf> {
+pub struct WriterWaitClosed<'a, W: WriteTransport = OwnedWriteHalf> {
     pub(super) writer: &'a StreamWriter<W>,
 }
 
-impl<W: WriteTransport> Future for Drain<'_, W> {
+impl<W: WriteTransport> Future for WriterDrain<'_, W> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -106,7 +106,7 @@ impl<W: WriteTransport> Future for Drain<'_, W> {
     }
 }
 
-impl<W: WriteTransport> Future for Close<'_, W> {
+impl<W: WriteTransport> Future for WriterClose<'_, W> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -114,7 +114,7 @@ impl<W: WriteTransport> Future for Close<'_, W> {
     }
 }
 
-impl<W: WriteTransport> Future for WaitClosed<'_, W> {
+impl<W: WriteTransport> Future for WriterWaitClosed<'_, W> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -122,25 +122,25 @@ impl<W: WriteTransport> Future for WaitClosed<'_, W> {
     }
 }
 
-impl<W: WriteTransport> fmt::Debug for Drain<'_, W> {
+impl<W: WriteTransport> fmt::Debug for WriterDrain<'_, W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Drain")
+        f.debug_struct("WriterDrain")
             .field("writer", &self.writer)
             .finish()
     }
 }
 
-impl<W: WriteTransport> fmt::Debug for Close<'_, W> {
+impl<W: WriteTransport> fmt::Debug for WriterClose<'_, W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Close")
+        f.debug_struct("WriterClose")
             .field("writer", &self.writer)
             .finish()
     }
 }
 
-impl<W: WriteTransport> fmt::Debug for WaitClosed<'_, W> {
+impl<W: WriteTransport> fmt::Debug for WriterWaitClosed<'_, W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WaitClosed")
+        f.debug_struct("WriterWaitClosed")
             .field("writer", &self.writer)
             .finish()
     }

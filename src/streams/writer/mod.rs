@@ -45,7 +45,7 @@ use std::net::Shutdown;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-pub use futures::{Close, Drain, WaitClosed};
+pub use futures::{WriterClose, WriterDrain, WriterWaitClosed};
 pub(crate) use handle::WriterHandle;
 use state::{begin_close, wake_all, Shared, State, DEFAULT_HIGH_WATER};
 
@@ -341,8 +341,8 @@ impl<W: WriteTransport> StreamWriter<W> {
     ///
     /// # Cancel safety
     /// Cancel safe: it only waits.
-    pub fn drain(&mut self) -> Drain<'_, W> {
-        Drain { writer: self }
+    pub fn drain(&mut self) -> WriterDrain<'_, W> {
+        WriterDrain { writer: self }
     }
 
     /// Shuts writing down once the buffer is flushed: the peer reads EOF (asyncio's
@@ -409,9 +409,9 @@ impl<W: WriteTransport> StreamWriter<W> {
     ///
     /// # Cancel safety
     /// Cancel safe: the close goes ahead in the background.
-    pub fn close(&self) -> Close<'_, W> {
+    pub fn close(&self) -> WriterClose<'_, W> {
         begin_close(&self.shared);
-        Close { writer: self }
+        WriterClose { writer: self }
     }
 
     /// True once the writer is closing: [`close`](StreamWriter::close) was called (here or by
@@ -468,8 +468,8 @@ impl<W: WriteTransport> StreamWriter<W> {
     ///
     /// # Cancel safety
     /// Cancel safe: it only waits.
-    pub fn wait_closed(&self) -> WaitClosed<'_, W> {
-        WaitClosed { writer: self }
+    pub fn wait_closed(&self) -> WriterWaitClosed<'_, W> {
+        WriterWaitClosed { writer: self }
     }
 
     /// The address of the remote end (asyncio's `get_extra_info("peername")`).
