@@ -82,6 +82,7 @@ mod streams;
 pub mod sync;
 mod task;
 mod time;
+mod util;
 
 pub use blocking::{to_thread, ToThread};
 pub use channel::Promise;

@@ -48,7 +48,6 @@ mod error;
 pub mod mpsc;
 pub mod oneshot;
 mod promise;
-mod waiters;
 pub mod watch;
 
 pub use error::{RecvError, SendError, TryRecvError, TrySendError};

@@ -28,9 +28,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::{GetError, PutError, QueueShutDown, TaskDoneError};
-use crate::loom::Mutex;
-use crate::sync::wait_list::{lock, WaitKey, WaitList, WakeList};
 use crate::task::coop;
+use crate::util::{wake, Mutex, WaitKey, WaitList, WakeList};
 
 /// Where the items live; the kind decides which one `pop` returns.
 pub(crate) enum Items<T> {
@@ -178,12 +177,6 @@ impl<T> State<T> {
     }
 }
 
-fn wake(waker: Option<Waker>) {
-    if let Some(w) = waker {
-        w.wake();
-    }
-}
-
 impl<T> Core<T> {
     pub(crate) fn new(items: Items<T>, maxsize: usize) -> Core<T> {
         Core {
@@ -202,29 +195,29 @@ impl<T> Core<T> {
     }
 
     pub(crate) fn qsize(&self) -> usize {
-        lock(&self.state).items.len()
+        self.state.lock().items.len()
     }
 
     pub(crate) fn maxsize(&self) -> usize {
-        lock(&self.state).maxsize
+        self.state.lock().maxsize
     }
 
     pub(crate) fn full(&self) -> bool {
-        let st = lock(&self.state);
+        let st = self.state.lock();
         st.maxsize > 0 && st.items.len() >= st.maxsize
     }
 
     pub(crate) fn is_shut_down(&self) -> bool {
-        lock(&self.state).shutdown
+        self.state.lock().shutdown
     }
 
     pub(crate) fn unfinished(&self) -> usize {
-        lock(&self.state).unfinished
+        self.state.lock().unfinished
     }
 
     pub(crate) fn put_nowait(&self, item: T) -> Result<(), PutError<T>> {
         let waker = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             if st.shutdown {
                 return Err(PutError::ShutDown(item));
             }
@@ -239,7 +232,7 @@ impl<T> Core<T> {
 
     pub(crate) fn get_nowait(&self) -> Result<T, GetError> {
         let (item, waker) = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             if st.available() == 0 {
                 return Err(if st.shutdown {
                     GetError::ShutDown
@@ -256,7 +249,7 @@ impl<T> Core<T> {
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
         let mut wakers = WakeList::new();
         {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             if st.unfinished == 0 {
                 return Err(TaskDoneError::TooManyCalls);
             }
@@ -272,7 +265,7 @@ impl<T> Core<T> {
     pub(crate) fn shutdown(&self, immediate: bool) {
         let mut wakers = WakeList::new();
         let drained = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             st.shutdown = true;
             let drained = immediate.then(|| st.items.take());
             if let Some(drained) = &drained {
@@ -303,7 +296,7 @@ impl<T> Core<T> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order).
         let _replaced_waker: Option<Waker>;
         let waker = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             match key {
                 None => {
                     if st.shutdown {
@@ -336,7 +329,7 @@ impl<T> Core<T> {
 
     fn cancel_put(&self, key: WaitKey) {
         let (left_behind, next) = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             let released = st.putters.release(key);
             let next = if released.notified && released.data == Grant::Reserved {
                 st.reserved_slots -= 1;
@@ -358,7 +351,7 @@ impl<T> Core<T> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order).
         let _replaced_waker: Option<Waker>;
         let (item, waker) = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             match key {
                 None => {
                     if st.available() == 0 {
@@ -392,7 +385,7 @@ impl<T> Core<T> {
 
     fn cancel_get(&self, key: WaitKey) {
         let (left_behind, next) = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             let released = st.getters.release(key);
             let next = if released.notified && released.data == Grant::Reserved {
                 st.reserved_items -= 1;
@@ -409,7 +402,7 @@ impl<T> Core<T> {
     fn poll_join(&self, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<()> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order).
         let _replaced_waker: Option<Waker>;
-        let mut st = lock(&self.state);
+        let mut st = self.state.lock();
         match key {
             None if st.unfinished == 0 => Poll::Ready(()),
             None => {
@@ -428,7 +421,7 @@ impl<T> Core<T> {
     }
 
     fn cancel_join(&self, key: WaitKey) {
-        let left_behind = lock(&self.state).joiners.release(key).waker;
+        let left_behind = self.state.lock().joiners.release(key).waker;
         drop(left_behind); // after the guard: a waker's drop may re-enter the queue
     }
 }
@@ -439,7 +432,7 @@ fn take_item<T>(item: &mut Option<T>) -> T {
 
 impl<T> fmt::Debug for Core<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = lock(&self.state);
+        let st = self.state.lock();
         f.debug_struct("Queue")
             .field("qsize", &st.items.len())
             .field("maxsize", &st.maxsize)

@@ -6,8 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::lock::{Lock, LockAcquire, LockGuard};
-use super::wait_list::{lock, WaitKey, WaitList, WakeList};
-use crate::loom::Mutex;
+use crate::util::{Mutex, WaitKey, WaitList, WakeList};
 
 /// A lock plus a queue of tasks waiting for its value to change (asyncio's `Condition`).
 ///
@@ -222,7 +221,7 @@ impl<T: ?Sized> Condition<T> {
         let mut wakers = WakeList::new();
         let mut woken = 0;
         {
-            let mut waiters = lock(&self.waiters);
+            let mut waiters = self.waiters.lock();
             while woken < n {
                 match waiters.notify_one(()) {
                     Some(w) => wakers.push(w),
@@ -245,7 +244,7 @@ impl<T: ?Sized> Condition<T> {
     pub fn notify_all(&self) -> usize {
         let mut wakers = WakeList::new();
         let woken = {
-            let mut waiters = lock(&self.waiters);
+            let mut waiters = self.waiters.lock();
             let n = waiters.waiting();
             waiters.notify_all(&mut wakers, |_| {});
             n
@@ -261,7 +260,7 @@ impl<T: ?Sized> Condition<T> {
     /// assert_eq!(baton::sync::Condition::new(()).waiting(), 0);
     /// ```
     pub fn waiting(&self) -> usize {
-        lock(&self.waiters).waiting()
+        self.waiters.lock().waiting()
     }
 }
 
@@ -322,7 +321,7 @@ impl<'a, T: ?Sized> Future for ConditionWait<'a, T> {
         loop {
             match &mut this.state {
                 WaitState::Start(_) => {
-                    let key = lock(&this.cond.waiters).push(cx.waker(), ());
+                    let key = this.cond.waiters.lock().push(cx.waker(), ());
                     // Join the waiters first, then release the lock (dropping the guard).
                     let WaitState::Start(guard) =
                         std::mem::replace(&mut this.state, WaitState::Waiting(key))
@@ -335,7 +334,7 @@ impl<'a, T: ?Sized> Future for ConditionWait<'a, T> {
                 WaitState::Waiting(key) => {
                     // Declared before the guard, so it is dropped after it.
                     let _replaced_waker: Option<Waker>;
-                    let mut waiters = lock(&this.cond.waiters);
+                    let mut waiters = this.cond.waiters.lock();
                     if !waiters.is_notified(key) {
                         _replaced_waker = waiters.update_waker(key, cx.waker());
                         return Poll::Pending;
@@ -366,7 +365,7 @@ impl<T: ?Sized> Drop for ConditionWait<'_, T> {
             else {
                 unreachable!()
             };
-            let released = lock(&self.cond.waiters).release(key);
+            let released = self.cond.waiters.lock().release(key);
             // After the guard: a waker's drop may re-enter the condition.
             drop(released.waker);
             if released.notified {

@@ -1,4 +1,19 @@
-//! `WaitList`: the FIFO of tasks waiting on a primitive, with O(1) removal of any waiter.
+//! `WaitList`: the FIFO of tasks waiting on a primitive, with O(1) removal of any waiter. The
+//! one waiter list of the crate: `sync`, `queue` and `channel` all keep their waiters in one.
+//!
+//! # Two ways to wake
+//!
+//! - **One at a time, with a hand-over** (a lock, a permit, an item or a free slot in a queue,
+//!   room in an mpsc channel): [`notify_one`](WaitList::notify_one) takes the oldest waiter off
+//!   the FIFO, stores in its node what it was given, and hands back its waker. The waiter's
+//!   next poll sees [`is_notified`](WaitList::is_notified), [`release`](WaitList::release)s its
+//!   node and takes the grant; a waiter dropped first learns from `release` that it had been
+//!   notified, and passes the grant on.
+//! - **All at once** (an event set, a barrier's round, a broadcast or watch send, a promise
+//!   completed, a queue's `join`): [`notify_all`](WaitList::notify_all) takes every waiter off
+//!   and collects their wakers in a [`WakeList`]. A waiter that has nothing to pass on keeps its
+//!   key in an `Option` and uses [`register`](WaitList::register) to wait (again) and
+//!   [`leave`](WaitList::leave) when it is done or dropped.
 //!
 //! # Implementation notes
 //!
@@ -19,10 +34,11 @@
 //! The list lives inside the primitive's `Mutex`, and a waker's `wake` and `drop` are user code
 //! that may re-enter the primitive, so no waker is woken or dropped under that lock: the list
 //! hands every waker it lets go of back to the caller — to wake (`notify_one`, `notify_all` into
-//! a `WakeList`) or to drop (`update_waker` returns the one it replaced, `release` the one a
-//! cancelled waiter left behind) — and the caller does so after the guard is gone. The usual
-//! way is to declare the variable that receives it *before* the guard: locals drop in reverse
-//! order, so it outlives the guard on every path, early returns included.
+//! a `WakeList`) or to drop (`update_waker` and `register` return the one they replaced,
+//! `release` and `leave` the one a departing waiter left behind) — and the caller does so after
+//! the guard is gone. The usual way is to declare the variable that receives it *before* the
+//! guard: locals drop in reverse order, so it outlives the guard on every path, early returns
+//! included.
 
 use std::fmt;
 use std::task::Waker;
@@ -108,9 +124,9 @@ impl<D: Copy> WaitList<D> {
     /// Adds a waiter at the back.
     pub(crate) fn push(&mut self, waker: &Waker, data: D) -> WaitKey {
         let node = Node {
-            prev: self.tail,
+            prev: NIL,
             next: NIL,
-            state: NodeState::Waiting,
+            state: NodeState::Free,
             waker: Some(waker.clone()),
             data,
         };
@@ -127,13 +143,7 @@ impl<D: Copy> WaitList<D> {
             self.nodes.push(node);
             index
         };
-        if self.tail == NIL {
-            self.head = index;
-        } else {
-            self.nodes[self.tail as usize].next = index;
-        }
-        self.tail = index;
-        self.waiting += 1;
+        self.link_back(index);
         WaitKey(index)
     }
 
@@ -218,6 +228,14 @@ impl<D: Copy> WaitList<D> {
         }
     }
 
+    /// For a waiter that has nothing to pass on (one woken by `notify_all`) and is done
+    /// waiting, or dropped: frees the node of `slot`, if it holds one, and hands back the waker
+    /// it still held, to drop after releasing the lock.
+    #[must_use = "drop the waker after releasing the lock"]
+    pub(crate) fn leave(&mut self, slot: &mut Option<WaitKey>) -> Option<Waker> {
+        self.release(slot.take()?).waker
+    }
+
     fn node(&self, key: &WaitKey) -> &Node<D> {
         let node = &self.nodes[key.0 as usize];
         debug_assert_ne!(node.state, NodeState::Free, "WaitKey used after release");
@@ -228,6 +246,23 @@ impl<D: Copy> WaitList<D> {
         let node = &mut self.nodes[key.0 as usize];
         debug_assert_ne!(node.state, NodeState::Free, "WaitKey used after release");
         node
+    }
+
+    /// Links a node that is not in the FIFO (new, or notified) at its back, as `Waiting`.
+    fn link_back(&mut self, index: u32) {
+        let tail = self.tail;
+        let node = &mut self.nodes[index as usize];
+        debug_assert_ne!(node.state, NodeState::Waiting);
+        node.state = NodeState::Waiting;
+        node.prev = tail;
+        node.next = NIL;
+        if tail == NIL {
+            self.head = index;
+        } else {
+            self.nodes[tail as usize].next = index;
+        }
+        self.tail = index;
+        self.waiting += 1;
     }
 
     /// Takes a `Waiting` node out of the FIFO.
@@ -248,6 +283,27 @@ impl<D: Copy> WaitList<D> {
             self.nodes[next as usize].prev = prev;
         }
         self.waiting -= 1;
+    }
+}
+
+impl WaitList<()> {
+    /// Waits (again) with `waker`, for a waiter woken by `notify_all` that keeps its key in
+    /// `slot`: joins the back of the FIFO if `slot` is empty, rejoins it if the node was
+    /// notified, else updates the waker (as [`update_waker`](WaitList::update_waker)). Returns
+    /// the waker it replaced, to drop after releasing the lock.
+    #[must_use = "drop the replaced waker after releasing the lock"]
+    pub(crate) fn register(&mut self, slot: &mut Option<WaitKey>, waker: &Waker) -> Option<Waker> {
+        let Some(key) = slot else {
+            *slot = Some(self.push(waker, ()));
+            return None;
+        };
+        if self.node(key).state == NodeState::Notified {
+            // The notifier took the waker: there is none to hand back.
+            self.nodes[key.0 as usize].waker = Some(waker.clone());
+            self.link_back(key.0);
+            return None;
+        }
+        self.update_waker(key, waker)
     }
 }
 
@@ -302,12 +358,13 @@ impl WakeList {
     }
 }
 
-/// Locks a primitive's state. Poisoning is ignored: no user code runs while these locks are
-/// held (items and wakers are dropped, and wakers woken, after release), except a
-/// `PriorityQueue`'s `Ord`, whose panic leaves the heap valid memory, maybe out of order, and a
-/// `Waker::clone`, which cannot leave a node half-written.
-pub(crate) fn lock<T>(m: &crate::loom::Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+/// Wakes the waker that a notifier took (from `notify_one`, say), if there is one. Call with no
+/// lock held.
+#[inline]
+pub(crate) fn wake(waker: Option<Waker>) {
+    if let Some(w) = waker {
+        w.wake();
+    }
 }
 
 #[cfg(test)]
@@ -441,5 +498,55 @@ mod tests {
         list.notify_one('y');
         assert!(list.is_notified(&d));
         assert!(list.is_empty());
+    }
+
+    #[test]
+    fn a_notify_all_waiter_rejoins_at_the_back_and_leaves_once() {
+        let (count, w) = waker();
+        let mut list = WaitList::new();
+        let (mut a, mut b) = (None, None);
+        assert!(list.register(&mut a, &w).is_none());
+        assert!(list.register(&mut b, &w).is_none());
+        let mut wakers = WakeList::new();
+        list.notify_all(&mut wakers, |_| {});
+        wakers.wake_all();
+        assert_eq!(count.0.load(Ordering::Relaxed), 2);
+        assert!(list.is_empty());
+        // `a` was woken but waits again: it rejoins, behind nobody.
+        assert!(list.register(&mut a, &w).is_none());
+        assert_eq!(list.waiting(), 1);
+        assert!(
+            list.leave(&mut b).is_none(),
+            "notified: the notifier took its waker"
+        );
+        assert!(b.is_none());
+        assert!(list.notify_one(()).is_some(), "a is waiting");
+        assert!(list.leave(&mut a).is_none());
+        assert!(list.leave(&mut a).is_none(), "already left");
+        assert_eq!(list.nodes.len(), 2, "nodes reused, never leaked");
+    }
+
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "Miri does not keep vtables unique, so `will_wake` may say no to a clone"
+    )]
+    fn register_and_leave_hand_back_the_wakers_they_let_go_of() {
+        let (_, first) = waker();
+        let (_, second) = waker();
+        let mut list = WaitList::new();
+        let mut slot = None;
+        assert!(list.register(&mut slot, &first).is_none());
+        assert!(
+            list.register(&mut slot, &first).is_none(),
+            "same task: kept"
+        );
+        let replaced = list
+            .register(&mut slot, &second)
+            .expect("another task: replaced");
+        assert!(replaced.will_wake(&first));
+        let removed = list.leave(&mut slot).expect("waiting");
+        assert!(removed.will_wake(&second));
+        assert!(list.leave(&mut slot).is_none(), "already left");
     }
 }
