@@ -26,7 +26,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::Arc;
 use crate::task::coop;
-use crate::util::{Mutex, WaitKey, WaitList, WakeList};
+use crate::util::{leave_locked, Mutex, WaitKey, WaitList, WakeList};
 
 pub use super::error::{RecvError, SendError, TryRecvError};
 
@@ -416,9 +416,8 @@ impl<T: Clone> Future for Recv<'_, T> {
         let out = coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
             this.rx.poll_inner(Some((&mut this.key, cx)))
         });
-        if out.is_ready() && this.key.is_some() {
-            let removed = this.rx.shared.state.lock().waiters.leave(&mut this.key);
-            drop(removed); // after the guard: a waker's drop may re-enter the channel
+        if out.is_ready() {
+            leave_locked(&this.rx.shared.state, &mut this.key, |st| &mut st.waiters);
         }
         out
     }
@@ -426,10 +425,7 @@ impl<T: Clone> Future for Recv<'_, T> {
 
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
-        if self.key.is_some() {
-            let removed = self.rx.shared.state.lock().waiters.leave(&mut self.key);
-            drop(removed); // after the guard: a waker's drop may re-enter the channel
-        }
+        leave_locked(&self.rx.shared.state, &mut self.key, |st| &mut st.waiters);
     }
 }
 
@@ -444,14 +440,6 @@ impl<T> fmt::Debug for Recv<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn assert_send_sync<T: std::marker::Send + Sync>() {}
-
-    #[test]
-    fn handles_are_send_and_sync_for_send_values() {
-        assert_send_sync::<Sender<String>>();
-        assert_send_sync::<Receiver<String>>();
-    }
 
     #[test]
     fn the_last_receiver_frees_the_ring() {

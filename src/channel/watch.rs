@@ -23,7 +23,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::Arc;
 use crate::task::coop;
-use crate::util::{Mutex, MutexGuard, WaitKey, WaitList, WakeList};
+use crate::util::{leave_locked, Mutex, MutexGuard, WaitKey, WaitList, WakeList};
 
 pub use super::error::{RecvError, SendError};
 
@@ -450,10 +450,7 @@ impl<T> Changed<'_, T> {
 
 impl<T> Drop for Changed<'_, T> {
     fn drop(&mut self) {
-        if self.key.is_some() {
-            let removed = self.rx.shared.lock().waiters.leave(&mut self.key);
-            drop(removed); // after the guard: a waker's drop may re-enter the channel
-        }
+        leave_locked(&self.rx.shared, &mut self.key, |st| &mut st.waiters);
     }
 }
 
@@ -468,14 +465,6 @@ impl<T> fmt::Debug for Changed<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn assert_send_sync<T: std::marker::Send + Sync>() {}
-
-    #[test]
-    fn handles_are_send_and_sync_for_send_sync_values() {
-        assert_send_sync::<Sender<String>>();
-        assert_send_sync::<Receiver<String>>();
-    }
 
     #[test]
     fn sends_coalesce_into_one_change() {

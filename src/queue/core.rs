@@ -29,7 +29,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::{GetError, PutError, QueueShutDown, TaskDoneError};
 use crate::task::coop;
-use crate::util::{wake, Mutex, WaitKey, WaitList, WakeList};
+use crate::util::{leave_locked, wake, Mutex, WaitKey, WaitList, WakeList};
 
 /// Where the items live; the kind decides which one `pop` returns.
 pub(crate) enum Items<T> {
@@ -419,11 +419,6 @@ impl<T> Core<T> {
             }
         }
     }
-
-    fn cancel_join(&self, key: WaitKey) {
-        let left_behind = self.state.lock().joiners.release(key).waker;
-        drop(left_behind); // after the guard: a waker's drop may re-enter the queue
-    }
 }
 
 fn take_item<T>(item: &mut Option<T>) -> T {
@@ -614,9 +609,7 @@ impl<T> Future for Join<'_, T> {
 
 impl<T> Drop for Join<'_, T> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.core.cancel_join(key);
-        }
+        leave_locked(&self.core.state, &mut self.key, |st| &mut st.joiners);
     }
 }
 

@@ -149,11 +149,7 @@ impl<T: ?Sized> Condition<T> {
     /// waiter. Dropped while re-taking the lock, it leaves the lock's queue as
     /// [`Lock::lock`] does.
     pub fn wait<'a>(&'a self, guard: LockGuard<'a, T>) -> ConditionWait<'a, T> {
-        assert!(
-            self.lock.same_lock(&guard),
-            "Condition::wait was given the guard of another lock: pass the guard from this \
-             condition's `lock()`"
-        );
+        self.assert_own_guard(&guard, "wait");
         ConditionWait {
             cond: self,
             state: WaitState::Start(guard),
@@ -198,16 +194,22 @@ impl<T: ?Sized> Condition<T> {
     where
         P: FnMut(&mut T) -> bool,
     {
-        assert!(
-            self.lock.same_lock(&guard),
-            "Condition::wait_for was given the guard of another lock: pass the guard from this \
-             condition's `lock()`"
-        );
+        self.assert_own_guard(&guard, "wait_for");
         ConditionWaitFor {
             cond: self,
             predicate,
             state: WaitForState::Check(guard),
         }
+    }
+
+    /// Panics if `guard` is not the guard of this condition's lock (`method` names the caller).
+    #[track_caller]
+    fn assert_own_guard(&self, guard: &LockGuard<'_, T>, method: &str) {
+        assert!(
+            self.lock.same_lock(guard),
+            "Condition::{method} was given the guard of another lock: pass the guard from this \
+             condition's `lock()`"
+        );
     }
 
     /// Wakes up to `n` waiting tasks, longest waiting first; returns how many it woke.
@@ -219,17 +221,7 @@ impl<T: ?Sized> Condition<T> {
     /// ```
     pub fn notify(&self, n: usize) -> usize {
         let mut wakers = WakeList::new();
-        let mut woken = 0;
-        {
-            let mut waiters = self.waiters.lock();
-            while woken < n {
-                match waiters.notify_one(()) {
-                    Some(w) => wakers.push(w),
-                    None => break,
-                }
-                woken += 1;
-            }
-        }
+        let woken = self.waiters.lock().notify_many(n, (), &mut wakers);
         wakers.wake_all();
         woken
     }

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use crate::task::coop;
-use crate::util::{Mutex, WaitKey, WaitList, WakeList};
+use crate::util::{leave_locked, Mutex, WaitKey, WaitList, WakeList};
 
 /// A flag that tasks wait to see set (asyncio's `Event`).
 ///
@@ -199,10 +199,7 @@ impl Future for EventWait<'_> {
 
 impl Drop for EventWait<'_> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let left_behind = self.event.state.lock().waiters.release(key).waker;
-            drop(left_behind); // after the guard: a waker's drop may re-enter the event
-        }
+        leave_locked(&self.event.state, &mut self.key, |st| &mut st.waiters);
     }
 }
 

@@ -92,18 +92,11 @@ impl Permits {
         let mut wakers = WakeList::new();
         {
             let mut st = self.state.lock();
-            let mut left = n;
-            while left > 0 {
-                match st.waiters.notify_one(()) {
-                    Some(w) => wakers.push(w),
-                    None => break,
-                }
-                left -= 1;
-            }
-            st.handed += n - left;
+            let handed = st.waiters.notify_many(n, (), &mut wakers);
+            st.handed += handed;
             st.available = st
                 .available
-                .checked_add(left)
+                .checked_add(n - handed)
                 .expect("semaphore permits overflow usize::MAX");
         }
         wakers.wake_all();

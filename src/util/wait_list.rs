@@ -43,6 +43,7 @@
 use std::fmt;
 use std::task::Waker;
 
+use super::Mutex;
 use crate::panic::contain;
 
 /// "No node" in a link field.
@@ -204,6 +205,20 @@ impl<D: Copy> WaitList<D> {
         node.waker.take()
     }
 
+    /// Notifies the `n` oldest waiters (fewer if fewer wait), storing `data` in each node, and
+    /// collects their wakers; returns how many it notified.
+    pub(crate) fn notify_many(&mut self, n: usize, data: D, wakers: &mut WakeList) -> usize {
+        let mut notified = 0;
+        while notified < n {
+            match self.notify_one(data) {
+                Some(w) => wakers.push(w),
+                None => break,
+            }
+            notified += 1;
+        }
+        notified
+    }
+
     /// Notifies every waiter, letting `f` update each one's value, and collects their wakers.
     pub(crate) fn notify_all(&mut self, wakers: &mut WakeList, mut f: impl FnMut(&mut D)) {
         while self.head != NIL {
@@ -355,6 +370,21 @@ impl WakeList {
         for w in self.spill.drain(..) {
             contain(move || w.wake());
         }
+    }
+}
+
+/// Frees the node `slot` holds, if any, in the list that `list` picks out of the state `state`
+/// guards: for a waiter with nothing to pass on (see [`WaitList::leave`]) that is done or
+/// dropped. Its waker is dropped after the guard, since its drop may re-enter the primitive.
+pub(crate) fn leave_locked<S, D: Copy>(
+    state: &Mutex<S>,
+    slot: &mut Option<WaitKey>,
+    list: impl FnOnce(&mut S) -> &mut WaitList<D>,
+) {
+    if slot.is_some() {
+        // The guard is a temporary of this statement: gone before the waker is dropped.
+        let left_behind = list(&mut state.lock()).leave(slot);
+        drop(left_behind);
     }
 }
 
