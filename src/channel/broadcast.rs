@@ -26,7 +26,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::Arc;
 use crate::task::coop;
-use crate::util::{leave_locked, Mutex, WaitKey, WaitList, WakeList};
+use crate::util::{leave_locked, wake_all, Mutex, WaitKey, WaitList};
 
 pub use super::error::{RecvError, SendError, TryRecvError};
 
@@ -148,7 +148,7 @@ impl<T> Sender<T> {
     /// # Errors
     /// [`SendError`] holding `value` when there are no receivers.
     pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
-        let mut wakers = WakeList::new();
+        let mut wakers = None;
         let (receivers, evicted) = {
             let mut state = self.shared.state.lock();
             if state.receivers == 0 {
@@ -161,12 +161,12 @@ impl<T> Sender<T> {
                 None
             };
             state.ring.push_back(value);
-            state.waiters.notify_all(&mut wakers, |_| {});
+            state.waiters.notify_all_into(&mut wakers);
             (state.receivers, evicted)
         };
         // Outside the lock: both run user code.
         drop(evicted);
-        wakers.wake_all();
+        wake_all(&mut wakers);
         Ok(receivers)
     }
 
@@ -213,16 +213,16 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        let mut wakers = WakeList::new();
+        let mut wakers = None;
         {
             let mut state = self.shared.state.lock();
             state.senders -= 1;
             if state.senders > 0 {
                 return;
             }
-            state.waiters.notify_all(&mut wakers, |_| {});
+            state.waiters.notify_all_into(&mut wakers);
         }
-        wakers.wake_all();
+        wake_all(&mut wakers);
     }
 }
 

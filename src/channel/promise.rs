@@ -20,7 +20,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::Arc;
 use crate::runtime::LoopHandle;
-use crate::util::{leave_locked, Mutex, WaitKey, WaitList, WakeList};
+use crate::util::{leave_locked, wake_all, Mutex, WaitKey, WaitList};
 
 /// A result set by hand and awaited by any number of tasks: asyncio's `Future` (the object a
 /// callback-based API resolves), or a oneshot channel with many receivers.
@@ -154,17 +154,17 @@ impl<T> Promise<T> {
     }
 
     fn complete(&self, outcome: Outcome<T>) -> Result<(), Outcome<T>> {
-        let mut wakers = WakeList::new();
+        let mut wakers = None;
         let callbacks = {
             let mut state = self.inner.lock();
             if !matches!(state.outcome, Outcome::Pending) {
                 return Err(outcome);
             }
             state.outcome = outcome;
-            state.waiters.notify_all(&mut wakers, |_| {});
+            state.waiters.notify_all_into(&mut wakers);
             std::mem::take(&mut state.callbacks)
         };
-        wakers.wake_all();
+        wake_all(&mut wakers);
         for callback in callbacks {
             callback(self);
         }

@@ -23,7 +23,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::loom::Arc;
 use crate::task::coop;
-use crate::util::{leave_locked, Mutex, MutexGuard, WaitKey, WaitList, WakeList};
+use crate::util::{leave_locked, wake_all, Mutex, MutexGuard, WaitKey, WaitList};
 
 pub use super::error::{RecvError, SendError};
 
@@ -189,10 +189,10 @@ impl<T> Sender<T> {
     /// Bumps the version and wakes the waiting receivers, after releasing the lock.
     fn publish(mut state: MutexGuard<'_, State<T>>) {
         state.version += 1;
-        let mut wakers = WakeList::new();
-        state.waiters.notify_all(&mut wakers, |_| {});
+        let mut wakers = None;
+        state.waiters.notify_all_into(&mut wakers);
         drop(state);
-        wakers.wake_all();
+        wake_all(&mut wakers);
     }
 
     /// Borrows the current value.
@@ -262,16 +262,16 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        let mut wakers = WakeList::new();
+        let mut wakers = None;
         {
             let mut state = self.shared.lock();
             state.senders -= 1;
             if state.senders > 0 {
                 return;
             }
-            state.waiters.notify_all(&mut wakers, |_| {});
+            state.waiters.notify_all_into(&mut wakers);
         }
-        wakers.wake_all();
+        wake_all(&mut wakers);
     }
 }
 

@@ -29,7 +29,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::{GetError, PutError, QueueShutDown, TaskDoneError};
 use crate::task::coop;
-use crate::util::{leave_locked, wake, Mutex, WaitKey, WaitList, WakeList};
+use crate::util::{leave_locked, wake, wake_all, Mutex, WaitKey, WaitList, WakeList};
 
 /// Where the items live; the kind decides which one `pop` returns.
 pub(crate) enum Items<T> {
@@ -247,7 +247,7 @@ impl<T> Core<T> {
     }
 
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
-        let mut wakers = WakeList::new();
+        let mut wakers = None;
         {
             let mut st = self.state.lock();
             if st.unfinished == 0 {
@@ -255,10 +255,10 @@ impl<T> Core<T> {
             }
             st.unfinished -= 1;
             if st.unfinished == 0 {
-                st.joiners.notify_all(&mut wakers, |_| {});
+                st.joiners.notify_all_into(&mut wakers);
             }
         }
-        wakers.wake_all();
+        wake_all(&mut wakers);
         Ok(())
     }
 

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::lock::{Lock, LockAcquire, LockGuard};
-use crate::util::{Mutex, WaitKey, WaitList, WakeList};
+use crate::util::{wake_all, Mutex, WaitKey, WaitList, WakeList};
 
 /// A lock plus a queue of tasks waiting for its value to change (asyncio's `Condition`).
 ///
@@ -234,14 +234,14 @@ impl<T: ?Sized> Condition<T> {
     /// assert_eq!(cond.notify_all(), 0);
     /// ```
     pub fn notify_all(&self) -> usize {
-        let mut wakers = WakeList::new();
+        let mut wakers = None;
         let woken = {
             let mut waiters = self.waiters.lock();
-            let n = waiters.waiting();
-            waiters.notify_all(&mut wakers, |_| {});
-            n
+            let woken = waiters.waiting();
+            waiters.notify_all_into(&mut wakers);
+            woken
         };
-        wakers.wake_all();
+        wake_all(&mut wakers);
         woken
     }
 

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use crate::task::coop;
-use crate::util::{leave_locked, Mutex, WaitKey, WaitList, WakeList};
+use crate::util::{leave_locked, wake_all, Mutex, WaitKey, WaitList};
 
 /// A flag that tasks wait to see set (asyncio's `Event`).
 ///
@@ -68,13 +68,13 @@ impl Event {
     /// assert!(ev.is_set());
     /// ```
     pub fn set(&self) {
-        let mut wakers = WakeList::new();
+        let mut wakers = None;
         {
             let mut st = self.state.lock();
             st.set = true;
-            st.waiters.notify_all(&mut wakers, |_| {});
+            st.waiters.notify_all_into(&mut wakers);
         }
-        wakers.wake_all();
+        wake_all(&mut wakers);
     }
 
     /// Clears the flag: later waits wait again.

@@ -18,4 +18,4 @@ pub(crate) mod mutex;
 pub(crate) mod wait_list;
 
 pub(crate) use mutex::{Condvar, Mutex, MutexGuard};
-pub(crate) use wait_list::{leave_locked, wake, WaitKey, WaitList, WakeList};
+pub(crate) use wait_list::{leave_locked, wake, wake_all, WaitKey, WaitList, WakeList};

@@ -11,9 +11,11 @@
 //!   notified, and passes the grant on.
 //! - **All at once** (an event set, a barrier's round, a broadcast or watch send, a promise
 //!   completed, a queue's `join`): [`notify_all`](WaitList::notify_all) takes every waiter off
-//!   and collects their wakers in a [`WakeList`]. A waiter that has nothing to pass on keeps its
+//!   and collects their wakers in a [`WakeList`];
+//!   [`notify_all_into`](WaitList::notify_all_into) makes the `WakeList` only if someone waits,
+//!   so that a send nobody waits for stays cheap. A waiter that has nothing to pass on keeps its
 //!   key in an `Option` and uses [`register`](WaitList::register) to wait (again) and
-//!   [`leave`](WaitList::leave) when it is done or dropped.
+//!   [`leave`](WaitList::leave) (or [`leave_locked`]) when it is done or dropped.
 //!
 //! # Implementation notes
 //!
@@ -124,19 +126,22 @@ impl<D: Copy> WaitList<D> {
 
     /// Adds a waiter at the back.
     pub(crate) fn push(&mut self, waker: &Waker, data: D) -> WaitKey {
-        let node = Node {
-            prev: NIL,
-            next: NIL,
-            state: NodeState::Free,
-            waker: Some(waker.clone()),
-            data,
-        };
         let index = if self.free != NIL {
+            // Reuse a free node: `link_back` sets its links and state.
             let index = self.free;
-            self.free = self.nodes[index as usize].next;
-            self.nodes[index as usize] = node;
+            let node = &mut self.nodes[index as usize];
+            self.free = node.next;
+            node.waker = Some(waker.clone());
+            node.data = data;
             index
         } else {
+            let node = Node {
+                prev: NIL,
+                next: NIL,
+                state: NodeState::Free,
+                waker: Some(waker.clone()),
+                data,
+            };
             let index = u32::try_from(self.nodes.len())
                 .ok()
                 .filter(|&i| i != NIL)
@@ -149,6 +154,7 @@ impl<D: Copy> WaitList<D> {
     }
 
     /// True once a notifier has taken this waiter off the FIFO.
+    #[inline]
     pub(crate) fn is_notified(&self, key: &WaitKey) -> bool {
         self.node(key).state == NodeState::Notified
     }
@@ -173,6 +179,7 @@ impl<D: Copy> WaitList<D> {
 
     /// Frees the waiter's node (unlinking it if it is still waiting) and says whether it had
     /// been notified; hands back the waker it still held, to drop after releasing the lock.
+    #[inline]
     pub(crate) fn release(&mut self, key: WaitKey) -> Released<D> {
         let index = key.0;
         let state = self.node(&key).state;
@@ -193,10 +200,16 @@ impl<D: Copy> WaitList<D> {
 
     /// Notifies the oldest waiter, storing `data` in its node; returns its waker, or `None` if
     /// nobody waits.
+    #[inline]
     pub(crate) fn notify_one(&mut self, data: D) -> Option<Waker> {
         if self.head == NIL {
-            return None;
+            return None; // the common case: checked inline, the work below is not
         }
+        self.notify_head(data)
+    }
+
+    /// `notify_one` with someone waiting.
+    fn notify_head(&mut self, data: D) -> Option<Waker> {
         let index = self.head;
         self.unlink(index);
         let node = &mut self.nodes[index as usize];
@@ -221,15 +234,32 @@ impl<D: Copy> WaitList<D> {
 
     /// Notifies every waiter, letting `f` update each one's value, and collects their wakers.
     pub(crate) fn notify_all(&mut self, wakers: &mut WakeList, mut f: impl FnMut(&mut D)) {
-        while self.head != NIL {
-            let index = self.head;
-            self.unlink(index);
+        // Every waiting node leaves the FIFO, so walk it once and empty it, instead of unlinking
+        // node by node (a notified node's links are stale and never read: see `link_back`).
+        let mut index = self.head;
+        while index != NIL {
             let node = &mut self.nodes[index as usize];
+            debug_assert_eq!(node.state, NodeState::Waiting);
             node.state = NodeState::Notified;
             f(&mut node.data);
             if let Some(w) = node.waker.take() {
                 wakers.push(w);
             }
+            index = node.next;
+        }
+        self.head = NIL;
+        self.tail = NIL;
+        self.waiting = 0;
+    }
+
+    /// Notifies every waiter, leaving their values as they are, and collects their wakers in
+    /// `wakers` (to wake after the lock with [`wake_all`]), making the `WakeList` there only if
+    /// someone waits: a notify-all with nobody waiting (most channel sends) costs one test.
+    #[inline]
+    pub(crate) fn notify_all_into(&mut self, wakers: &mut Option<WakeList>) {
+        if self.head != NIL {
+            // Filled where it lies: a `WakeList` is 160 bytes, better not moved.
+            self.notify_all(wakers.get_or_insert_with(WakeList::new), |_| {});
         }
     }
 
@@ -247,6 +277,7 @@ impl<D: Copy> WaitList<D> {
     /// waiting, or dropped: frees the node of `slot`, if it holds one, and hands back the waker
     /// it still held, to drop after releasing the lock.
     #[must_use = "drop the waker after releasing the lock"]
+    #[inline]
     pub(crate) fn leave(&mut self, slot: &mut Option<WaitKey>) -> Option<Waker> {
         self.release(slot.take()?).waker
     }
@@ -307,6 +338,7 @@ impl WaitList<()> {
     /// notified, else updates the waker (as [`update_waker`](WaitList::update_waker)). Returns
     /// the waker it replaced, to drop after releasing the lock.
     #[must_use = "drop the replaced waker after releasing the lock"]
+    #[inline]
     pub(crate) fn register(&mut self, slot: &mut Option<WaitKey>, waker: &Waker) -> Option<Waker> {
         let Some(key) = slot else {
             *slot = Some(self.push(waker, ()));
@@ -341,6 +373,7 @@ pub(crate) struct WakeList {
 const INLINE: usize = 8;
 
 impl WakeList {
+    #[inline]
     pub(crate) fn new() -> WakeList {
         WakeList {
             inline: Default::default(),
@@ -349,6 +382,7 @@ impl WakeList {
         }
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, waker: Waker) {
         if self.len < INLINE {
             self.inline[self.len] = Some(waker);
@@ -358,8 +392,12 @@ impl WakeList {
         }
     }
 
-    /// Wakes them all. Call with no lock held.
-    pub(crate) fn wake_all(mut self) {
+    /// Wakes them all, leaving the list empty. Call with no lock held.
+    #[inline]
+    pub(crate) fn wake_all(&mut self) {
+        if self.len == 0 {
+            return; // nobody was notified
+        }
         // Each wake is contained: the waiters behind a waker that panics were notified too, and
         // would wait forever if the unwind dropped their wakers unwoken.
         for w in self.inline.iter_mut().take(self.len) {
@@ -367,15 +405,19 @@ impl WakeList {
                 contain(move || w.wake());
             }
         }
-        for w in self.spill.drain(..) {
-            contain(move || w.wake());
+        if !self.spill.is_empty() {
+            for w in self.spill.drain(..) {
+                contain(move || w.wake());
+            }
         }
+        self.len = 0;
     }
 }
 
 /// Frees the node `slot` holds, if any, in the list that `list` picks out of the state `state`
 /// guards: for a waiter with nothing to pass on (see [`WaitList::leave`]) that is done or
 /// dropped. Its waker is dropped after the guard, since its drop may re-enter the primitive.
+#[inline]
 pub(crate) fn leave_locked<S, D: Copy>(
     state: &Mutex<S>,
     slot: &mut Option<WaitKey>,
@@ -385,6 +427,15 @@ pub(crate) fn leave_locked<S, D: Copy>(
         // The guard is a temporary of this statement: gone before the waker is dropped.
         let left_behind = list(&mut state.lock()).leave(slot);
         drop(left_behind);
+    }
+}
+
+/// Wakes the wakers that [`WaitList::notify_all_into`] collected, if any. Call with no lock
+/// held.
+#[inline]
+pub(crate) fn wake_all(wakers: &mut Option<WakeList>) {
+    if let Some(wakers) = wakers {
+        wakers.wake_all();
     }
 }
 
@@ -528,6 +579,29 @@ mod tests {
         list.notify_one('y');
         assert!(list.is_notified(&d));
         assert!(list.is_empty());
+    }
+
+    #[test]
+    fn notify_all_into_makes_a_wake_list_only_for_waiters() {
+        let (count, w) = waker();
+        let mut list = WaitList::new();
+        let mut wakers = None;
+        list.notify_all_into(&mut wakers);
+        assert!(wakers.is_none(), "nobody waits: nothing built");
+        let keys: Vec<_> = (0..10).map(|_| list.push(&w, ())).collect();
+        list.notify_all_into(&mut wakers);
+        assert!(list.is_empty());
+        wake_all(&mut wakers);
+        assert_eq!(
+            count.0.load(Ordering::Relaxed),
+            10,
+            "inline and spilled alike"
+        );
+        wake_all(&mut wakers);
+        assert_eq!(count.0.load(Ordering::Relaxed), 10, "woken once");
+        for k in keys {
+            assert!(list.release(k).notified);
+        }
     }
 
     #[test]

@@ -33,7 +33,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::channel::error::{SendError, TryRecvError, TrySendError};
 use crate::loom::atomic::{AtomicUsize, Ordering};
-use crate::util::{wake, Mutex, WaitKey, WaitList, WakeList};
+use crate::util::{wake, wake_all, Mutex, WaitKey, WaitList};
 
 /// The shared state of one mpsc channel.
 pub(super) struct Chan<T> {
@@ -64,6 +64,7 @@ impl<T> State<T> {
     }
 
     /// A slot just freed: grant it to the oldest waiting sender, whose waker is returned.
+    #[inline]
     fn grant_next(&mut self) -> Option<Waker> {
         let waker = self.waiters.notify_one(())?;
         self.reserved += 1;
@@ -228,14 +229,14 @@ impl<T> Chan<T> {
 
     /// The receiver refuses further values; waiting senders get theirs back.
     pub(super) fn close_rx(&self) {
-        let mut wakers = WakeList::new();
+        let mut wakers = None;
         {
             let mut state = self.state.lock();
             state.rx_closed = true;
             state.reserved = 0;
-            state.waiters.notify_all(&mut wakers, |_| {});
+            state.waiters.notify_all_into(&mut wakers);
         }
-        wakers.wake_all();
+        wake_all(&mut wakers);
     }
 
     /// The receiver is dropped: close, and drop the buffered values (outside the lock).
