@@ -360,4 +360,34 @@ mod tests {
             "every node released"
         );
     }
+
+    #[test]
+    fn closing_wakes_every_waiting_sender_even_past_a_waker_that_panics() {
+        struct Panics;
+        impl Wake for Panics {
+            fn wake(self: Arc<Self>) {
+                panic!("a waker that panics");
+            }
+        }
+        struct Count(std::sync::atomic::AtomicUsize);
+        impl Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let chan = Chan::new(1);
+        chan.try_send(0).unwrap();
+        let bad = Waker::from(Arc::new(Panics));
+        let count = Arc::new(Count(Default::default()));
+        let good = Waker::from(count.clone());
+        let (mut a, mut b) = (Sending(Some(1), None), Sending(Some(2), None));
+        let cx = &mut Context::from_waker(&bad);
+        assert!(chan.poll_send(&mut a.0, &mut a.1, cx).is_pending());
+        let cx = &mut Context::from_waker(&good);
+        assert!(chan.poll_send(&mut b.0, &mut b.1, cx).is_pending());
+        chan.drop_rx();
+        assert_eq!(count.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(matches!(b.poll(&chan), Poll::Ready(Err(SendError(2)))));
+        assert!(matches!(a.poll(&chan), Poll::Ready(Err(SendError(1)))));
+    }
 }
