@@ -94,6 +94,7 @@ pub mod streams;
 pub mod sync;
 pub mod task;
 pub mod time;
+mod util;
 
 pub use channel::Promise;
 pub use event_loop::{get_running_loop, run, EventLoop, LoopHandle};

@@ -2,15 +2,16 @@
 //!
 //! Code that other threads can touch (task state, the remote queue, wake flags) takes its atomics
 //! and locks from here, so a `--cfg baton_loom` build can swap in loom's model-checked versions.
+//! (Locks are taken through `crate::util::Mutex`, which wraps this module's and ignores poisoning.)
 //! Hand-managed allocations take `alloc`/`dealloc` from [`alloc`] (loom then reports leaks and
 //! double frees) and mark their uses with a [`Liveness`] (loom then reports a use that does not
 //! happen before the free).
 
 #[cfg(baton_loom)]
-pub(crate) use loom::sync::{atomic, Arc, Mutex, MutexGuard};
+pub(crate) use loom::sync::{atomic, Arc, Condvar, Mutex, MutexGuard};
 
 #[cfg(not(baton_loom))]
-pub(crate) use std::sync::{atomic, Arc, Mutex, MutexGuard};
+pub(crate) use std::sync::{atomic, Arc, Condvar, Mutex, MutexGuard};
 
 /// `alloc` and `dealloc`; under loom, tracked for leaks and double frees.
 pub(crate) mod alloc {

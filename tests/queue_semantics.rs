@@ -21,7 +21,7 @@ fn queues_are_send_and_sync() {
     send_sync::<PriorityQueue<String>>();
     send_sync::<baton::queue::Put<'static, String>>();
     send_sync::<baton::queue::Get<'static, String>>();
-    send_sync::<baton::queue::Join<'static, String>>();
+    send_sync::<baton::queue::QueueJoin<'static, String>>();
 }
 
 #[test]

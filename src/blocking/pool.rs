@@ -15,10 +15,11 @@
 //!   unwound would keep its place forever, and after `MAX_THREADS` of them no job would run.
 
 use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use crate::panic::contain;
+use crate::util::{Condvar, Mutex};
 
 /// At most this many blocking threads at once (asyncio's default executor allows
 /// `min(32, cpus + 4)`; blocking calls like DNS spend their time waiting, so baton allows more).
@@ -61,7 +62,7 @@ fn pool() -> &'static Pool {
 /// If the OS refuses to start the first thread when no thread exists to run the job.
 pub(crate) fn submit(job: Job) {
     let pool = pool();
-    let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = pool.state.lock();
     state.queue.push_back(job);
     if state.idle > state.wakeups {
         state.wakeups += 1;
@@ -75,7 +76,7 @@ pub(crate) fn submit(job: Job) {
             .name("baton-blocking".into())
             .spawn(worker);
         if let Err(e) = spawned {
-            let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
+            let mut state = pool.state.lock();
             state.threads -= 1;
             // Other threads will take the job when they finish; with none, it would wait forever.
             assert!(
@@ -89,33 +90,30 @@ pub(crate) fn submit(job: Job) {
 /// The number of live pool threads (for tests).
 #[cfg(test)]
 pub(crate) fn threads() -> usize {
-    pool().state.lock().unwrap().threads
+    pool().state.lock().threads
 }
 
 fn worker() {
     let pool = pool();
-    let mut state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
+    let mut state = pool.state.lock();
     loop {
         if let Some(job) = state.queue.pop_front() {
             drop(state);
             // A panic must not end this thread: it would keep its place in `threads` forever.
             contain(job);
-            state = pool.state.lock().unwrap_or_else(|e| e.into_inner());
+            state = pool.state.lock();
             continue;
         }
         state.idle += 1;
         loop {
-            let (next, timeout) = pool
-                .work
-                .wait_timeout(state, KEEP_ALIVE)
-                .unwrap_or_else(|e| e.into_inner());
+            let (next, timed_out) = pool.work.wait_timeout(state, KEEP_ALIVE);
             state = next;
             if state.wakeups > 0 {
                 state.wakeups -= 1;
                 state.idle -= 1;
                 break;
             }
-            if timeout.timed_out() {
+            if timed_out {
                 state.idle -= 1;
                 state.threads -= 1;
                 return;

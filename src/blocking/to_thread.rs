@@ -4,12 +4,13 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
 use super::pool;
 use crate::panic::{contain, drop_quietly};
+use crate::util::Mutex;
 
 /// Runs the blocking function `f` on a pool thread and waits for its result without blocking
 /// the loop (asyncio's `await asyncio.to_thread(f)` or `loop.run_in_executor(None, f)`).
@@ -65,13 +66,13 @@ impl<T: Send + 'static> Future for ToThread<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         if let Some(job) = self.job.take() {
-            self.handoff.lock().unwrap_or_else(|e| e.into_inner()).waker = Some(cx.waker().clone());
+            self.handoff.lock().waker = Some(cx.waker().clone());
             let handoff = self.handoff.clone();
             pool::submit(Box::new(move || {
                 // The closure's own state is not observed after a panic: it is dropped.
                 let result = panic::catch_unwind(AssertUnwindSafe(job));
                 let waker = {
-                    let mut h = handoff.lock().unwrap_or_else(|e| e.into_inner());
+                    let mut h = handoff.lock();
                     h.result = Some(result);
                     h.waker.take()
                 };
@@ -86,7 +87,7 @@ impl<T: Send + 'static> Future for ToThread<T> {
             }));
             return Poll::Pending;
         }
-        let mut h = self.handoff.lock().unwrap_or_else(|e| e.into_inner());
+        let mut h = self.handoff.lock();
         match h.result.take() {
             Some(Ok(value)) => Poll::Ready(value),
             Some(Err(payload)) => {
@@ -112,13 +113,7 @@ impl<T> fmt::Debug for ToThread<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = if self.job.is_some() {
             "not started"
-        } else if self
-            .handoff
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .result
-            .is_some()
-        {
+        } else if self.handoff.lock().result.is_some() {
             "finished"
         } else {
             "running"

@@ -21,13 +21,12 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
-use std::ops::DerefMut;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::waiters::{wake_all, WaitKey, WakerSet};
 use crate::coop;
-use crate::loom::{Arc, Mutex};
+use crate::loom::Arc;
+use crate::util::{leave_locked, wake_all, Mutex, WaitKey, WaitList};
 
 pub use super::error::{RecvError, SendError, TryRecvError};
 
@@ -58,7 +57,7 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         state: Mutex::new(State {
             ring: VecDeque::with_capacity(capacity.min(1024)),
             head: 0,
-            waiters: WakerSet::new(),
+            waiters: WaitList::new(),
             senders: 1,
             receivers: 1,
         }),
@@ -113,6 +112,7 @@ pub struct Receiver<T> {
 }
 
 struct Shared<T> {
+    /// The only user code run under this lock is `T::clone`, before anything changes.
     state: Mutex<State<T>>,
     capacity: usize,
 }
@@ -122,7 +122,7 @@ struct State<T> {
     /// Position of `ring[0]`.
     head: u64,
     /// Receivers waiting for a value.
-    waiters: WakerSet,
+    waiters: WaitList<()>,
     senders: usize,
     receivers: usize,
 }
@@ -130,14 +130,6 @@ struct State<T> {
 impl<T> State<T> {
     fn tail(&self) -> u64 {
         self.head + self.ring.len() as u64
-    }
-}
-
-impl<T> Shared<T> {
-    fn lock(&self) -> impl DerefMut<Target = State<T>> + '_ {
-        // Poisoning leaves the state consistent: the only user code under the lock is
-        // `T::clone`, which runs before anything is changed.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -156,8 +148,9 @@ impl<T> Sender<T> {
     /// # Errors
     /// [`SendError`] holding `value` when there are no receivers.
     pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
-        let (receivers, evicted, waiters) = {
-            let mut state = self.shared.lock();
+        let mut wakers = None;
+        let (receivers, evicted) = {
+            let mut state = self.shared.state.lock();
             if state.receivers == 0 {
                 return Err(SendError(value));
             }
@@ -168,11 +161,12 @@ impl<T> Sender<T> {
                 None
             };
             state.ring.push_back(value);
-            (state.receivers, evicted, state.waiters.take_all())
+            state.waiters.notify_all_into(&mut wakers);
+            (state.receivers, evicted)
         };
         // Outside the lock: both run user code.
         drop(evicted);
-        wake_all(waiters);
+        wake_all(&mut wakers);
         Ok(receivers)
     }
 
@@ -187,7 +181,7 @@ impl<T> Sender<T> {
     /// assert_eq!(late.try_recv(), Ok(2));
     /// ```
     pub fn subscribe(&self) -> Receiver<T> {
-        let mut state = self.shared.lock();
+        let mut state = self.shared.state.lock();
         state.receivers += 1;
         Receiver {
             shared: self.shared.clone(),
@@ -204,13 +198,13 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.receiver_count(), 2);
     /// ```
     pub fn receiver_count(&self) -> usize {
-        self.shared.lock().receivers
+        self.shared.state.lock().receivers
     }
 }
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        self.shared.lock().senders += 1;
+        self.shared.state.lock().senders += 1;
         Sender {
             shared: self.shared.clone(),
         }
@@ -219,15 +213,16 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        let waiters = {
-            let mut state = self.shared.lock();
+        let mut wakers = None;
+        {
+            let mut state = self.shared.state.lock();
             state.senders -= 1;
             if state.senders > 0 {
                 return;
             }
-            state.waiters.take_all()
-        };
-        wake_all(waiters);
+            state.waiters.notify_all_into(&mut wakers);
+        }
+        wake_all(&mut wakers);
     }
 }
 
@@ -300,7 +295,7 @@ impl<T: Clone> Receiver<T> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order):
         // a waker's drop may re-enter the channel.
         let _replaced_waker: Option<Waker>;
-        let mut state = self.shared.lock();
+        let mut state = self.shared.state.lock();
         if self.next < state.head {
             let missed = state.head - self.next;
             self.next = state.head;
@@ -333,7 +328,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx2.try_recv(), Ok(5));
     /// ```
     pub fn resubscribe(&self) -> Receiver<T> {
-        let mut state = self.shared.lock();
+        let mut state = self.shared.state.lock();
         state.receivers += 1;
         Receiver {
             shared: self.shared.clone(),
@@ -350,7 +345,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        (self.shared.lock().tail() - self.next) as usize
+        (self.shared.state.lock().tail() - self.next) as usize
     }
 
     /// True when this receiver has read everything sent so far.
@@ -368,7 +363,7 @@ impl<T> Receiver<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         let orphaned = {
-            let mut state = self.shared.lock();
+            let mut state = self.shared.state.lock();
             state.receivers -= 1;
             if state.receivers > 0 {
                 return;
@@ -421,9 +416,8 @@ impl<T: Clone> Future for Recv<'_, T> {
         let out = coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
             this.rx.poll_inner(Some((&mut this.key, cx)))
         });
-        if out.is_ready() && this.key.is_some() {
-            let removed = this.rx.shared.lock().waiters.remove(&mut this.key);
-            drop(removed); // after the guard: a waker's drop may re-enter the channel
+        if out.is_ready() {
+            leave_locked(&this.rx.shared.state, &mut this.key, |st| &mut st.waiters);
         }
         out
     }
@@ -431,10 +425,7 @@ impl<T: Clone> Future for Recv<'_, T> {
 
 impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
-        if self.key.is_some() {
-            let removed = self.rx.shared.lock().waiters.remove(&mut self.key);
-            drop(removed); // after the guard: a waker's drop may re-enter the channel
-        }
+        leave_locked(&self.rx.shared.state, &mut self.key, |st| &mut st.waiters);
     }
 }
 
@@ -449,14 +440,6 @@ impl<T> fmt::Debug for Recv<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn assert_send_sync<T: std::marker::Send + Sync>() {}
-
-    #[test]
-    fn handles_are_send_and_sync_for_send_values() {
-        assert_send_sync::<Sender<String>>();
-        assert_send_sync::<Receiver<String>>();
-    }
 
     #[test]
     fn the_last_receiver_frees_the_ring() {

@@ -48,8 +48,30 @@ mod error;
 pub mod mpsc;
 pub mod oneshot;
 mod promise;
-mod waiters;
 pub mod watch;
 
 pub use error::{RecvError, SendError, TryRecvError, TrySendError};
-pub use promise::{Cancelled, Promise, Wait};
+pub use promise::{Cancelled, Promise, PromiseWait};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    /// Every handle may move to, and be shared with, another thread when its values may (a
+    /// `String` is `Send + Sync`; watch needs both, the others only `Send`).
+    #[test]
+    fn handles_are_send_and_sync_for_send_values() {
+        assert_send_sync::<mpsc::Sender<String>>();
+        assert_send_sync::<mpsc::UnboundedSender<String>>();
+        assert_send_sync::<mpsc::Receiver<String>>();
+        assert_send_sync::<oneshot::Sender<String>>();
+        assert_send_sync::<oneshot::Receiver<String>>();
+        assert_send_sync::<broadcast::Sender<String>>();
+        assert_send_sync::<broadcast::Receiver<String>>();
+        assert_send_sync::<watch::Sender<String>>();
+        assert_send_sync::<watch::Receiver<String>>();
+        assert_send_sync::<Promise<String>>();
+    }
+}

@@ -16,12 +16,12 @@
 
 use std::fmt;
 use std::future::Future;
-use std::ops::DerefMut;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::error::{RecvError, SendError, TryRecvError};
-use crate::loom::{Arc, Mutex};
+use crate::loom::Arc;
+use crate::util::{wake, Mutex};
 
 /// Makes a oneshot channel: the [`Sender`] sends one value, the [`Receiver`] (a future) receives
 /// it.
@@ -98,11 +98,6 @@ struct Slot<T> {
     receiver_closed: bool,
 }
 
-fn lock<T>(m: &Mutex<Slot<T>>) -> impl DerefMut<Target = Slot<T>> + '_ {
-    // Poisoning cannot leave the slot half-updated: no user code runs under the lock.
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl<T> Sender<T> {
     /// Sends `value`, waking the receiver.
     ///
@@ -119,7 +114,7 @@ impl<T> Sender<T> {
     /// [`SendError`] holding `value` when the receiver was dropped or closed.
     pub fn send(self, value: T) -> Result<(), SendError<T>> {
         let waker = {
-            let mut slot = lock(&self.inner);
+            let mut slot = self.inner.lock();
             if slot.receiver_closed {
                 return Err(SendError(value));
             }
@@ -127,9 +122,7 @@ impl<T> Sender<T> {
             slot.sender_done = true;
             slot.rx_waker.take()
         };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wake(waker);
         Ok(())
     }
 
@@ -143,23 +136,21 @@ impl<T> Sender<T> {
     /// assert!(tx.is_closed());
     /// ```
     pub fn is_closed(&self) -> bool {
-        lock(&self.inner).receiver_closed
+        self.inner.lock().receiver_closed
     }
 }
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         let waker = {
-            let mut slot = lock(&self.inner);
+            let mut slot = self.inner.lock();
             if slot.sender_done {
                 return;
             }
             slot.sender_done = true;
             slot.rx_waker.take()
         };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wake(waker);
     }
 }
 
@@ -181,7 +172,7 @@ impl<T> Receiver<T> {
     /// [`TryRecvError::Empty`] while the sender may still send; [`TryRecvError::Closed`] once it
     /// cannot (dropped, or the value was already taken).
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let mut slot = lock(&self.inner);
+        let mut slot = self.inner.lock();
         match slot.value.take() {
             Some(v) => Ok(v),
             None if slot.sender_done || slot.receiver_closed => Err(TryRecvError::Closed),
@@ -201,7 +192,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(tx.send(3).unwrap_err().into_inner(), 3);
     /// ```
     pub fn close(&mut self) {
-        lock(&self.inner).receiver_closed = true;
+        self.inner.lock().receiver_closed = true;
     }
 }
 
@@ -212,7 +203,7 @@ impl<T> Future for Receiver<T> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order):
         // a waker's drop may re-enter the channel (own the sender and send, say).
         let _replaced_waker: Option<Waker>;
-        let mut slot = lock(&self.inner);
+        let mut slot = self.inner.lock();
         if let Some(v) = slot.value.take() {
             return Poll::Ready(Ok(v));
         }
@@ -230,7 +221,7 @@ impl<T> Future for Receiver<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         let (value, waker) = {
-            let mut slot = lock(&self.inner);
+            let mut slot = self.inner.lock();
             slot.receiver_closed = true;
             (slot.value.take(), slot.rx_waker.take())
         };
@@ -250,7 +241,7 @@ impl<T> fmt::Debug for Sender<T> {
 
 impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let slot = lock(&self.inner);
+        let slot = self.inner.lock();
         f.debug_struct("oneshot::Receiver")
             .field("has_value", &slot.value.is_some())
             .field("sender_done", &slot.sender_done)
@@ -261,14 +252,6 @@ impl<T> fmt::Debug for Receiver<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn assert_send_sync<T: std::marker::Send + Sync>() {}
-
-    #[test]
-    fn halves_are_send_and_sync_for_send_values() {
-        assert_send_sync::<Sender<String>>();
-        assert_send_sync::<Receiver<String>>();
-    }
 
     #[test]
     fn send_after_receiver_dropped_hands_the_value_back() {

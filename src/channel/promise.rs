@@ -18,9 +18,9 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::waiters::{wake_all, WaitKey, WakerSet};
 use crate::event_loop::LoopHandle;
-use crate::loom::{Arc, Mutex, MutexGuard};
+use crate::loom::Arc;
+use crate::util::{leave_locked, wake_all, Mutex, WaitKey, WaitList};
 
 /// A result set by hand and awaited by any number of tasks: asyncio's `Future` (the object a
 /// callback-based API resolves), or a oneshot channel with many receivers.
@@ -48,6 +48,8 @@ use crate::loom::{Arc, Mutex, MutexGuard};
 /// });
 /// ```
 pub struct Promise<T> {
+    /// The only user code run under this lock is `T::clone` in `wait` and `result`, before
+    /// anything changes.
     inner: Arc<Mutex<State<T>>>,
 }
 
@@ -82,7 +84,7 @@ enum Outcome<T> {
 struct State<T> {
     outcome: Outcome<T>,
     /// Tasks awaiting `wait`.
-    waiters: WakerSet,
+    waiters: WaitList<()>,
     /// Callbacks due when the promise completes, in the order they were added.
     callbacks: Vec<Callback<T>>,
 }
@@ -103,16 +105,10 @@ impl<T> Promise<T> {
         Promise {
             inner: Arc::new(Mutex::new(State {
                 outcome: Outcome::Pending,
-                waiters: WakerSet::new(),
+                waiters: WaitList::new(),
                 callbacks: Vec::new(),
             })),
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State<T>> {
-        // Poisoning: the only user code under the lock is `T::clone` in `wait` and `result`,
-        // which runs before anything is changed.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Completes the promise with `value`: wakes every awaiter and runs (or schedules) the
@@ -158,18 +154,17 @@ impl<T> Promise<T> {
     }
 
     fn complete(&self, outcome: Outcome<T>) -> Result<(), Outcome<T>> {
-        let (waiters, callbacks) = {
-            let mut state = self.lock();
+        let mut wakers = None;
+        let callbacks = {
+            let mut state = self.inner.lock();
             if !matches!(state.outcome, Outcome::Pending) {
                 return Err(outcome);
             }
             state.outcome = outcome;
-            (
-                state.waiters.take_all(),
-                std::mem::take(&mut state.callbacks),
-            )
+            state.waiters.notify_all_into(&mut wakers);
+            std::mem::take(&mut state.callbacks)
         };
-        wake_all(waiters);
+        wake_all(&mut wakers);
         for callback in callbacks {
             callback(self);
         }
@@ -185,7 +180,7 @@ impl<T> Promise<T> {
     /// assert!(p.done());
     /// ```
     pub fn done(&self) -> bool {
-        !matches!(self.lock().outcome, Outcome::Pending)
+        !matches!(self.inner.lock().outcome, Outcome::Pending)
     }
 
     /// True once the promise was cancelled.
@@ -197,7 +192,7 @@ impl<T> Promise<T> {
     /// assert!(p.cancelled());
     /// ```
     pub fn cancelled(&self) -> bool {
-        matches!(self.lock().outcome, Outcome::Cancelled)
+        matches!(self.inner.lock().outcome, Outcome::Cancelled)
     }
 
     /// The outcome, if the promise is done: `Some(Ok(value))` (a clone), `Some(Err(Cancelled))`,
@@ -214,7 +209,7 @@ impl<T> Promise<T> {
     where
         T: Clone,
     {
-        match &self.lock().outcome {
+        match &self.inner.lock().outcome {
             Outcome::Pending => None,
             Outcome::Done(v) => Some(Ok(v.clone())),
             Outcome::Cancelled => Some(Err(Cancelled)),
@@ -244,11 +239,11 @@ impl<T> Promise<T> {
     /// Cancel safe: dropping the future only stops this task from waiting; the promise and its
     /// other awaiters are unaffected (unlike asyncio, awaiting does not tie the promise to the
     /// awaiting task's cancellation).
-    pub fn wait(&self) -> Wait<'_, T>
+    pub fn wait(&self) -> PromiseWait<'_, T>
     where
         T: Clone,
     {
-        Wait {
+        PromiseWait {
             promise: self,
             key: None,
         }
@@ -301,7 +296,7 @@ impl<T> Promise<T> {
             None => Box::new(callback),
         };
         {
-            let mut state = self.lock();
+            let mut state = self.inner.lock();
             if matches!(state.outcome, Outcome::Pending) {
                 state.callbacks.push(callback);
                 return;
@@ -327,7 +322,7 @@ impl<T> Default for Promise<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Promise<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.lock();
+        let state = self.inner.lock();
         let mut d = f.debug_struct("Promise");
         match &state.outcome {
             Outcome::Pending => d.field("state", &"pending"),
@@ -342,24 +337,24 @@ impl<T: fmt::Debug> fmt::Debug for Promise<T> {
 ///
 /// # Examples
 /// ```
-/// use baton::{channel::Wait, Promise};
+/// use baton::{channel::PromiseWait, Promise};
 ///
 /// let p = Promise::new();
 /// p.set_result(1).unwrap();
-/// let waiting: Wait<'_, i32> = p.wait();
+/// let waiting: PromiseWait<'_, i32> = p.wait();
 /// assert_eq!(baton::run(waiting), Ok(1));
 /// ```
 ///
 /// # Cancel safety
 /// See [`Promise::wait`].
 #[must_use = "futures do nothing unless you .await or poll them"]
-pub struct Wait<'a, T> {
+pub struct PromiseWait<'a, T> {
     promise: &'a Promise<T>,
     /// This future's slot among the waiting tasks.
     key: Option<WaitKey>,
 }
 
-impl<T: Clone> Future for Wait<'_, T> {
+impl<T: Clone> Future for PromiseWait<'_, T> {
     type Output = Result<T, Cancelled>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -367,7 +362,7 @@ impl<T: Clone> Future for Wait<'_, T> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order):
         // a waker's drop may re-enter the promise.
         let _stale_waker: Option<Waker>;
-        let mut state = this.promise.lock();
+        let mut state = this.promise.inner.lock();
         let out = match &state.outcome {
             Outcome::Pending => {
                 _stale_waker = state.waiters.register(&mut this.key, cx.waker());
@@ -376,23 +371,20 @@ impl<T: Clone> Future for Wait<'_, T> {
             Outcome::Done(v) => Ok(v.clone()),
             Outcome::Cancelled => Err(Cancelled),
         };
-        _stale_waker = state.waiters.remove(&mut this.key);
+        _stale_waker = state.waiters.leave(&mut this.key);
         Poll::Ready(out)
     }
 }
 
-impl<T> Drop for Wait<'_, T> {
+impl<T> Drop for PromiseWait<'_, T> {
     fn drop(&mut self) {
-        if self.key.is_some() {
-            let removed = self.promise.lock().waiters.remove(&mut self.key);
-            drop(removed); // after the guard: a waker's drop may re-enter the promise
-        }
+        leave_locked(&self.promise.inner, &mut self.key, |st| &mut st.waiters);
     }
 }
 
-impl<T> fmt::Debug for Wait<'_, T> {
+impl<T> fmt::Debug for PromiseWait<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("promise::Wait")
+        f.debug_struct("promise::PromiseWait")
             .field("waiting", &self.key.is_some())
             .finish()
     }
@@ -402,13 +394,6 @@ impl<T> fmt::Debug for Wait<'_, T> {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
-
-    fn assert_send_sync<T: std::marker::Send + Sync>() {}
-
-    #[test]
-    fn promise_is_send_and_sync_for_send_values() {
-        assert_send_sync::<Promise<String>>();
-    }
 
     #[test]
     fn callbacks_outside_a_loop_run_synchronously_once() {

@@ -21,9 +21,9 @@ use std::ops::Deref;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::waiters::{wake_all, WaitKey, WakerSet};
 use crate::coop;
-use crate::loom::{Arc, Mutex, MutexGuard};
+use crate::loom::Arc;
+use crate::util::{leave_locked, wake_all, Mutex, MutexGuard, WaitKey, WaitList};
 
 pub use super::error::{RecvError, SendError};
 
@@ -46,7 +46,7 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
     let shared = Arc::new(Mutex::new(State {
         value: init,
         version: 0,
-        waiters: WakerSet::new(),
+        waiters: WaitList::new(),
         senders: 1,
         receivers: 1,
     }));
@@ -98,15 +98,9 @@ struct State<T> {
     /// Bumped by every send.
     version: u64,
     /// Receivers waiting in `changed`.
-    waiters: WakerSet,
+    waiters: WaitList<()>,
     senders: usize,
     receivers: usize,
-}
-
-fn lock<T>(shared: &Mutex<State<T>>) -> MutexGuard<'_, State<T>> {
-    // Poisoning: only `send_modify`'s closure and code holding a `Ref` run user code under the
-    // lock; the bookkeeping fields are consistent at every such point.
-    shared.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A borrow of the value in a watch channel. It holds the channel's lock: senders (on any
@@ -151,7 +145,7 @@ impl<T> Sender<T> {
     /// [`SendError`] holding `value` when there are no receivers; the stored value is left as
     /// it was. Use [`send_replace`](Sender::send_replace) to store it regardless.
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
-        let mut state = lock(&self.shared);
+        let mut state = self.shared.lock();
         if state.receivers == 0 {
             return Err(SendError(value));
         }
@@ -169,7 +163,7 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.send_replace(2), 1);
     /// ```
     pub fn send_replace(&self, value: T) -> T {
-        let mut state = lock(&self.shared);
+        let mut state = self.shared.lock();
         let old = std::mem::replace(&mut state.value, value);
         Self::publish(state);
         old
@@ -187,7 +181,7 @@ impl<T> Sender<T> {
     /// # Panics
     /// If `modify` panics; receivers are then not told of a change.
     pub fn send_modify(&self, modify: impl FnOnce(&mut T)) {
-        let mut state = lock(&self.shared);
+        let mut state = self.shared.lock();
         modify(&mut state.value);
         Self::publish(state);
     }
@@ -195,9 +189,10 @@ impl<T> Sender<T> {
     /// Bumps the version and wakes the waiting receivers, after releasing the lock.
     fn publish(mut state: MutexGuard<'_, State<T>>) {
         state.version += 1;
-        let waiters = state.waiters.take_all();
+        let mut wakers = None;
+        state.waiters.notify_all_into(&mut wakers);
         drop(state);
-        wake_all(waiters);
+        wake_all(&mut wakers);
     }
 
     /// Borrows the current value.
@@ -209,7 +204,7 @@ impl<T> Sender<T> {
     /// ```
     pub fn borrow(&self) -> Ref<'_, T> {
         Ref {
-            guard: lock(&self.shared),
+            guard: self.shared.lock(),
         }
     }
 
@@ -222,7 +217,7 @@ impl<T> Sender<T> {
     /// assert_eq!(rx2.has_changed(), Ok(false));
     /// ```
     pub fn subscribe(&self) -> Receiver<T> {
-        let mut state = lock(&self.shared);
+        let mut state = self.shared.lock();
         state.receivers += 1;
         Receiver {
             shared: self.shared.clone(),
@@ -240,7 +235,7 @@ impl<T> Sender<T> {
     /// assert_eq!(tx.receiver_count(), 0);
     /// ```
     pub fn receiver_count(&self) -> usize {
-        lock(&self.shared).receivers
+        self.shared.lock().receivers
     }
 
     /// True when there are no receivers.
@@ -258,7 +253,7 @@ impl<T> Sender<T> {
 
 impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
-        lock(&self.shared).senders += 1;
+        self.shared.lock().senders += 1;
         Sender {
             shared: self.shared.clone(),
         }
@@ -267,21 +262,22 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        let waiters = {
-            let mut state = lock(&self.shared);
+        let mut wakers = None;
+        {
+            let mut state = self.shared.lock();
             state.senders -= 1;
             if state.senders > 0 {
                 return;
             }
-            state.waiters.take_all()
-        };
-        wake_all(waiters);
+            state.waiters.notify_all_into(&mut wakers);
+        }
+        wake_all(&mut wakers);
     }
 }
 
 impl<T: fmt::Debug> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = lock(&self.shared);
+        let state = self.shared.lock();
         f.debug_struct("watch::Sender")
             .field("value", &state.value)
             .field("version", &state.version)
@@ -301,7 +297,7 @@ impl<T> Receiver<T> {
     /// ```
     pub fn borrow(&self) -> Ref<'_, T> {
         Ref {
-            guard: lock(&self.shared),
+            guard: self.shared.lock(),
         }
     }
 
@@ -315,7 +311,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.has_changed(), Ok(false));
     /// ```
     pub fn borrow_and_update(&mut self) -> Ref<'_, T> {
-        let guard = lock(&self.shared);
+        let guard = self.shared.lock();
         self.seen = guard.version;
         Ref { guard }
     }
@@ -333,7 +329,7 @@ impl<T> Receiver<T> {
     /// # Errors
     /// [`RecvError::Closed`] when every sender is gone.
     pub fn has_changed(&self) -> Result<bool, RecvError> {
-        let state = lock(&self.shared);
+        let state = self.shared.lock();
         if state.senders == 0 {
             return Err(RecvError::Closed);
         }
@@ -375,7 +371,7 @@ impl<T> Receiver<T> {
 
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
-        lock(&self.shared).receivers += 1;
+        self.shared.lock().receivers += 1;
         Receiver {
             shared: self.shared.clone(),
             seen: self.seen,
@@ -385,13 +381,13 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        lock(&self.shared).receivers -= 1;
+        self.shared.lock().receivers -= 1;
     }
 }
 
 impl<T: fmt::Debug> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = lock(&self.shared);
+        let state = self.shared.lock();
         f.debug_struct("watch::Receiver")
             .field("value", &state.value)
             .field("changed", &(state.version != self.seen))
@@ -437,7 +433,7 @@ impl<T> Changed<'_, T> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order):
         // a waker's drop may re-enter the channel.
         let _stale_waker: Option<Waker>;
-        let mut state = lock(&this.rx.shared);
+        let mut state = this.rx.shared.lock();
         let out = if state.version != this.rx.seen {
             this.rx.seen = state.version;
             Ok(())
@@ -447,17 +443,14 @@ impl<T> Changed<'_, T> {
             _stale_waker = state.waiters.register(&mut this.key, cx.waker());
             return Poll::Pending;
         };
-        _stale_waker = state.waiters.remove(&mut this.key);
+        _stale_waker = state.waiters.leave(&mut this.key);
         Poll::Ready(out)
     }
 }
 
 impl<T> Drop for Changed<'_, T> {
     fn drop(&mut self) {
-        if self.key.is_some() {
-            let removed = lock(&self.rx.shared).waiters.remove(&mut self.key);
-            drop(removed); // after the guard: a waker's drop may re-enter the channel
-        }
+        leave_locked(&self.rx.shared, &mut self.key, |st| &mut st.waiters);
     }
 }
 
@@ -472,14 +465,6 @@ impl<T> fmt::Debug for Changed<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn assert_send_sync<T: std::marker::Send + Sync>() {}
-
-    #[test]
-    fn handles_are_send_and_sync_for_send_sync_values() {
-        assert_send_sync::<Sender<String>>();
-        assert_send_sync::<Receiver<String>>();
-    }
 
     #[test]
     fn sends_coalesce_into_one_change() {

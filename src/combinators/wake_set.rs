@@ -60,11 +60,11 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::mem::{self, ManuallyDrop};
 use std::ptr::{self, NonNull};
-use std::sync::PoisonError;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
 use crate::loom::atomic::{self, AtomicU32, AtomicUsize, Ordering};
-use crate::loom::{alloc, Liveness, Mutex, MutexGuard};
+use crate::loom::{alloc, Liveness};
+use crate::util::Mutex;
 
 /// Set in `Node::state` while the node is on a ready list (invariant 2).
 const QUEUED: u32 = 1 << 31;
@@ -191,7 +191,7 @@ impl WakeSet {
     /// Registers the parent's waker; call at the start of every parent poll.
     pub(crate) fn register(&self, waker: &Waker) {
         let replaced = {
-            let mut parent = lock(&self.header().parent);
+            let mut parent = self.header().parent.lock();
             match &*parent {
                 Some(old) if old.will_wake(waker) => None,
                 _ => parent.replace(waker.clone()),
@@ -288,7 +288,7 @@ impl WakeSet {
 impl Drop for WakeSet {
     fn drop(&mut self) {
         // Forget the parent's waker now; a late child wake has nobody to wake.
-        let parent = lock(&self.header().parent).take();
+        let parent = self.header().parent.lock().take();
         drop(parent);
         // SAFETY: this gives back the set's own reference, once.
         unsafe { release(self.ptr) };
@@ -418,7 +418,7 @@ unsafe fn wake_node(node: *const Node) {
     }
     if head == EMPTY {
         // We made the list non-empty: the wake-up is ours to send (invariant 4).
-        let parent = lock(&header.parent).take();
+        let parent = header.parent.lock().take();
         if let Some(parent) = parent {
             parent.wake();
         }
@@ -470,13 +470,6 @@ unsafe fn waker_wake_by_ref(data: *const ()) {
 unsafe fn waker_drop(data: *const ()) {
     // SAFETY: forwarded preconditions.
     unsafe { release(header_of(data.cast::<Node>())) }
-}
-
-/// Locks the parent-waker slot, ignoring poison: a panicking `Waker::clone`
-/// cannot leave an `Option<Waker>` half-written (and no waker is dropped or
-/// woken under it: invariant 6).
-fn lock(parent: &Mutex<Option<Waker>>) -> MutexGuard<'_, Option<Waker>> {
-    parent.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -29,8 +29,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::{GetError, PutError, QueueShutDown, TaskDoneError};
 use crate::coop;
-use crate::loom::Mutex;
-use crate::sync::wait_list::{lock, WaitKey, WaitList, WakeList};
+use crate::util::{leave_locked, wake, wake_all, Mutex, WaitKey, WaitList, WakeList};
 
 /// Where the items live; the kind decides which one `pop` returns.
 pub(crate) enum Items<T> {
@@ -178,12 +177,6 @@ impl<T> State<T> {
     }
 }
 
-fn wake(waker: Option<Waker>) {
-    if let Some(w) = waker {
-        w.wake();
-    }
-}
-
 impl<T> Core<T> {
     pub(crate) fn new(items: Items<T>, maxsize: usize) -> Core<T> {
         Core {
@@ -202,29 +195,29 @@ impl<T> Core<T> {
     }
 
     pub(crate) fn qsize(&self) -> usize {
-        lock(&self.state).items.len()
+        self.state.lock().items.len()
     }
 
     pub(crate) fn maxsize(&self) -> usize {
-        lock(&self.state).maxsize
+        self.state.lock().maxsize
     }
 
     pub(crate) fn full(&self) -> bool {
-        let st = lock(&self.state);
+        let st = self.state.lock();
         st.maxsize > 0 && st.items.len() >= st.maxsize
     }
 
     pub(crate) fn is_shut_down(&self) -> bool {
-        lock(&self.state).shutdown
+        self.state.lock().shutdown
     }
 
     pub(crate) fn unfinished(&self) -> usize {
-        lock(&self.state).unfinished
+        self.state.lock().unfinished
     }
 
     pub(crate) fn put_nowait(&self, item: T) -> Result<(), PutError<T>> {
         let waker = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             if st.shutdown {
                 return Err(PutError::ShutDown(item));
             }
@@ -239,7 +232,7 @@ impl<T> Core<T> {
 
     pub(crate) fn get_nowait(&self) -> Result<T, GetError> {
         let (item, waker) = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             if st.available() == 0 {
                 return Err(if st.shutdown {
                     GetError::ShutDown
@@ -254,25 +247,25 @@ impl<T> Core<T> {
     }
 
     pub(crate) fn task_done(&self) -> Result<(), TaskDoneError> {
-        let mut wakers = WakeList::new();
+        let mut wakers = None;
         {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             if st.unfinished == 0 {
                 return Err(TaskDoneError::TooManyCalls);
             }
             st.unfinished -= 1;
             if st.unfinished == 0 {
-                st.joiners.notify_all(&mut wakers, |_| {});
+                st.joiners.notify_all_into(&mut wakers);
             }
         }
-        wakers.wake_all();
+        wake_all(&mut wakers);
         Ok(())
     }
 
     pub(crate) fn shutdown(&self, immediate: bool) {
         let mut wakers = WakeList::new();
         let drained = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             st.shutdown = true;
             let drained = immediate.then(|| st.items.take());
             if let Some(drained) = &drained {
@@ -303,7 +296,7 @@ impl<T> Core<T> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order).
         let _replaced_waker: Option<Waker>;
         let waker = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             match key {
                 None => {
                     if st.shutdown {
@@ -336,7 +329,7 @@ impl<T> Core<T> {
 
     fn cancel_put(&self, key: WaitKey) {
         let (left_behind, next) = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             let released = st.putters.release(key);
             let next = if released.notified && released.data == Grant::Reserved {
                 st.reserved_slots -= 1;
@@ -358,7 +351,7 @@ impl<T> Core<T> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order).
         let _replaced_waker: Option<Waker>;
         let (item, waker) = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             match key {
                 None => {
                     if st.available() == 0 {
@@ -392,7 +385,7 @@ impl<T> Core<T> {
 
     fn cancel_get(&self, key: WaitKey) {
         let (left_behind, next) = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             let released = st.getters.release(key);
             let next = if released.notified && released.data == Grant::Reserved {
                 st.reserved_items -= 1;
@@ -409,7 +402,7 @@ impl<T> Core<T> {
     fn poll_join(&self, key: &mut Option<WaitKey>, cx: &mut Context<'_>) -> Poll<()> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order).
         let _replaced_waker: Option<Waker>;
-        let mut st = lock(&self.state);
+        let mut st = self.state.lock();
         match key {
             None if st.unfinished == 0 => Poll::Ready(()),
             None => {
@@ -426,11 +419,6 @@ impl<T> Core<T> {
             }
         }
     }
-
-    fn cancel_join(&self, key: WaitKey) {
-        let left_behind = lock(&self.state).joiners.release(key).waker;
-        drop(left_behind); // after the guard: a waker's drop may re-enter the queue
-    }
 }
 
 fn take_item<T>(item: &mut Option<T>) -> T {
@@ -439,7 +427,7 @@ fn take_item<T>(item: &mut Option<T>) -> T {
 
 impl<T> fmt::Debug for Core<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = lock(&self.state);
+        let st = self.state.lock();
         f.debug_struct("Queue")
             .field("qsize", &st.items.len())
             .field("maxsize", &st.maxsize)
@@ -587,11 +575,11 @@ impl<T> fmt::Debug for Get<'_, T> {
 ///
 /// # Examples
 /// ```
-/// use baton::queue::{Join, Queue};
+/// use baton::queue::{QueueJoin, Queue};
 ///
 /// baton::run(async {
 ///     let q = Queue::<u8>::new(0);
-///     let join: Join<'_, u8> = q.join();
+///     let join: QueueJoin<'_, u8> = q.join();
 ///     join.await; // nothing unfinished
 /// });
 /// ```
@@ -599,18 +587,18 @@ impl<T> fmt::Debug for Get<'_, T> {
 /// # Cancel safety
 /// Cancel safe: dropping it only leaves the joiners.
 #[must_use = "futures do nothing unless you .await or poll them"]
-pub struct Join<'a, T> {
+pub struct QueueJoin<'a, T> {
     core: &'a Core<T>,
     key: Option<WaitKey>,
 }
 
-impl<'a, T> Join<'a, T> {
-    pub(crate) fn new(core: &'a Core<T>) -> Join<'a, T> {
-        Join { core, key: None }
+impl<'a, T> QueueJoin<'a, T> {
+    pub(crate) fn new(core: &'a Core<T>) -> QueueJoin<'a, T> {
+        QueueJoin { core, key: None }
     }
 }
 
-impl<T> Future for Join<'_, T> {
+impl<T> Future for QueueJoin<'_, T> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -619,17 +607,15 @@ impl<T> Future for Join<'_, T> {
     }
 }
 
-impl<T> Drop for Join<'_, T> {
+impl<T> Drop for QueueJoin<'_, T> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.core.cancel_join(key);
-        }
+        leave_locked(&self.core.state, &mut self.key, |st| &mut st.joiners);
     }
 }
 
-impl<T> fmt::Debug for Join<'_, T> {
+impl<T> fmt::Debug for QueueJoin<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Join")
+        f.debug_struct("QueueJoin")
             .field("waiting", &self.key.is_some())
             .finish()
     }

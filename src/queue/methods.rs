@@ -139,8 +139,8 @@ macro_rules! queue_methods {
             ///
             /// # Cancel safety
             /// Cancel safe: dropping the future only leaves the joiners.
-            pub fn join(&self) -> crate::queue::Join<'_, T> {
-                crate::queue::Join::new(&self.core)
+            pub fn join(&self) -> crate::queue::QueueJoin<'_, T> {
+                crate::queue::QueueJoin::new(&self.core)
             }
 
             /// Shuts the queue down (Python 3.13's `shutdown`): `put` fails from now on, and

@@ -40,7 +40,7 @@ mod priority_queue;
 #[allow(clippy::module_inception)]
 mod queue;
 
-pub use self::core::{Get, Join, Put};
+pub use self::core::{Get, Put, QueueJoin};
 pub use error::{GetError, PutError, QueueShutDown, TaskDoneError};
 pub use lifo_queue::LifoQueue;
 pub use priority_queue::PriorityQueue;

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use super::context;
 use super::driver::{TimerKey, Unparker};
 use super::task::{allocate, JoinRef, Notified, Schedule};
-use crate::loom::{Arc, Mutex};
+use crate::loom::Arc;
+use crate::util::Mutex;
 
 /// Numbers loops, so a task can name its owner in 4 bytes of its header.
 static NEXT_LOOP_ID: AtomicU32 = AtomicU32::new(1);
@@ -90,7 +91,7 @@ impl Shared {
     /// the loop has closed.
     pub(crate) fn push_remote(&self, task: Notified) -> Result<(), Notified> {
         {
-            let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+            let mut remote = self.remote.lock();
             if remote.closed {
                 return Err(task);
             }
@@ -102,7 +103,7 @@ impl Shared {
 
     pub(crate) fn cancel_timer_remote(&self, key: TimerKey) {
         {
-            let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+            let mut remote = self.remote.lock();
             if remote.closed {
                 return;
             }
@@ -125,21 +126,21 @@ impl Shared {
     /// Takes everything other threads queued. Loop thread only.
     pub(crate) fn take_remote(&self, batch: &mut RemoteBatch) {
         self.notified.store(false, Ordering::Release);
-        let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+        let mut remote = self.remote.lock();
         mem::swap(&mut remote.tasks, &mut batch.tasks);
         mem::swap(&mut remote.cancelled_timers, &mut batch.cancelled_timers);
     }
 
     /// Refuses further remote work and returns what was queued. Loop thread only (shutdown).
     pub(crate) fn close_remote(&self) -> Vec<Notified> {
-        let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+        let mut remote = self.remote.lock();
         remote.closed = true;
         remote.cancelled_timers.clear();
         mem::take(&mut remote.tasks)
     }
 
     pub(crate) fn is_closed(&self) -> bool {
-        self.remote.lock().unwrap_or_else(|e| e.into_inner()).closed
+        self.remote.lock().closed
     }
 
     pub(crate) fn request_stop(&self) {

@@ -5,9 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::wait_list::{lock, WaitKey, WaitList, WakeList};
 use super::BarrierError;
-use crate::loom::Mutex;
+use crate::util::{Mutex, WaitKey, WaitList, WakeList};
 
 /// Makes `parties` tasks wait for each other (asyncio's `Barrier`).
 ///
@@ -141,7 +140,7 @@ impl Barrier {
     fn break_round(&self, stay_broken: bool) {
         let mut wakers = WakeList::new();
         {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             st.broken = stay_broken;
             st.count = 0;
             st.waiters
@@ -167,7 +166,7 @@ impl Barrier {
     /// assert_eq!(baton::sync::Barrier::new(4).n_waiting(), 0);
     /// ```
     pub fn n_waiting(&self) -> usize {
-        lock(&self.state).count
+        self.state.lock().count
     }
 
     /// True once aborted (until reset).
@@ -177,13 +176,13 @@ impl Barrier {
     /// assert!(!baton::sync::Barrier::new(4).is_broken());
     /// ```
     pub fn is_broken(&self) -> bool {
-        lock(&self.state).broken
+        self.state.lock().broken
     }
 }
 
 impl fmt::Debug for Barrier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = lock(&self.state);
+        let st = self.state.lock();
         f.debug_struct("Barrier")
             .field("parties", &self.parties)
             .field("n_waiting", &st.count)
@@ -225,7 +224,7 @@ impl Future for BarrierWait<'_> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order).
         let _replaced_waker: Option<Waker>;
         let out = {
-            let mut st = lock(&this.barrier.state);
+            let mut st = this.barrier.state.lock();
             match &this.key {
                 None if st.broken => Err(BarrierError::Broken),
                 None => {
@@ -270,7 +269,7 @@ impl Drop for BarrierWait<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
             let left_behind = {
-                let mut st = lock(&self.barrier.state);
+                let mut st = self.barrier.state.lock();
                 let released = st.waiters.release(key);
                 if !released.notified {
                     // Still in the filling round: no longer arrived.

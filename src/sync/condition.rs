@@ -6,8 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::lock::{Lock, LockAcquire, LockGuard};
-use super::wait_list::{lock, WaitKey, WaitList, WakeList};
-use crate::loom::Mutex;
+use crate::util::{wake_all, Mutex, WaitKey, WaitList, WakeList};
 
 /// A lock plus a queue of tasks waiting for its value to change (asyncio's `Condition`).
 ///
@@ -150,11 +149,7 @@ impl<T: ?Sized> Condition<T> {
     /// waiter. Dropped while re-taking the lock, it leaves the lock's queue as
     /// [`Lock::lock`] does.
     pub fn wait<'a>(&'a self, guard: LockGuard<'a, T>) -> ConditionWait<'a, T> {
-        assert!(
-            self.lock.same_lock(&guard),
-            "Condition::wait was given the guard of another lock: pass the guard from this \
-             condition's `lock()`"
-        );
+        self.assert_own_guard(&guard, "wait");
         ConditionWait {
             cond: self,
             state: WaitState::Start(guard),
@@ -199,16 +194,22 @@ impl<T: ?Sized> Condition<T> {
     where
         P: FnMut(&mut T) -> bool,
     {
-        assert!(
-            self.lock.same_lock(&guard),
-            "Condition::wait_for was given the guard of another lock: pass the guard from this \
-             condition's `lock()`"
-        );
+        self.assert_own_guard(&guard, "wait_for");
         ConditionWaitFor {
             cond: self,
             predicate,
             state: WaitForState::Check(guard),
         }
+    }
+
+    /// Panics if `guard` is not the guard of this condition's lock (`method` names the caller).
+    #[track_caller]
+    fn assert_own_guard(&self, guard: &LockGuard<'_, T>, method: &str) {
+        assert!(
+            self.lock.same_lock(guard),
+            "Condition::{method} was given the guard of another lock: pass the guard from this \
+             condition's `lock()`"
+        );
     }
 
     /// Wakes up to `n` waiting tasks, longest waiting first; returns how many it woke.
@@ -220,17 +221,7 @@ impl<T: ?Sized> Condition<T> {
     /// ```
     pub fn notify(&self, n: usize) -> usize {
         let mut wakers = WakeList::new();
-        let mut woken = 0;
-        {
-            let mut waiters = lock(&self.waiters);
-            while woken < n {
-                match waiters.notify_one(()) {
-                    Some(w) => wakers.push(w),
-                    None => break,
-                }
-                woken += 1;
-            }
-        }
+        let woken = self.waiters.lock().notify_many(n, (), &mut wakers);
         wakers.wake_all();
         woken
     }
@@ -243,14 +234,14 @@ impl<T: ?Sized> Condition<T> {
     /// assert_eq!(cond.notify_all(), 0);
     /// ```
     pub fn notify_all(&self) -> usize {
-        let mut wakers = WakeList::new();
+        let mut wakers = None;
         let woken = {
-            let mut waiters = lock(&self.waiters);
-            let n = waiters.waiting();
-            waiters.notify_all(&mut wakers, |_| {});
-            n
+            let mut waiters = self.waiters.lock();
+            let woken = waiters.waiting();
+            waiters.notify_all_into(&mut wakers);
+            woken
         };
-        wakers.wake_all();
+        wake_all(&mut wakers);
         woken
     }
 
@@ -261,7 +252,7 @@ impl<T: ?Sized> Condition<T> {
     /// assert_eq!(baton::sync::Condition::new(()).waiting(), 0);
     /// ```
     pub fn waiting(&self) -> usize {
-        lock(&self.waiters).waiting()
+        self.waiters.lock().waiting()
     }
 }
 
@@ -322,7 +313,7 @@ impl<'a, T: ?Sized> Future for ConditionWait<'a, T> {
         loop {
             match &mut this.state {
                 WaitState::Start(_) => {
-                    let key = lock(&this.cond.waiters).push(cx.waker(), ());
+                    let key = this.cond.waiters.lock().push(cx.waker(), ());
                     // Join the waiters first, then release the lock (dropping the guard).
                     let WaitState::Start(guard) =
                         std::mem::replace(&mut this.state, WaitState::Waiting(key))
@@ -335,7 +326,7 @@ impl<'a, T: ?Sized> Future for ConditionWait<'a, T> {
                 WaitState::Waiting(key) => {
                     // Declared before the guard, so it is dropped after it.
                     let _replaced_waker: Option<Waker>;
-                    let mut waiters = lock(&this.cond.waiters);
+                    let mut waiters = this.cond.waiters.lock();
                     if !waiters.is_notified(key) {
                         _replaced_waker = waiters.update_waker(key, cx.waker());
                         return Poll::Pending;
@@ -366,7 +357,7 @@ impl<T: ?Sized> Drop for ConditionWait<'_, T> {
             else {
                 unreachable!()
             };
-            let released = lock(&self.cond.waiters).release(key);
+            let released = self.cond.waiters.lock().release(key);
             // After the guard: a waker's drop may re-enter the condition.
             drop(released.waker);
             if released.notified {

@@ -5,9 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::wait_list::{lock, WaitKey, WaitList, WakeList};
 use crate::coop;
-use crate::loom::Mutex;
+use crate::util::{leave_locked, wake_all, Mutex, WaitKey, WaitList};
 
 /// A flag that tasks wait to see set (asyncio's `Event`).
 ///
@@ -69,13 +68,13 @@ impl Event {
     /// assert!(ev.is_set());
     /// ```
     pub fn set(&self) {
-        let mut wakers = WakeList::new();
+        let mut wakers = None;
         {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             st.set = true;
-            st.waiters.notify_all(&mut wakers, |_| {});
+            st.waiters.notify_all_into(&mut wakers);
         }
-        wakers.wake_all();
+        wake_all(&mut wakers);
     }
 
     /// Clears the flag: later waits wait again.
@@ -88,7 +87,7 @@ impl Event {
     /// assert!(!ev.is_set());
     /// ```
     pub fn clear(&self) {
-        lock(&self.state).set = false;
+        self.state.lock().set = false;
     }
 
     /// True while the flag is set.
@@ -98,7 +97,7 @@ impl Event {
     /// assert!(!baton::sync::Event::new().is_set());
     /// ```
     pub fn is_set(&self) -> bool {
-        lock(&self.state).set
+        self.state.lock().set
     }
 
     /// Waits until the flag is set; returns at once if it is.
@@ -131,7 +130,7 @@ impl Default for Event {
 
 impl fmt::Debug for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = lock(&self.state);
+        let st = self.state.lock();
         f.debug_struct("Event")
             .field("set", &st.set)
             .field("waiting", &st.waiters.waiting())
@@ -167,7 +166,7 @@ impl EventWait<'_> {
         assert!(!self.done, "EventWait polled after it completed");
         // Declared before the guard, so it is dropped after it (locals drop in reverse order).
         let _replaced_waker: Option<Waker>;
-        let mut st = lock(&self.event.state);
+        let mut st = self.event.state.lock();
         match &self.key {
             None if st.set => {}
             None => {
@@ -200,10 +199,7 @@ impl Future for EventWait<'_> {
 
 impl Drop for EventWait<'_> {
     fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            let left_behind = lock(&self.event.state).waiters.release(key).waker;
-            drop(left_behind); // after the guard: a waker's drop may re-enter the event
-        }
+        leave_locked(&self.event.state, &mut self.key, |st| &mut st.waiters);
     }
 }
 

@@ -50,8 +50,10 @@
 //!
 //! # Implementation notes
 //!
-//! Each primitive keeps its state and a FIFO of waiters behind one `std::sync::Mutex` (from
-//! `crate::loom`). The FIFO (`wait_list.rs`) is a slab of nodes linked by index: O(1) to join,
+//! Each primitive keeps its state and a FIFO of waiters behind one mutex (`crate::util::Mutex`,
+//! which ignores poisoning and becomes loom's under `--cfg baton_loom`). The FIFO
+//! (`util/wait_list.rs`, shared with `queue` and `channel`) is a slab of nodes linked by index:
+//! O(1) to join,
 //! to be notified and to leave from anywhere (a cancelled waiter), no allocation once the slab
 //! has grown to the largest number of simultaneous waiters, and none at all for an operation
 //! that does not wait. Notifiers hand over what they grant (a permit, a reserved item) by
@@ -67,7 +69,6 @@ mod event;
 mod lock;
 pub(crate) mod permits;
 mod semaphore;
-pub(crate) mod wait_list;
 
 pub use barrier::{Barrier, BarrierWait};
 pub use bounded_semaphore::BoundedSemaphore;

@@ -20,14 +20,13 @@
 //! `BoundedSemaphore` compares with its bound, so a release while a permit is in flight to a
 //! woken waiter cannot create a permit the bound does not allow (asyncio's `ValueError`).
 //!
-//! No waker is woken or dropped under the state lock (see `wait_list.rs`).
+//! No waker is woken or dropped under the state lock (see `util/wait_list.rs`).
 
 use std::fmt;
 use std::task::{Context, Poll, Waker};
 
-use super::wait_list::{lock, WaitKey, WaitList, WakeList};
 use crate::coop;
-use crate::loom::Mutex;
+use crate::util::{wake, Mutex, WaitKey, WaitList, WakeList};
 
 pub(crate) struct Permits {
     state: Mutex<State>,
@@ -58,7 +57,7 @@ impl Permits {
 
     /// Takes a permit if one is free.
     pub(crate) fn try_acquire(&self) -> bool {
-        let mut st = lock(&self.state);
+        let mut st = self.state.lock();
         if st.available > 0 {
             st.available -= 1;
             true
@@ -68,23 +67,21 @@ impl Permits {
     }
 
     pub(crate) fn available(&self) -> usize {
-        lock(&self.state).available
+        self.state.lock().available
     }
 
     /// Tasks waiting for a permit.
     pub(crate) fn waiting(&self) -> usize {
-        lock(&self.state).waiters.waiting()
+        self.state.lock().waiters.waiting()
     }
 
     /// Returns one permit: to the oldest waiter if there is one, else to the pool.
     pub(crate) fn release_one(&self) {
         let waker = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             st.release_one()
         };
-        if let Some(w) = waker {
-            w.wake();
-        }
+        wake(waker);
     }
 
     /// Returns `n` permits, each to the oldest remaining waiter or else to the pool.
@@ -94,19 +91,12 @@ impl Permits {
     pub(crate) fn release(&self, n: usize) {
         let mut wakers = WakeList::new();
         {
-            let mut st = lock(&self.state);
-            let mut left = n;
-            while left > 0 {
-                match st.waiters.notify_one(()) {
-                    Some(w) => wakers.push(w),
-                    None => break,
-                }
-                left -= 1;
-            }
-            st.handed += n - left;
+            let mut st = self.state.lock();
+            let handed = st.waiters.notify_many(n, (), &mut wakers);
+            st.handed += handed;
             st.available = st
                 .available
-                .checked_add(left)
+                .checked_add(n - handed)
                 .expect("semaphore permits overflow usize::MAX");
         }
         wakers.wake_all();
@@ -116,15 +106,13 @@ impl Permits {
     /// woken waiters that have not yet taken them.
     pub(crate) fn release_bounded(&self, bound: usize) -> Result<(), AboveBound> {
         let waker = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             if st.available.saturating_add(st.handed) >= bound {
                 return Err(AboveBound);
             }
             st.release_one()
         };
-        if let Some(w) = waker {
-            w.wake();
-        }
+        wake(waker);
         Ok(())
     }
 }
@@ -148,7 +136,7 @@ impl State {
 
 impl fmt::Debug for Permits {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = lock(&self.state);
+        let st = self.state.lock();
         f.debug_struct("Permits")
             .field("available", &st.available)
             .field("handed_over", &st.handed)
@@ -187,7 +175,7 @@ impl RawAcquire {
     fn poll_unbudgeted(&mut self, permits: &Permits, cx: &mut Context<'_>) -> Poll<()> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order).
         let _replaced_waker: Option<Waker>;
-        let mut st = lock(&permits.state);
+        let mut st = permits.state.lock();
         match &self.key {
             None => {
                 if st.available > 0 {
@@ -219,7 +207,7 @@ impl RawAcquire {
     pub(crate) fn cancel(&mut self, permits: &Permits) {
         if let Some(key) = self.key.take() {
             let (left_behind, next) = {
-                let mut st = lock(&permits.state);
+                let mut st = permits.state.lock();
                 let released = st.waiters.release(key);
                 let next = if released.notified {
                     st.handed -= 1;
@@ -230,9 +218,7 @@ impl RawAcquire {
                 (released.waker, next)
             };
             drop(left_behind);
-            if let Some(w) = next {
-                w.wake();
-            }
+            wake(next);
         }
     }
 

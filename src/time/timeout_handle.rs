@@ -14,8 +14,9 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::{sleep_until, Sleep, TimeoutError};
-use crate::loom::{Arc, Mutex, MutexGuard};
+use crate::loom::Arc;
 use crate::runtime::context;
+use crate::util::Mutex;
 
 /// A deadline on the running loop's clock that guards one future and can be read and moved while
 /// that future runs (asyncio's `asyncio.Timeout`: the `cm` of
@@ -195,7 +196,7 @@ impl Timeout {
     /// });
     /// ```
     pub fn when(&self) -> Option<Instant> {
-        self.lock().deadline
+        self.shared.lock().deadline
     }
 
     /// Moves the deadline to `when` (asyncio's `reschedule`), earlier or later; `None` disables
@@ -229,7 +230,7 @@ impl Timeout {
     /// ```
     pub fn reschedule(&self, when: Option<Instant>) {
         let waker = {
-            let mut state = self.lock();
+            let mut state = self.shared.lock();
             state.deadline = when;
             state.version = state.version.wrapping_add(1);
             state.waker.take()
@@ -294,7 +295,7 @@ impl Timeout {
     /// });
     /// ```
     pub fn expired(&self) -> bool {
-        self.lock().phase == Phase::Expired
+        self.shared.lock().phase == Phase::Expired
     }
 
     /// Runs `future` under this time-out (asyncio's `async with timeout:` block). The deadline
@@ -332,7 +333,7 @@ impl Timeout {
     #[track_caller]
     pub fn guard<F: Future>(&self, future: F) -> Guarded<F> {
         {
-            let mut state = self.lock();
+            let mut state = self.shared.lock();
             assert!(
                 state.phase == Phase::Created,
                 "this Timeout already guards a future: make a new `Timeout` for each future \
@@ -348,14 +349,9 @@ impl Timeout {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // No code that can panic runs under this lock, so poisoning carries no meaning here.
-        self.shared.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     /// Ends the guard's phase; the waker (if any) is returned to be dropped after the lock.
     fn finish(&self, phase: Phase) -> Option<Waker> {
-        let mut state = self.lock();
+        let mut state = self.shared.lock();
         if state.phase == Phase::Guarding {
             state.phase = phase;
         }
@@ -401,7 +397,7 @@ impl<F: Future> Future for Guarded<F> {
         // 1. Fix the deadline before the work runs (a long poll must not push it back). The
         //    waker is taken out, so a reschedule from inside the work does not wake us.
         let (current, stale_waker) = {
-            let mut state = this.timeout.lock();
+            let mut state = this.timeout.shared.lock();
             ((state.deadline, state.version), state.waker.take())
         };
         drop(stale_waker);
@@ -419,7 +415,7 @@ impl<F: Future> Future for Guarded<F> {
         //    leave the waker for the next one, in one step with reading the deadline.
         let waker = cx.waker().clone();
         loop {
-            let mut state = this.timeout.lock();
+            let mut state = this.timeout.shared.lock();
             if this.version != Some(state.version) {
                 let current = (state.deadline, state.version);
                 drop(state);
@@ -457,7 +453,7 @@ fn loop_now() -> Instant {
 impl fmt::Debug for Timeout {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (when, phase) = {
-            let state = self.lock();
+            let state = self.shared.lock();
             (state.deadline, state.phase)
         };
         f.debug_struct("Timeout")

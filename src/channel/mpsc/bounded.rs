@@ -9,6 +9,7 @@ use super::chan::Chan;
 use crate::channel::error::{SendError, TrySendError};
 use crate::coop;
 use crate::loom::Arc;
+use crate::util::WaitKey;
 
 /// The sending half of a bounded [`mpsc::channel`](super::channel). Clone it for more senders.
 ///
@@ -62,7 +63,7 @@ impl<T> Sender<T> {
         SendFuture {
             chan: &self.chan,
             value: Some(value),
-            ticket: None,
+            key: None,
         }
     }
 
@@ -179,7 +180,7 @@ pub struct SendFuture<'a, T> {
     /// Taken when sent or handed back.
     value: Option<T>,
     /// `Some` while queued for room or holding granted room (see `chan.rs`).
-    ticket: Option<u64>,
+    key: Option<WaitKey>,
 }
 
 impl<T> Unpin for SendFuture<'_, T> {}
@@ -190,15 +191,15 @@ impl<T> Future for SendFuture<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
-            this.chan.poll_send(&mut this.value, &mut this.ticket, cx)
+            this.chan.poll_send(&mut this.value, &mut this.key, cx)
         })
     }
 }
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
-        if let Some(ticket) = self.ticket.take() {
-            self.chan.cancel_send(ticket);
+        if let Some(key) = self.key.take() {
+            self.chan.cancel_send(key);
         }
     }
 }
@@ -207,7 +208,7 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendFuture")
             .field("done", &self.value.is_none())
-            .field("waiting", &self.ticket.is_some())
+            .field("waiting", &self.key.is_some())
             .finish()
     }
 }

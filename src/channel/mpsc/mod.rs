@@ -108,20 +108,6 @@ pub fn unbounded<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
     (UnboundedSender::new(chan.clone()), Receiver::new(chan))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn assert_send_sync<T: std::marker::Send + Sync>() {}
-
-    #[test]
-    fn handles_are_send_and_sync_for_send_values() {
-        assert_send_sync::<Sender<String>>();
-        assert_send_sync::<UnboundedSender<String>>();
-        assert_send_sync::<Receiver<String>>();
-    }
-}
-
 /// Loom models of a sender on another thread against the receiver. Run them with
 /// `scripts/loom.sh`.
 #[cfg(all(test, baton_loom))]

@@ -12,6 +12,8 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
+use crate::util::lock_static;
+
 use super::raw::Header;
 use super::state::{Cancel, META};
 
@@ -31,8 +33,7 @@ fn key(header: &Header) -> usize {
 }
 
 fn table() -> MutexGuard<'static, Option<HashMap<usize, Meta>>> {
-    // Poisoning cannot leave a `HashMap` of strings half-updated in a way that matters here.
-    TABLE.lock().unwrap_or_else(|e| e.into_inner())
+    lock_static(&TABLE)
 }
 
 /// The task's entry, made if missing (and `META` set, so freeing the task removes it).

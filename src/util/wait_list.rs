@@ -1,4 +1,21 @@
-//! `WaitList`: the FIFO of tasks waiting on a primitive, with O(1) removal of any waiter.
+//! `WaitList`: the FIFO of tasks waiting on a primitive, with O(1) removal of any waiter. The
+//! one waiter list of the crate: `sync`, `queue` and `channel` all keep their waiters in one.
+//!
+//! # Two ways to wake
+//!
+//! - **One at a time, with a hand-over** (a lock, a permit, an item or a free slot in a queue,
+//!   room in an mpsc channel): [`notify_one`](WaitList::notify_one) takes the oldest waiter off
+//!   the FIFO, stores in its node what it was given, and hands back its waker. The waiter's
+//!   next poll sees [`is_notified`](WaitList::is_notified), [`release`](WaitList::release)s its
+//!   node and takes the grant; a waiter dropped first learns from `release` that it had been
+//!   notified, and passes the grant on.
+//! - **All at once** (an event set, a barrier's round, a broadcast or watch send, a promise
+//!   completed, a queue's `join`): [`notify_all`](WaitList::notify_all) takes every waiter off
+//!   and collects their wakers in a [`WakeList`];
+//!   [`notify_all_into`](WaitList::notify_all_into) makes the `WakeList` only if someone waits,
+//!   so that a send nobody waits for stays cheap. A waiter that has nothing to pass on keeps its
+//!   key in an `Option` and uses [`register`](WaitList::register) to wait (again) and
+//!   [`leave`](WaitList::leave) (or [`leave_locked`]) when it is done or dropped.
 //!
 //! # Implementation notes
 //!
@@ -19,14 +36,16 @@
 //! The list lives inside the primitive's `Mutex`, and a waker's `wake` and `drop` are user code
 //! that may re-enter the primitive, so no waker is woken or dropped under that lock: the list
 //! hands every waker it lets go of back to the caller — to wake (`notify_one`, `notify_all` into
-//! a `WakeList`) or to drop (`update_waker` returns the one it replaced, `release` the one a
-//! cancelled waiter left behind) — and the caller does so after the guard is gone. The usual
-//! way is to declare the variable that receives it *before* the guard: locals drop in reverse
-//! order, so it outlives the guard on every path, early returns included.
+//! a `WakeList`) or to drop (`update_waker` and `register` return the one they replaced,
+//! `release` and `leave` the one a departing waiter left behind) — and the caller does so after
+//! the guard is gone. The usual way is to declare the variable that receives it *before* the
+//! guard: locals drop in reverse order, so it outlives the guard on every path, early returns
+//! included.
 
 use std::fmt;
 use std::task::Waker;
 
+use super::Mutex;
 use crate::panic::contain;
 
 /// "No node" in a link field.
@@ -107,19 +126,22 @@ impl<D: Copy> WaitList<D> {
 
     /// Adds a waiter at the back.
     pub(crate) fn push(&mut self, waker: &Waker, data: D) -> WaitKey {
-        let node = Node {
-            prev: self.tail,
-            next: NIL,
-            state: NodeState::Waiting,
-            waker: Some(waker.clone()),
-            data,
-        };
         let index = if self.free != NIL {
+            // Reuse a free node: `link_back` sets its links and state.
             let index = self.free;
-            self.free = self.nodes[index as usize].next;
-            self.nodes[index as usize] = node;
+            let node = &mut self.nodes[index as usize];
+            self.free = node.next;
+            node.waker = Some(waker.clone());
+            node.data = data;
             index
         } else {
+            let node = Node {
+                prev: NIL,
+                next: NIL,
+                state: NodeState::Free,
+                waker: Some(waker.clone()),
+                data,
+            };
             let index = u32::try_from(self.nodes.len())
                 .ok()
                 .filter(|&i| i != NIL)
@@ -127,17 +149,12 @@ impl<D: Copy> WaitList<D> {
             self.nodes.push(node);
             index
         };
-        if self.tail == NIL {
-            self.head = index;
-        } else {
-            self.nodes[self.tail as usize].next = index;
-        }
-        self.tail = index;
-        self.waiting += 1;
+        self.link_back(index);
         WaitKey(index)
     }
 
     /// True once a notifier has taken this waiter off the FIFO.
+    #[inline]
     pub(crate) fn is_notified(&self, key: &WaitKey) -> bool {
         self.node(key).state == NodeState::Notified
     }
@@ -162,6 +179,7 @@ impl<D: Copy> WaitList<D> {
 
     /// Frees the waiter's node (unlinking it if it is still waiting) and says whether it had
     /// been notified; hands back the waker it still held, to drop after releasing the lock.
+    #[inline]
     pub(crate) fn release(&mut self, key: WaitKey) -> Released<D> {
         let index = key.0;
         let state = self.node(&key).state;
@@ -182,10 +200,16 @@ impl<D: Copy> WaitList<D> {
 
     /// Notifies the oldest waiter, storing `data` in its node; returns its waker, or `None` if
     /// nobody waits.
+    #[inline]
     pub(crate) fn notify_one(&mut self, data: D) -> Option<Waker> {
         if self.head == NIL {
-            return None;
+            return None; // the common case: checked inline, the work below is not
         }
+        self.notify_head(data)
+    }
+
+    /// `notify_one` with someone waiting.
+    fn notify_head(&mut self, data: D) -> Option<Waker> {
         let index = self.head;
         self.unlink(index);
         let node = &mut self.nodes[index as usize];
@@ -194,17 +218,48 @@ impl<D: Copy> WaitList<D> {
         node.waker.take()
     }
 
+    /// Notifies the `n` oldest waiters (fewer if fewer wait), storing `data` in each node, and
+    /// collects their wakers; returns how many it notified.
+    pub(crate) fn notify_many(&mut self, n: usize, data: D, wakers: &mut WakeList) -> usize {
+        let mut notified = 0;
+        while notified < n {
+            match self.notify_one(data) {
+                Some(w) => wakers.push(w),
+                None => break,
+            }
+            notified += 1;
+        }
+        notified
+    }
+
     /// Notifies every waiter, letting `f` update each one's value, and collects their wakers.
     pub(crate) fn notify_all(&mut self, wakers: &mut WakeList, mut f: impl FnMut(&mut D)) {
-        while self.head != NIL {
-            let index = self.head;
-            self.unlink(index);
+        // Every waiting node leaves the FIFO, so walk it once and empty it, instead of unlinking
+        // node by node (a notified node's links are stale and never read: see `link_back`).
+        let mut index = self.head;
+        while index != NIL {
             let node = &mut self.nodes[index as usize];
+            debug_assert_eq!(node.state, NodeState::Waiting);
             node.state = NodeState::Notified;
             f(&mut node.data);
             if let Some(w) = node.waker.take() {
                 wakers.push(w);
             }
+            index = node.next;
+        }
+        self.head = NIL;
+        self.tail = NIL;
+        self.waiting = 0;
+    }
+
+    /// Notifies every waiter, leaving their values as they are, and collects their wakers in
+    /// `wakers` (to wake after the lock with [`wake_all`]), making the `WakeList` there only if
+    /// someone waits: a notify-all with nobody waiting (most channel sends) costs one test.
+    #[inline]
+    pub(crate) fn notify_all_into(&mut self, wakers: &mut Option<WakeList>) {
+        if self.head != NIL {
+            // Filled where it lies: a `WakeList` is 160 bytes, better not moved.
+            self.notify_all(wakers.get_or_insert_with(WakeList::new), |_| {});
         }
     }
 
@@ -218,6 +273,15 @@ impl<D: Copy> WaitList<D> {
         }
     }
 
+    /// For a waiter that has nothing to pass on (one woken by `notify_all`) and is done
+    /// waiting, or dropped: frees the node of `slot`, if it holds one, and hands back the waker
+    /// it still held, to drop after releasing the lock.
+    #[must_use = "drop the waker after releasing the lock"]
+    #[inline]
+    pub(crate) fn leave(&mut self, slot: &mut Option<WaitKey>) -> Option<Waker> {
+        self.release(slot.take()?).waker
+    }
+
     fn node(&self, key: &WaitKey) -> &Node<D> {
         let node = &self.nodes[key.0 as usize];
         debug_assert_ne!(node.state, NodeState::Free, "WaitKey used after release");
@@ -228,6 +292,23 @@ impl<D: Copy> WaitList<D> {
         let node = &mut self.nodes[key.0 as usize];
         debug_assert_ne!(node.state, NodeState::Free, "WaitKey used after release");
         node
+    }
+
+    /// Links a node that is not in the FIFO (new, or notified) at its back, as `Waiting`.
+    fn link_back(&mut self, index: u32) {
+        let tail = self.tail;
+        let node = &mut self.nodes[index as usize];
+        debug_assert_ne!(node.state, NodeState::Waiting);
+        node.state = NodeState::Waiting;
+        node.prev = tail;
+        node.next = NIL;
+        if tail == NIL {
+            self.head = index;
+        } else {
+            self.nodes[tail as usize].next = index;
+        }
+        self.tail = index;
+        self.waiting += 1;
     }
 
     /// Takes a `Waiting` node out of the FIFO.
@@ -251,6 +332,28 @@ impl<D: Copy> WaitList<D> {
     }
 }
 
+impl WaitList<()> {
+    /// Waits (again) with `waker`, for a waiter woken by `notify_all` that keeps its key in
+    /// `slot`: joins the back of the FIFO if `slot` is empty, rejoins it if the node was
+    /// notified, else updates the waker (as [`update_waker`](WaitList::update_waker)). Returns
+    /// the waker it replaced, to drop after releasing the lock.
+    #[must_use = "drop the replaced waker after releasing the lock"]
+    #[inline]
+    pub(crate) fn register(&mut self, slot: &mut Option<WaitKey>, waker: &Waker) -> Option<Waker> {
+        let Some(key) = slot else {
+            *slot = Some(self.push(waker, ()));
+            return None;
+        };
+        if self.node(key).state == NodeState::Notified {
+            // The notifier took the waker: there is none to hand back.
+            self.nodes[key.0 as usize].waker = Some(waker.clone());
+            self.link_back(key.0);
+            return None;
+        }
+        self.update_waker(key, waker)
+    }
+}
+
 impl<D> fmt::Debug for WaitList<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WaitList")
@@ -270,6 +373,7 @@ pub(crate) struct WakeList {
 const INLINE: usize = 8;
 
 impl WakeList {
+    #[inline]
     pub(crate) fn new() -> WakeList {
         WakeList {
             inline: Default::default(),
@@ -278,6 +382,7 @@ impl WakeList {
         }
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, waker: Waker) {
         if self.len < INLINE {
             self.inline[self.len] = Some(waker);
@@ -287,8 +392,12 @@ impl WakeList {
         }
     }
 
-    /// Wakes them all. Call with no lock held.
-    pub(crate) fn wake_all(mut self) {
+    /// Wakes them all, leaving the list empty. Call with no lock held.
+    #[inline]
+    pub(crate) fn wake_all(&mut self) {
+        if self.len == 0 {
+            return; // nobody was notified
+        }
         // Each wake is contained: the waiters behind a waker that panics were notified too, and
         // would wait forever if the unwind dropped their wakers unwoken.
         for w in self.inline.iter_mut().take(self.len) {
@@ -296,18 +405,47 @@ impl WakeList {
                 contain(move || w.wake());
             }
         }
-        for w in self.spill.drain(..) {
-            contain(move || w.wake());
+        if !self.spill.is_empty() {
+            for w in self.spill.drain(..) {
+                contain(move || w.wake());
+            }
         }
+        self.len = 0;
     }
 }
 
-/// Locks a primitive's state. Poisoning is ignored: no user code runs while these locks are
-/// held (items and wakers are dropped, and wakers woken, after release), except a
-/// `PriorityQueue`'s `Ord`, whose panic leaves the heap valid memory, maybe out of order, and a
-/// `Waker::clone`, which cannot leave a node half-written.
-pub(crate) fn lock<T>(m: &crate::loom::Mutex<T>) -> impl std::ops::DerefMut<Target = T> + '_ {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+/// Frees the node `slot` holds, if any, in the list that `list` picks out of the state `state`
+/// guards: for a waiter with nothing to pass on (see [`WaitList::leave`]) that is done or
+/// dropped. Its waker is dropped after the guard, since its drop may re-enter the primitive.
+#[inline]
+pub(crate) fn leave_locked<S, D: Copy>(
+    state: &Mutex<S>,
+    slot: &mut Option<WaitKey>,
+    list: impl FnOnce(&mut S) -> &mut WaitList<D>,
+) {
+    if slot.is_some() {
+        // The guard is a temporary of this statement: gone before the waker is dropped.
+        let left_behind = list(&mut state.lock()).leave(slot);
+        drop(left_behind);
+    }
+}
+
+/// Wakes the wakers that [`WaitList::notify_all_into`] collected, if any. Call with no lock
+/// held.
+#[inline]
+pub(crate) fn wake_all(wakers: &mut Option<WakeList>) {
+    if let Some(wakers) = wakers {
+        wakers.wake_all();
+    }
+}
+
+/// Wakes the waker that a notifier took (from `notify_one`, say), if there is one. Call with no
+/// lock held.
+#[inline]
+pub(crate) fn wake(waker: Option<Waker>) {
+    if let Some(w) = waker {
+        w.wake();
+    }
 }
 
 #[cfg(test)]
@@ -441,5 +579,78 @@ mod tests {
         list.notify_one('y');
         assert!(list.is_notified(&d));
         assert!(list.is_empty());
+    }
+
+    #[test]
+    fn notify_all_into_makes_a_wake_list_only_for_waiters() {
+        let (count, w) = waker();
+        let mut list = WaitList::new();
+        let mut wakers = None;
+        list.notify_all_into(&mut wakers);
+        assert!(wakers.is_none(), "nobody waits: nothing built");
+        let keys: Vec<_> = (0..10).map(|_| list.push(&w, ())).collect();
+        list.notify_all_into(&mut wakers);
+        assert!(list.is_empty());
+        wake_all(&mut wakers);
+        assert_eq!(
+            count.0.load(Ordering::Relaxed),
+            10,
+            "inline and spilled alike"
+        );
+        wake_all(&mut wakers);
+        assert_eq!(count.0.load(Ordering::Relaxed), 10, "woken once");
+        for k in keys {
+            assert!(list.release(k).notified);
+        }
+    }
+
+    #[test]
+    fn a_notify_all_waiter_rejoins_at_the_back_and_leaves_once() {
+        let (count, w) = waker();
+        let mut list = WaitList::new();
+        let (mut a, mut b) = (None, None);
+        assert!(list.register(&mut a, &w).is_none());
+        assert!(list.register(&mut b, &w).is_none());
+        let mut wakers = WakeList::new();
+        list.notify_all(&mut wakers, |_| {});
+        wakers.wake_all();
+        assert_eq!(count.0.load(Ordering::Relaxed), 2);
+        assert!(list.is_empty());
+        // `a` was woken but waits again: it rejoins, behind nobody.
+        assert!(list.register(&mut a, &w).is_none());
+        assert_eq!(list.waiting(), 1);
+        assert!(
+            list.leave(&mut b).is_none(),
+            "notified: the notifier took its waker"
+        );
+        assert!(b.is_none());
+        assert!(list.notify_one(()).is_some(), "a is waiting");
+        assert!(list.leave(&mut a).is_none());
+        assert!(list.leave(&mut a).is_none(), "already left");
+        assert_eq!(list.nodes.len(), 2, "nodes reused, never leaked");
+    }
+
+    #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "Miri does not keep vtables unique, so `will_wake` may say no to a clone"
+    )]
+    fn register_and_leave_hand_back_the_wakers_they_let_go_of() {
+        let (_, first) = waker();
+        let (_, second) = waker();
+        let mut list = WaitList::new();
+        let mut slot = None;
+        assert!(list.register(&mut slot, &first).is_none());
+        assert!(
+            list.register(&mut slot, &first).is_none(),
+            "same task: kept"
+        );
+        let replaced = list
+            .register(&mut slot, &second)
+            .expect("another task: replaced");
+        assert!(replaced.will_wake(&first));
+        let removed = list.leave(&mut slot).expect("waiting");
+        assert!(removed.will_wake(&second));
+        assert!(list.leave(&mut slot).is_none(), "already left");
     }
 }
