@@ -267,7 +267,7 @@ impl Core {
                 break;
             }
             for task in tasks {
-                let outcome = task.run(true);
+                let outcome = task.cancel_in_place();
                 self.owned.disown(&task);
                 if let RunOutcome::Complete(done) = outcome {
                     task.notify_awaiter(done);

@@ -249,18 +249,26 @@ impl TaskRef {
         unsafe { (ptr.as_ref().vtable.schedule)(ptr) }
     }
 
-    /// Runs the task once. Loop thread only: it may poll or drop a `!Send` future.
-    pub(crate) fn run(&self, force_cancel: bool) -> RunOutcome {
+    /// Polls the task once, or drops its future if it was asked to cancel. Loop thread only: it
+    /// may poll or drop a `!Send` future.
+    pub(super) fn poll_once(&self) -> RunOutcome {
         // SAFETY: the vtable matches the cell it was created with; the caller is the task's loop
         // (the owned set and queues that hold `TaskRef`s live only on it).
-        unsafe { (self.header().vtable.run)(self.0, force_cancel) }
+        unsafe { (self.header().vtable.run)(self.0, false) }
     }
 
-    /// Cancels the task here and now, for a task no loop will run again (shutdown, a loop that
-    /// closed before taking it), and wakes its awaiter. Loop thread, or any thread for a task
-    /// that never reached its loop (its future is `Send`).
+    /// Completes the task as cancelled here and now, dropping its future without polling it;
+    /// the caller wakes the awaiter with the completion (after its own bookkeeping). For a task
+    /// no loop will run again: shutdown's, on the loop's thread, or one that never reached its
+    /// loop, on any thread (its future is `Send`).
+    pub(crate) fn cancel_in_place(&self) -> RunOutcome {
+        // SAFETY: as for `poll_once`.
+        unsafe { (self.header().vtable.run)(self.0, true) }
+    }
+
+    /// [`cancel_in_place`](Self::cancel_in_place), then wakes the awaiter.
     pub(crate) fn cancel_now(&self) {
-        if let RunOutcome::Complete(done) = self.run(true) {
+        if let RunOutcome::Complete(done) = self.cancel_in_place() {
             self.notify_awaiter(done);
         }
     }

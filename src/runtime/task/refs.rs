@@ -45,7 +45,7 @@ unsafe impl<T: Send> Sync for JoinRef<T> {}
 impl Notified {
     /// Runs the task once. Owner thread only: it may poll or drop a `!Send` future.
     pub(crate) fn run(&self) -> RunOutcome {
-        self.0.run(false)
+        self.0.poll_once()
     }
 
     /// Whether the task was spawned from another thread and its owner has yet to adopt it.
