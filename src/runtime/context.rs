@@ -89,6 +89,7 @@ pub(crate) struct LoopContext<'a> {
 
 impl<'a> LoopContext<'a> {
     /// Makes a task of `future` on this loop.
+    #[inline]
     pub(crate) fn spawn<F>(self, future: F) -> JoinRef<F::Output>
     where
         F: Future + 'static,
@@ -98,6 +99,7 @@ impl<'a> LoopContext<'a> {
     }
 
     /// The task being polled, if the caller runs inside one.
+    #[inline]
     pub(crate) fn current_task(self) -> Option<TaskRef> {
         self.core.current_task()
     }
@@ -117,52 +119,62 @@ impl<'a> LoopContext<'a> {
     }
 
     /// The loop's clock.
+    #[inline]
     pub(crate) fn now(self) -> Instant {
         self.core.now()
     }
 
     /// The loop's clock in timer ticks (nanoseconds since the clock started).
+    #[inline]
     pub(crate) fn now_ticks(self) -> u64 {
         self.core.now_ticks()
     }
 
     /// `instant` in timer ticks, saturating at both ends of the clock's range.
+    #[inline]
     pub(crate) fn ticks_at(self, instant: Instant) -> u64 {
         self.core.ticks_at(instant)
     }
 
     /// Arms a timer at `deadline` ticks that wakes `waker`.
+    #[inline]
     pub(crate) fn insert_timer(self, deadline: u64, waker: Waker) -> TimerKey {
         self.core.insert_timer(deadline, waker)
     }
 
     /// Whether timer `key` fired; if not, it wakes `waker` from now on.
+    #[inline]
     pub(crate) fn poll_timer(self, key: TimerKey, waker: &Waker) -> TimerPoll {
         self.core.poll_timer(key, waker)
     }
 
     /// Disarms timer `key`; its waker comes back, to drop after the caller's borrows end.
+    #[inline]
     pub(crate) fn cancel_timer(self, key: TimerKey) -> Option<Waker> {
         self.core.cancel_timer(key)
     }
 
     /// The table this loop's sockets register in.
+    #[inline]
     pub(crate) fn registrations(self) -> Rc<Registrations> {
         self.core.registrations()
     }
 
     /// The part of the loop other threads touch (for `LoopHandle`s and remote timer cancels).
+    #[inline]
     pub(crate) fn shared(self) -> &'a Arc<Shared> {
         self.core.shared()
     }
 
     /// Whether this is the loop `shared` belongs to.
+    #[inline]
     pub(crate) fn is(self, shared: &Arc<Shared>) -> bool {
         Arc::ptr_eq(self.core.shared(), shared)
     }
 }
 
 /// Calls `f` with the running loop, if there is one.
+#[inline]
 pub(crate) fn try_with<R>(f: impl FnOnce(Option<LoopContext<'_>>) -> R) -> R {
     try_with_core(|core| f(core.map(|core| LoopContext { core })))
 }
@@ -172,6 +184,7 @@ pub(crate) fn try_with<R>(f: impl FnOnce(Option<LoopContext<'_>>) -> R) -> R {
 /// # Panics
 /// Outside a running event loop.
 #[track_caller]
+#[inline]
 pub(crate) fn with<R>(f: impl FnOnce(LoopContext<'_>) -> R) -> R {
     try_with_core(|core| match core {
         Some(core) => f(LoopContext { core }),

@@ -71,10 +71,12 @@ impl Core {
     }
 
     /// The part of the loop other threads touch.
+    #[inline]
     pub(crate) fn shared(&self) -> &Arc<Shared> {
         &self.shared
     }
 
+    #[inline]
     pub(crate) fn now(&self) -> Instant {
         self.driver.now()
     }
@@ -83,27 +85,33 @@ impl Core {
         self.driver.is_paused()
     }
 
+    #[inline]
     pub(crate) fn registrations(&self) -> Rc<Registrations> {
         self.driver.registrations()
     }
 
     /// Arms a timer at `deadline` ticks that wakes `waker`.
+    #[inline]
     pub(crate) fn insert_timer(&self, deadline: u64, waker: std::task::Waker) -> TimerKey {
         self.driver.insert_timer(deadline, waker)
     }
 
+    #[inline]
     pub(crate) fn poll_timer(&self, key: TimerKey, waker: &std::task::Waker) -> TimerPoll {
         self.driver.poll_timer(key, waker)
     }
 
+    #[inline]
     pub(crate) fn cancel_timer(&self, key: TimerKey) -> Option<std::task::Waker> {
         self.driver.cancel_timer(key)
     }
 
+    #[inline]
     pub(crate) fn now_ticks(&self) -> u64 {
         self.driver.now_ticks()
     }
 
+    #[inline]
     pub(crate) fn ticks_at(&self, instant: Instant) -> u64 {
         self.driver.ticks_at(instant)
     }
@@ -128,6 +136,7 @@ impl Core {
     }
 
     /// Queues a task on the local ready queue.
+    #[inline]
     pub(crate) fn push(&self, task: Notified) {
         self.ready.push(task);
     }
@@ -188,8 +197,9 @@ impl Core {
         }
     }
 
+    #[inline]
     fn schedule_done_callbacks(&self, task: &TaskRef) {
-        for callback in self.done_callbacks.take(task.key()) {
+        for callback in self.done_callbacks.take(task.key()).into_iter().flatten() {
             drop(self.spawn(async move { callback() }));
         }
     }

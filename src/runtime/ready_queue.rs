@@ -17,19 +17,23 @@ pub(crate) struct ReadyQueue {
 
 impl ReadyQueue {
     /// Queues a task behind every task already ready.
+    #[inline]
     pub(crate) fn push(&self, task: Notified) {
         self.tasks.borrow_mut().push_back(task);
     }
 
     /// The next task to run.
+    #[inline]
     pub(crate) fn pop(&self) -> Option<Notified> {
         self.tasks.borrow_mut().pop_front()
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.tasks.borrow().len()
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.tasks.borrow().is_empty()
     }

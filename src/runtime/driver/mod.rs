@@ -73,36 +73,44 @@ impl Driver {
         }
     }
 
+    #[inline]
     pub(crate) fn unparker(&self) -> Unparker {
         self.io.borrow().unparker()
     }
 
+    #[inline]
     pub(crate) fn registrations(&self) -> Rc<Registrations> {
         self.io.borrow().registrations()
     }
 
+    #[inline]
     pub(crate) fn now(&self) -> Instant {
         self.clock.now()
     }
 
+    #[inline]
     pub(crate) fn now_ticks(&self) -> u64 {
         self.clock.now_ticks()
     }
 
+    #[inline]
     pub(crate) fn ticks_at(&self, instant: Instant) -> u64 {
         self.clock.ticks_at(instant)
     }
 
+    #[inline]
     pub(crate) fn is_paused(&self) -> bool {
         self.clock.is_paused()
     }
 
     /// Arms a timer for `deadline` (in ticks) that wakes `waker`.
+    #[inline]
     pub(crate) fn insert_timer(&self, deadline: u64, waker: Waker) -> TimerKey {
         self.timers.borrow_mut().insert(deadline, waker)
     }
 
     /// Whether the timer `key` fired; if not, it wakes `waker` from now on.
+    #[inline]
     pub(crate) fn poll_timer(&self, key: TimerKey, waker: &Waker) -> TimerPoll {
         let mut timers = self.timers.borrow_mut();
         if timers.take_fired(key) {
@@ -114,6 +122,7 @@ impl Driver {
 
     /// Disarms the timer `key` and hands back its waker, for the caller to drop after its own
     /// borrows end (a waker's drop is user code).
+    #[inline]
     pub(crate) fn cancel_timer(&self, key: TimerKey) -> Option<Waker> {
         self.timers.borrow_mut().cancel(key)
     }

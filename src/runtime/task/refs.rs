@@ -44,11 +44,13 @@ unsafe impl<T: Send> Sync for JoinRef<T> {}
 
 impl Notified {
     /// Runs the task once. Owner thread only: it may poll or drop a `!Send` future.
+    #[inline]
     pub(crate) fn run(&self) -> RunOutcome {
         self.0.poll_once()
     }
 
     /// Whether the task was spawned from another thread and its owner has yet to adopt it.
+    #[inline]
     pub(crate) fn awaits_adoption(&self) -> bool {
         self.0.header().owned_slot.load(Ordering::Relaxed) == AWAITING_ADOPTION
     }
@@ -62,6 +64,7 @@ impl Notified {
     }
 
     /// The owner's reference to a task it adopts (one more count).
+    #[inline]
     pub(crate) fn to_owned_task(&self) -> OwnedTask {
         OwnedTask(self.0.clone())
     }
@@ -82,6 +85,7 @@ impl Notified {
 
 impl OwnedTask {
     /// Records the task's key in its owner's set.
+    #[inline]
     pub(crate) fn set_slot(&self, slot: u32) {
         self.0.header().owned_slot.store(slot, Ordering::Relaxed);
     }
@@ -95,6 +99,7 @@ impl OwnedTask {
 impl Deref for Notified {
     type Target = TaskRef;
 
+    #[inline]
     fn deref(&self) -> &TaskRef {
         &self.0
     }
@@ -103,6 +108,7 @@ impl Deref for Notified {
 impl Deref for OwnedTask {
     type Target = TaskRef;
 
+    #[inline]
     fn deref(&self) -> &TaskRef {
         &self.0
     }
@@ -110,11 +116,13 @@ impl Deref for OwnedTask {
 
 impl TaskRef {
     /// The number of the loop that owns the task.
+    #[inline]
     pub(crate) fn owner(&self) -> u32 {
         self.id().owner()
     }
 
     /// A key for side tables of live tasks: the allocation's address, unique while it lives.
+    #[inline]
     pub(crate) fn key(&self) -> usize {
         self.as_ptr().as_ptr() as usize
     }
@@ -166,12 +174,14 @@ impl<T> JoinRef<T> {
     }
 
     /// The untyped reference (for names, flags and cancel).
+    #[inline]
     pub(crate) fn task(&self) -> &TaskRef {
         &self.raw
     }
 
     /// Ready once the task completed; until then `cx`'s waker is woken when it does. Does not
     /// take the output.
+    #[inline]
     pub(crate) fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()> {
         if self.register_awaiter(cx) {
             Poll::Ready(())
@@ -185,6 +195,7 @@ impl<T> JoinRef<T> {
     ///
     /// # Panics
     /// If the output was already taken.
+    #[inline]
     pub(crate) fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<T, TaskError>> {
         if !self.register_awaiter(cx) {
             return Poll::Pending;
