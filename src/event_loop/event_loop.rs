@@ -261,7 +261,7 @@ impl EventLoop {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn time(&self) -> Instant {
-        self.core.now()
+        self.core.driver().now()
     }
 
     /// Runs `callback` on the loop soon, in FIFO order with tasks (asyncio's `call_soon`).
@@ -372,7 +372,7 @@ impl Drop for EventLoop {
 impl fmt::Debug for EventLoop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EventLoop")
-            .field("paused_clock", &self.core.is_clock_paused())
+            .field("paused_clock", &self.core.driver().is_paused())
             .finish_non_exhaustive()
     }
 }

@@ -49,7 +49,7 @@ pub(super) fn enter(core: &Core) -> EnterGuard {
     });
     EnterGuard {
         prev: ptr::null(),
-        _io: reactor::enter(&core.registrations()),
+        _io: reactor::enter(&core.driver().registrations()),
         _not_send: std::marker::PhantomData,
     }
 }
@@ -60,7 +60,7 @@ pub(super) fn enter_for_shutdown(core: &Core) -> EnterGuard {
     let prev = CURRENT.with(|current| current.replace(core));
     EnterGuard {
         prev,
-        _io: reactor::enter(&core.registrations()),
+        _io: reactor::enter(&core.driver().registrations()),
         _not_send: std::marker::PhantomData,
     }
 }
@@ -121,43 +121,43 @@ impl<'a> LoopContext<'a> {
     /// The loop's clock.
     #[inline]
     pub(crate) fn now(self) -> Instant {
-        self.core.now()
+        self.core.driver().now()
     }
 
     /// The loop's clock in timer ticks (nanoseconds since the clock started).
     #[inline]
     pub(crate) fn now_ticks(self) -> u64 {
-        self.core.now_ticks()
+        self.core.driver().now_ticks()
     }
 
     /// `instant` in timer ticks, saturating at both ends of the clock's range.
     #[inline]
     pub(crate) fn ticks_at(self, instant: Instant) -> u64 {
-        self.core.ticks_at(instant)
+        self.core.driver().ticks_at(instant)
     }
 
     /// Arms a timer at `deadline` ticks that wakes `waker`.
     #[inline]
     pub(crate) fn insert_timer(self, deadline: u64, waker: Waker) -> TimerKey {
-        self.core.insert_timer(deadline, waker)
+        self.core.driver().insert_timer(deadline, waker)
     }
 
     /// Whether timer `key` fired; if not, it wakes `waker` from now on.
     #[inline]
     pub(crate) fn poll_timer(self, key: TimerKey, waker: &Waker) -> TimerPoll {
-        self.core.poll_timer(key, waker)
+        self.core.driver().poll_timer(key, waker)
     }
 
     /// Disarms timer `key`; its waker comes back, to drop after the caller's borrows end.
     #[inline]
     pub(crate) fn cancel_timer(self, key: TimerKey) -> Option<Waker> {
-        self.core.cancel_timer(key)
+        self.core.driver().cancel_timer(key)
     }
 
     /// The table this loop's sockets register in.
     #[inline]
     pub(crate) fn registrations(self) -> Rc<Registrations> {
-        self.core.registrations()
+        self.core.driver().registrations()
     }
 
     /// The part of the loop other threads touch (for `LoopHandle`s and remote timer cancels).

@@ -6,12 +6,10 @@
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::ptr::NonNull;
-use std::rc::Rc;
-use std::time::Instant;
 
 use super::context::{self, EnterGuard};
 use super::done_callbacks::{DoneCallback, DoneCallbacks};
-use super::driver::{Clock, Driver, Io, Registrations, TimerKey, TimerPoll};
+use super::driver::{Clock, Driver, Io};
 use super::owned::OwnedTasks;
 use super::ready_queue::ReadyQueue;
 use super::shared::{RemoteBatch, Shared};
@@ -76,44 +74,10 @@ impl Core {
         &self.shared
     }
 
+    /// The clock, timers and I/O driver this loop parks in.
     #[inline]
-    pub(crate) fn now(&self) -> Instant {
-        self.driver.now()
-    }
-
-    pub(crate) fn is_clock_paused(&self) -> bool {
-        self.driver.is_paused()
-    }
-
-    #[inline]
-    pub(crate) fn registrations(&self) -> Rc<Registrations> {
-        self.driver.registrations()
-    }
-
-    /// Arms a timer at `deadline` ticks that wakes `waker`.
-    #[inline]
-    pub(crate) fn insert_timer(&self, deadline: u64, waker: std::task::Waker) -> TimerKey {
-        self.driver.insert_timer(deadline, waker)
-    }
-
-    #[inline]
-    pub(crate) fn poll_timer(&self, key: TimerKey, waker: &std::task::Waker) -> TimerPoll {
-        self.driver.poll_timer(key, waker)
-    }
-
-    #[inline]
-    pub(crate) fn cancel_timer(&self, key: TimerKey) -> Option<std::task::Waker> {
-        self.driver.cancel_timer(key)
-    }
-
-    #[inline]
-    pub(crate) fn now_ticks(&self) -> u64 {
-        self.driver.now_ticks()
-    }
-
-    #[inline]
-    pub(crate) fn ticks_at(&self, instant: Instant) -> u64 {
-        self.driver.ticks_at(instant)
+    pub(crate) fn driver(&self) -> &Driver {
+        &self.driver
     }
 
     /// Makes a task of `future`, queued to run on this loop.
