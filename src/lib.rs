@@ -97,11 +97,11 @@ pub mod time;
 mod util;
 
 pub use channel::Promise;
-pub use event_loop::{get_running_loop, run, EventLoop, LoopHandle};
+pub use event_loop::{get_running_loop, run, EventLoop, LoopHandle, Runtime};
 pub use streams::{open_connection, start_server, Server, StreamReader, StreamWriter};
 pub use task::{
-    all_tasks, as_completed, current_task, gather, shield, spawn, to_thread, wait, yield_now,
-    ReturnWhen, Task, TaskError, TaskGroup, TaskHandle,
+    all_tasks, as_completed, current_task, gather, shield, spawn, spawn_send, to_thread, wait,
+    yield_now, ReturnWhen, Task, TaskError, TaskGroup, TaskHandle,
 };
 pub use time::{sleep, timeout, timeout_at, wait_for, TimeoutError};
 

@@ -9,9 +9,15 @@ mod error;
 #[allow(clippy::module_inception)]
 mod event_loop;
 mod handle;
+mod runtime;
+mod runtime_builder;
+mod runtime_handle;
 
 pub use builder::Builder;
 pub use callback::CallbackHandle;
 pub use error::LoopStopped;
 pub use event_loop::{run, EventLoop};
 pub use handle::{get_running_loop, LoopHandle};
+pub use runtime::Runtime;
+pub use runtime_builder::RuntimeBuilder;
+pub use runtime_handle::RuntimeHandle;

@@ -16,6 +16,7 @@ use std::time::Instant;
 use super::core::Core;
 use super::done_callbacks::DoneCallback;
 use super::driver::{reactor, Registrations, TimerKey, TimerPoll};
+use super::pool::{self, Pool};
 use super::shared::Shared;
 use super::task::{JoinRef, TaskRef};
 use crate::loom::Arc;
@@ -98,6 +99,20 @@ impl<'a> LoopContext<'a> {
         self.core.spawn(future)
     }
 
+    /// Makes a task of a `Send` future: on a worker of a pool, a pool task that any worker may
+    /// run (and idle ones steal); on a plain loop, a task of this loop.
+    #[inline]
+    pub(crate) fn spawn_send<F>(self, future: F) -> JoinRef<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match pool::current_pool() {
+            Some(pool) => Pool::spawn(&pool, future),
+            None => self.core.spawn(future),
+        }
+    }
+
     /// The task being polled, if the caller runs inside one.
     #[inline]
     pub(crate) fn current_task(self) -> Option<TaskRef> {
@@ -166,10 +181,10 @@ impl<'a> LoopContext<'a> {
         self.core.shared()
     }
 
-    /// Whether this is the loop `shared` belongs to.
+    /// This loop's number (`Shared::find_open` finds it from another thread).
     #[inline]
-    pub(crate) fn is(self, shared: &Arc<Shared>) -> bool {
-        Arc::ptr_eq(self.core.shared(), shared)
+    pub(crate) fn loop_id(self) -> u32 {
+        self.core.shared().id()
     }
 }
 

@@ -46,8 +46,10 @@ pub(crate) struct Core {
 impl Core {
     pub(crate) fn new(io: Io, clock: Clock) -> Core {
         let driver = Driver::new(io, clock);
+        let shared = Arc::new(Shared::new(driver.unparker()));
+        Shared::list_open(&shared);
         Core {
-            shared: Arc::new(Shared::new(driver.unparker())),
+            shared,
             ready: ReadyQueue::default(),
             owned: OwnedTasks::default(),
             driver,
@@ -109,16 +111,8 @@ impl Core {
     /// operations, or eight operations in memory, each). The current task is restored by a
     /// guard, and a completed task's awaiter (user code) is woken only once the bookkeeping is
     /// done.
-    ///
-    /// This is the one place a task is polled: hooks that watch polls (a task dump, debug mode's
-    /// slow-poll warning) go here.
     fn run_task(&self, task: Notified) -> usize {
-        let (outcome, spent) = {
-            let _current = CurrentTask::enter(self, &task);
-            let budget = coop::Budgeted::start();
-            let outcome = task.run();
-            (outcome, budget.finish())
-        };
+        let (outcome, spent) = self.poll_task(&task);
         match outcome {
             RunOutcome::Pending | RunOutcome::Skipped => drop(task),
             RunOutcome::Requeue => self.push(task),
@@ -129,7 +123,21 @@ impl Core {
                 drop(task);
             }
         }
-        usize::from(spent)
+        spent
+    }
+
+    /// Polls `task` once as this loop's current task, under a fresh cooperative budget; returns
+    /// how the run ended and the work it reported. The caller files the task by the outcome:
+    /// `run_task` for this loop's tasks, a pool worker (`pool/worker.rs`) for the pool's.
+    ///
+    /// This is the one place a task is polled: hooks that watch polls (a task dump, debug mode's
+    /// slow-poll warning) go here.
+    #[inline]
+    pub(crate) fn poll_task(&self, task: &Notified) -> (RunOutcome, usize) {
+        let _current = CurrentTask::enter(self, task);
+        let budget = coop::Budgeted::start();
+        let outcome = task.run();
+        (outcome, usize::from(budget.finish()))
     }
 
     /// The task being polled, if the caller runs inside one.
@@ -171,7 +179,15 @@ impl Core {
     /// One iteration of the loop: take remote work, fire due timers, run a batch of ready tasks,
     /// and park if nothing is left to do. `main_ready` says whether the future the loop is
     /// driving was woken (then the loop must not park).
+    #[inline]
     pub(crate) fn tick(&self, main_ready: &dyn Fn() -> bool) {
+        self.tick_with(main_ready, None);
+    }
+
+    /// [`tick`](Self::tick) for a loop that is also a worker of a pool: after its own ready
+    /// tasks it runs the pool's (`pool`), and before parking it lets the pool look for work
+    /// elsewhere and record it as asleep.
+    pub(crate) fn tick_with(&self, main_ready: &dyn Fn() -> bool, pool: Option<&dyn PoolWork>) {
         if self.shared.is_notified() {
             self.drain_remote();
         }
@@ -188,15 +204,29 @@ impl Core {
                 break;
             }
         }
+        if let Some(pool) = pool {
+            if work < TICK_WORK {
+                work += pool.run_batch(self, TICK_WORK - work);
+            }
+        }
         let has_work = || {
             !self.ready.is_empty()
                 || main_ready()
                 || self.shared.is_notified()
                 || self.shared.stop_requested()
+                || pool.is_some_and(|pool| pool.has_work())
         };
         if !has_work() {
             self.work_since_io.set(0);
-            self.driver.park(&has_work);
+            match pool {
+                None => self.driver.park(&has_work),
+                Some(pool) => {
+                    if pool.before_park() && !has_work() {
+                        self.driver.park(&has_work);
+                    }
+                    pool.after_park();
+                }
+            }
         } else {
             let work = self.work_since_io.get() + work.max(1);
             if work >= TICK_WORK {
@@ -230,6 +260,7 @@ impl Core {
     pub(crate) fn shutdown(&self) {
         let _enter = context::enter_for_shutdown(self);
         self.closing.set(true);
+        self.shared.unlist();
         for task in self.shared.close_remote() {
             if task.awaits_adoption() {
                 self.owned.adopt(task.to_owned_task());
@@ -253,6 +284,31 @@ impl Core {
         // Callbacks of tasks that shutdown cancelled do not run (asyncio's `close` drops them too).
         self.done_callbacks.clear();
     }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        // Normally done by `shutdown`; this covers a loop that never ran it.
+        self.shared.unlist();
+    }
+}
+
+/// The pool's side of a loop that is one of its workers (`pool/worker.rs`): `Core` runs the
+/// pool's tasks through this without knowing the pool.
+pub(crate) trait PoolWork {
+    /// Runs pool tasks on `core` (through [`Core::poll_task`]) until `budget` units of work are
+    /// done or none is found, here or elsewhere; returns the work done.
+    fn run_batch(&self, core: &Core, budget: usize) -> usize;
+
+    /// Whether pool tasks wait in this worker's own queue.
+    fn has_work(&self) -> bool;
+
+    /// The loop found nothing to do: record the worker as asleep, then look once more for
+    /// pool work. False if there is some (then the loop does not park).
+    fn before_park(&self) -> bool;
+
+    /// The loop is awake again (parked or not): the worker is no longer asleep.
+    fn after_park(&self);
 }
 
 /// The loop's "task being polled" for the length of one run; restored when dropped, also if the

@@ -6,12 +6,13 @@
 //! The public face built on this — `EventLoop`, `Builder`, `LoopHandle` — is `src/event_loop/`.
 
 pub(crate) mod context;
-mod core;
+pub(crate) mod core;
 mod done_callbacks;
 pub(crate) mod driver;
 mod owned;
+pub(crate) mod pool;
 mod ready_queue;
-mod shared;
+pub(crate) mod shared;
 pub(crate) mod task;
 
 pub(crate) use self::core::Core;

@@ -8,10 +8,20 @@ use super::context;
 use super::driver::{TimerKey, Unparker};
 use super::task::{allocate, JoinRef, Notified, Schedule};
 use crate::loom::Arc;
-use crate::util::Mutex;
+use crate::util::{lock_static, Mutex};
 
-/// Numbers loops, so a task can name its owner in 4 bytes of its header.
+/// Numbers loops (and worker pools), so a task can name its owner in 4 bytes of its header.
 static NEXT_LOOP_ID: AtomicU32 = AtomicU32::new(1);
+
+/// The open loops by number, so a `Sleep` armed on one loop and dropped elsewhere (a `Send`
+/// task that moved between workers) can cancel its timer knowing only the loop's number. A
+/// loop is listed from `Core::new` until its shutdown.
+static OPEN_LOOPS: std::sync::Mutex<Vec<(u32, Arc<Shared>)>> = std::sync::Mutex::new(Vec::new());
+
+/// A fresh owner number for a loop or a worker pool.
+pub(crate) fn next_owner_id() -> u32 {
+    NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed)
+}
 
 /// Shared between the loop and every thread holding one of its wakers, tasks or `LoopHandle`s.
 pub(crate) struct Shared {
@@ -53,9 +63,33 @@ impl Shared {
             notified: AtomicBool::new(false),
             stop_requested: AtomicBool::new(false),
             unparker,
-            id: NEXT_LOOP_ID.fetch_add(1, Ordering::Relaxed),
+            id: next_owner_id(),
             last_task_number: AtomicU32::new(0),
         }
+    }
+
+    /// Lists `this` among the open loops (see `OPEN_LOOPS`).
+    pub(crate) fn list_open(this: &Arc<Shared>) {
+        lock_static(&OPEN_LOOPS).push((this.id, this.clone()));
+    }
+
+    /// Takes this loop off the open loops (its shutdown).
+    pub(crate) fn unlist(&self) {
+        let removed = {
+            let mut open = lock_static(&OPEN_LOOPS);
+            open.iter()
+                .position(|(id, _)| *id == self.id)
+                .map(|at| open.swap_remove(at))
+        };
+        drop(removed); // after the lock: it may be the last reference
+    }
+
+    /// The open loop numbered `id`, if it is still open.
+    pub(crate) fn find_open(id: u32) -> Option<Arc<Shared>> {
+        lock_static(&OPEN_LOOPS)
+            .iter()
+            .find(|(open, _)| *open == id)
+            .map(|(_, shared)| shared.clone())
     }
 
     /// This loop's number, as its tasks' ids record it.

@@ -27,7 +27,7 @@ pub use group::{ChildError, TaskGroup, TaskGroupError, TaskGroupHandle, TaskGrou
 pub use group_scope::TaskGroupScope;
 pub use handle::Task;
 pub use shield::{shield, Shield};
-pub use spawn::spawn;
+pub use spawn::{spawn, spawn_send};
 pub use task_handle::TaskHandle;
 pub use wait::{wait, ReturnWhen, Wait};
 pub use yield_now::{yield_now, YieldNow};

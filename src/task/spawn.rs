@@ -38,3 +38,36 @@ where
 {
     Task::new(context::with(|cx| cx.spawn(future)))
 }
+
+/// Spawns a `Send` future as a task that may run on any worker of a multi-core
+/// [`Runtime`](crate::Runtime): it starts on the worker that spawned it, and an idle worker
+/// may steal it between its polls, so a burst of work spreads over the cores. On a plain
+/// [`EventLoop`](crate::EventLoop) it is an ordinary task of that loop.
+///
+/// Use [`spawn`] for futures that are not `Send` (they stay on the worker that spawned them).
+///
+/// # Examples
+/// ```
+/// let rt = baton::Runtime::builder().workers(2).build()?;
+/// let total = rt.block_on(async {
+///     let tasks: Vec<_> = (0..4u64).map(|i| baton::spawn_send(async move { i * i })).collect();
+///     let mut total = 0;
+///     for task in tasks {
+///         total += task.await.unwrap();
+///     }
+///     total
+/// });
+/// assert_eq!(total, 14);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Panics
+/// Outside a running event loop or runtime worker.
+#[track_caller]
+pub fn spawn_send<F>(future: F) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Task::new(context::with(|cx| cx.spawn_send(future)))
+}

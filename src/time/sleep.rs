@@ -3,14 +3,14 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use crate::coop;
-use crate::loom::Arc;
+use crate::runtime::context::{self, LoopContext};
 use crate::runtime::driver::clock::epoch;
 use crate::runtime::driver::{TimerKey, TimerPoll};
-use crate::runtime::{context, Shared};
+use crate::runtime::Shared;
 
 /// Waits for `duration` (asyncio's `await asyncio.sleep(seconds)`), counted from the first poll.
 ///
@@ -28,14 +28,14 @@ use crate::runtime::{context, Shared};
 /// ```
 ///
 /// # Panics
-/// When polled outside a running event loop, or on a loop other than the one that first
-/// polled it.
+/// When polled outside a running event loop.
 ///
 /// # Cancel safety
 /// Cancel safe: dropping it frees its timer.
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep {
-        state: SleepState::After(u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)),
+        nanos: u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX),
+        timer: AFTER,
     }
 }
 
@@ -60,27 +60,75 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// Cancel safe: dropping it frees its timer.
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
-        state: SleepState::At(nanos_since_epoch(deadline)),
+        nanos: nanos_since_epoch(deadline),
+        timer: AT,
     }
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// It may move between threads and loops (a `Send` task stolen by another worker of a
+/// [`Runtime`](crate::Runtime)): polled on a loop other than the one its timer is armed on, it
+/// cancels that timer there and arms one for the same deadline here; dropped away from its
+/// loop, it asks that loop to cancel the timer.
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct Sleep {
-    state: SleepState,
+    /// Before the first poll: the duration (`AFTER`) or the deadline (`AT`). Armed: the
+    /// deadline. Both in nanoseconds after `clock::epoch()` (an `Instant` would take 16
+    /// bytes); `u64::MAX` is the end of every clock's range.
+    nanos: u64,
+    /// `AFTER`, `AT`, `DONE`, or, armed, the loop's number (never 0) in the high half and the
+    /// timer's key in the low half. Two words in all: a sleeping task's future stays small.
+    timer: u64,
 }
 
-/// 16 bytes: a sleeping task's future stays small (the tag lives in `Armed`'s padding).
-enum SleepState {
-    /// Not polled yet: waits this many nanoseconds from its first poll.
+const AFTER: u64 = 0;
+const AT: u64 = 1;
+const DONE: u64 = 2;
+
+/// What `Sleep`'s two words say, unpacked.
+enum State {
     After(u64),
-    /// Not polled yet: waits until this many nanoseconds after `clock::epoch()` (an `Instant`
-    /// would take 16 bytes). `u64::MAX`: the end of every clock's range.
     At(u64),
-    /// Armed on a loop's timers.
-    Armed { shared: Arc<Shared>, key: TimerKey },
-    /// Finished.
+    Armed { loop_id: u32, key: TimerKey },
     Done,
+}
+
+impl Sleep {
+    fn state(&self) -> State {
+        match self.timer {
+            AFTER => State::After(self.nanos),
+            AT => State::At(self.nanos),
+            DONE => State::Done,
+            armed => State::Armed {
+                loop_id: (armed >> 32) as u32,
+                key: TimerKey::from_bits(armed as u32),
+            },
+        }
+    }
+
+    fn arm(&mut self, loop_id: u32, key: TimerKey, deadline: u64) {
+        debug_assert!(loop_id != 0, "loop numbers start at 1");
+        self.nanos = deadline;
+        self.timer = (u64::from(loop_id) << 32) | u64::from(key.to_bits());
+    }
+
+    /// Arms a timer for the deadline `nanos` after the epoch on the running loop, or ends if
+    /// it has passed.
+    fn arm_here(&mut self, lp: LoopContext<'_>, deadline: u64, waker: &Waker) -> Poll<()> {
+        let ticks = if deadline == u64::MAX {
+            u64::MAX
+        } else {
+            lp.ticks_at(epoch() + Duration::from_nanos(deadline))
+        };
+        if ticks <= lp.now_ticks() {
+            self.timer = DONE;
+            return Poll::Ready(());
+        }
+        let key = lp.insert_timer(ticks, waker.clone());
+        self.arm(lp.loop_id(), key, deadline);
+        Poll::Pending
+    }
 }
 
 /// `instant` as nanoseconds after the epoch, saturating at both ends. An instant before the
@@ -90,49 +138,57 @@ fn nanos_since_epoch(instant: Instant) -> u64 {
     u64::try_from(nanos).unwrap_or(u64::MAX)
 }
 
+/// Cancels timer `key` of loop `loop_id`: here if it runs on this thread, else through its
+/// remote queue (if it is still open). The timer's waker is dropped after the driver's borrow.
+fn cancel_timer(loop_id: u32, key: TimerKey) {
+    let on_loop = context::try_with(|lp| match lp {
+        Some(lp) if lp.loop_id() == loop_id => {
+            let waker = lp.cancel_timer(key);
+            drop(waker); // after the driver's borrow: a waker's drop is user code
+            true
+        }
+        _ => false,
+    });
+    if !on_loop {
+        if let Some(shared) = Shared::find_open(loop_id) {
+            shared.cancel_timer_remote(key);
+        }
+    }
+}
+
 impl Future for Sleep {
     type Output = ();
 
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let state = &mut self.state;
+        let this = &mut *self;
         coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
-            context::with(|lp| match state {
-                SleepState::Done => Poll::Ready(()),
-                SleepState::After(_) | SleepState::At(_) => {
-                    let now = lp.now_ticks();
-                    let ticks = match *state {
-                        SleepState::After(nanos) => now.saturating_add(nanos),
-                        SleepState::At(u64::MAX) => u64::MAX,
-                        SleepState::At(nanos) => lp.ticks_at(epoch() + Duration::from_nanos(nanos)),
-                        _ => unreachable!("matched above"),
-                    };
-                    if ticks <= now {
-                        *state = SleepState::Done;
-                        return Poll::Ready(());
-                    }
-                    let key = lp.insert_timer(ticks, cx.waker().clone());
-                    *state = SleepState::Armed {
-                        shared: lp.shared().clone(),
-                        key,
-                    };
-                    Poll::Pending
+            context::with(|lp| match this.state() {
+                State::Done => Poll::Ready(()),
+                State::After(nanos) => {
+                    let deadline = lp
+                        .now()
+                        .checked_add(Duration::from_nanos(nanos))
+                        .map_or(u64::MAX, nanos_since_epoch);
+                    this.arm_here(lp, deadline, cx.waker())
                 }
-                SleepState::Armed { shared, key } => {
-                    assert!(
-                        lp.is(shared),
-                        "a Sleep was polled on a different event loop from the one that first \
-                     polled it; make a new `sleep` for each loop"
-                    );
-                    match lp.poll_timer(*key, cx.waker()) {
+                State::At(deadline) => this.arm_here(lp, deadline, cx.waker()),
+                State::Armed { loop_id, key } if loop_id == lp.loop_id() => {
+                    match lp.poll_timer(key, cx.waker()) {
                         TimerPoll::Fired => {
-                            *state = SleepState::Done;
+                            this.timer = DONE;
                             Poll::Ready(())
                         }
                         // The replaced waker drops here, after the driver's borrow ended: a
                         // waker's drop is user code.
                         TimerPoll::Armed(_old) => Poll::Pending,
                     }
+                }
+                State::Armed { loop_id, key } => {
+                    // Moved to another loop (a stolen `Send` task): the timer follows.
+                    cancel_timer(loop_id, key);
+                    let deadline = this.nanos;
+                    this.arm_here(lp, deadline, cx.waker())
                 }
             })
         })
@@ -141,37 +197,27 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let SleepState::Armed { shared, key } = &self.state {
-            let on_loop = context::try_with(|lp| match lp {
-                Some(lp) if lp.is(shared) => {
-                    let waker = lp.cancel_timer(*key);
-                    drop(waker); // after the driver's borrow: a waker's drop is user code
-                    true
-                }
-                _ => false,
-            });
-            if !on_loop {
-                shared.cancel_timer_remote(*key);
-            }
+        if let State::Armed { loop_id, key } = self.state() {
+            cancel_timer(loop_id, key);
         }
     }
 }
 
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match &self.state {
-            SleepState::After(nanos) => {
+        let state = match self.state() {
+            State::After(nanos) => {
                 format!(
                     "waits {:?} from its first poll",
-                    Duration::from_nanos(*nanos)
+                    Duration::from_nanos(nanos)
                 )
             }
-            SleepState::At(nanos) => format!(
+            State::At(nanos) => format!(
                 "waits until {:?}",
-                epoch().checked_add(Duration::from_nanos(*nanos))
+                epoch().checked_add(Duration::from_nanos(nanos))
             ),
-            SleepState::Armed { .. } => "armed".to_owned(),
-            SleepState::Done => "done".to_owned(),
+            State::Armed { .. } => "armed".to_owned(),
+            State::Done => "done".to_owned(),
         };
         f.debug_struct("Sleep").field("state", &state).finish()
     }

@@ -1,7 +1,7 @@
 //! The loop's clock: real time, or a paused clock that jumps to the next timer when idle.
 
-use std::cell::Cell;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// A process-wide instant no clock's origin precedes (every `Clock::new` reads it first), so
@@ -12,18 +12,26 @@ pub(crate) fn epoch() -> Instant {
 }
 
 /// A loop's notion of now. Timers are kept in ticks: nanoseconds since `origin`.
+///
+/// The workers of a `Runtime` share one origin, so a deadline in ticks means the same instant
+/// on every worker (a `Send` task's `Sleep` may move), and, when paused, one elapsed count:
+/// a worker with nothing to do moves every worker's time to its next timer.
 pub(crate) struct Clock {
     origin: Instant,
     /// `Some(elapsed ticks)` when paused: time moves only by `advance_to_ticks`.
-    paused: Option<Cell<u64>>,
+    paused: Option<Arc<AtomicU64>>,
 }
 
 impl Clock {
     pub(crate) fn new(paused: bool) -> Clock {
-        epoch();
+        Clock::shared(&ClockSource::new(paused))
+    }
+
+    /// A clock reading `source`'s origin and, if paused, its elapsed count.
+    pub(crate) fn shared(source: &ClockSource) -> Clock {
         Clock {
-            origin: Instant::now(),
-            paused: paused.then(|| Cell::new(0)),
+            origin: source.origin,
+            paused: source.paused.clone(),
         }
     }
 
@@ -33,14 +41,14 @@ impl Clock {
 
     pub(crate) fn now(&self) -> Instant {
         match &self.paused {
-            Some(elapsed) => self.origin + Duration::from_nanos(elapsed.get()),
+            Some(elapsed) => self.origin + Duration::from_nanos(elapsed.load(Ordering::Acquire)),
             None => Instant::now(),
         }
     }
 
     pub(crate) fn now_ticks(&self) -> u64 {
         match &self.paused {
-            Some(elapsed) => elapsed.get(),
+            Some(elapsed) => elapsed.load(Ordering::Acquire),
             None => self.ticks_at(Instant::now()),
         }
     }
@@ -54,7 +62,24 @@ impl Clock {
     /// Moves a paused clock forward to `ticks` (never backwards).
     pub(crate) fn advance_to_ticks(&self, ticks: u64) {
         if let Some(elapsed) = &self.paused {
-            elapsed.set(elapsed.get().max(ticks));
+            elapsed.fetch_max(ticks, Ordering::AcqRel);
+        }
+    }
+}
+
+/// What the clocks of one runtime share: the origin, and the elapsed time when paused.
+#[derive(Clone)]
+pub(crate) struct ClockSource {
+    origin: Instant,
+    paused: Option<Arc<AtomicU64>>,
+}
+
+impl ClockSource {
+    pub(crate) fn new(paused: bool) -> ClockSource {
+        epoch();
+        ClockSource {
+            origin: Instant::now(),
+            paused: paused.then(|| Arc::new(AtomicU64::new(0))),
         }
     }
 }

@@ -19,7 +19,7 @@ use std::rc::Rc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-pub(crate) use clock::Clock;
+pub(crate) use clock::{Clock, ClockSource};
 pub(crate) use reactor::{Reactor, Registrations, Unparker};
 pub(crate) use timers::{TimerKey, Timers};
 

@@ -17,6 +17,18 @@ use std::task::Waker;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerKey(u32);
 
+impl TimerKey {
+    /// The key as a plain number, for a holder that packs it (`Sleep`).
+    pub(crate) fn to_bits(self) -> u32 {
+        self.0
+    }
+
+    /// A key from [`to_bits`](Self::to_bits).
+    pub(crate) fn from_bits(bits: u32) -> TimerKey {
+        TimerKey(bits)
+    }
+}
+
 pub(crate) struct Timers {
     heap: BinaryHeap<Reverse<Entry>>,
     slots: Vec<Slot>,
