@@ -302,3 +302,47 @@ fn stress_every_task_completes_exactly_once() {
         assert!(seen.lock().unwrap().iter().all(|&n| n <= 1));
     });
 }
+
+/// With a paused clock, time jumps only when every worker is idle: a timeout on one worker
+/// does not fire while another worker is still busy with the work it waits for.
+#[test]
+fn a_paused_clock_does_not_jump_while_another_worker_is_busy() {
+    bounded(LIMIT, || {
+        let rt = Runtime::builder()
+            .workers(2)
+            .paused_clock()
+            .build()
+            .unwrap();
+        let outcome = rt.block_on(async {
+            let start = baton::time::now();
+            // Real CPU work on the other worker, with no timer of its own.
+            let busy = rt_work_on_worker(1);
+            let result = baton::wait_for(Duration::from_secs(1), busy).await;
+            (result.is_ok(), baton::time::now() - start)
+        });
+        assert!(outcome.0, "the timeout fired while worker 1 was busy");
+        assert!(outcome.1 < Duration::from_secs(1), "{:?}", outcome.1);
+        // And when everything is idle, time does jump.
+        let slept = rt.block_on(async {
+            let start = baton::time::now();
+            baton::sleep(Duration::from_secs(3600)).await;
+            baton::time::now() - start
+        });
+        assert!(slept >= Duration::from_secs(3600), "{slept:?}");
+    });
+}
+
+async fn rt_work_on_worker(index: usize) -> u64 {
+    Runtime::current()
+        .run_on_worker(index, || async {
+            let start = std::time::Instant::now();
+            let mut spins = 0u64;
+            while start.elapsed() < Duration::from_millis(200) {
+                spins += 1;
+                std::hint::spin_loop();
+            }
+            spins
+        })
+        .await
+        .unwrap()
+}

@@ -2,10 +2,12 @@
 //! reschedulable `Timeout`. The clock and the timers themselves are the loop's time driver
 //! (`runtime/driver`).
 
+mod now;
 mod sleep;
 mod timeout;
 mod timeout_handle;
 
+pub use now::now;
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, wait_for, TimeoutError, WaitFor};
 pub use timeout_handle::{Guarded, Timeout};

@@ -1,8 +1,9 @@
 //! The loop's clock: real time, or a paused clock that jumps to the next timer when idle.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+use super::paused_time::PausedTime;
 
 /// A process-wide instant no clock's origin precedes (every `Clock::new` reads it first), so
 /// an `Instant` can be kept compactly as nanoseconds after it (`sleep_until`'s unpolled state).
@@ -14,12 +15,12 @@ pub(crate) fn epoch() -> Instant {
 /// A loop's notion of now. Timers are kept in ticks: nanoseconds since `origin`.
 ///
 /// The workers of a `Runtime` share one origin, so a deadline in ticks means the same instant
-/// on every worker (a `Send` task's `Sleep` may move), and, when paused, one elapsed count:
-/// a worker with nothing to do moves every worker's time to its next timer.
+/// on every worker (a `Send` task's `Sleep` may move), and, when paused, one
+/// [`PausedTime`]: time jumps only when every worker is idle.
 pub(crate) struct Clock {
     origin: Instant,
-    /// `Some(elapsed ticks)` when paused: time moves only by `advance_to_ticks`.
-    paused: Option<Arc<AtomicU64>>,
+    /// `Some` when paused: time moves only by `advance_to_ticks`.
+    paused: Option<Arc<PausedTime>>,
 }
 
 impl Clock {
@@ -39,16 +40,21 @@ impl Clock {
         self.paused.is_some()
     }
 
+    /// The paused time this clock reads, if it is paused.
+    pub(crate) fn paused(&self) -> Option<&PausedTime> {
+        self.paused.as_deref()
+    }
+
     pub(crate) fn now(&self) -> Instant {
         match &self.paused {
-            Some(elapsed) => self.origin + Duration::from_nanos(elapsed.load(Ordering::Acquire)),
+            Some(paused) => self.origin + Duration::from_nanos(paused.elapsed()),
             None => Instant::now(),
         }
     }
 
     pub(crate) fn now_ticks(&self) -> u64 {
         match &self.paused {
-            Some(elapsed) => elapsed.load(Ordering::Acquire),
+            Some(paused) => paused.elapsed(),
             None => self.ticks_at(Instant::now()),
         }
     }
@@ -58,20 +64,13 @@ impl Clock {
         let nanos = instant.saturating_duration_since(self.origin).as_nanos();
         u64::try_from(nanos).unwrap_or(u64::MAX)
     }
-
-    /// Moves a paused clock forward to `ticks` (never backwards).
-    pub(crate) fn advance_to_ticks(&self, ticks: u64) {
-        if let Some(elapsed) = &self.paused {
-            elapsed.fetch_max(ticks, Ordering::AcqRel);
-        }
-    }
 }
 
 /// What the clocks of one runtime share: the origin, and the elapsed time when paused.
 #[derive(Clone)]
 pub(crate) struct ClockSource {
     origin: Instant,
-    paused: Option<Arc<AtomicU64>>,
+    paused: Option<Arc<PausedTime>>,
 }
 
 impl ClockSource {
@@ -79,7 +78,7 @@ impl ClockSource {
         epoch();
         ClockSource {
             origin: Instant::now(),
-            paused: paused.then(|| Arc::new(AtomicU64::new(0))),
+            paused: paused.then(|| Arc::new(PausedTime::new())),
         }
     }
 }
@@ -93,16 +92,16 @@ mod tests {
         let clock = Clock::new(true);
         let start = clock.now();
         assert_eq!(clock.now(), start);
-        clock.advance_to_ticks(3_600_000_000_000);
+        clock.paused().unwrap().advance_to(3_600_000_000_000);
         assert_eq!(clock.now() - start, Duration::from_secs(3600));
-        clock.advance_to_ticks(5); // never backwards
+        clock.paused().unwrap().advance_to(5); // never backwards
         assert_eq!(clock.now() - start, Duration::from_secs(3600));
     }
 
     #[test]
     fn ticks_saturate() {
         let clock = Clock::new(true);
-        clock.advance_to_ticks(u64::MAX);
+        clock.paused().unwrap().advance_to(u64::MAX);
         assert_eq!(clock.now_ticks(), u64::MAX);
         assert_eq!(clock.ticks_at(clock.origin - Duration::from_secs(1)), 0);
     }

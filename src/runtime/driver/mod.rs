@@ -11,6 +11,7 @@
 //! "collect, release, then call" rule), and the buffer is reused.
 
 pub(crate) mod clock;
+mod paused_time;
 pub(crate) mod reactor;
 pub(crate) mod timers;
 
@@ -20,6 +21,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 pub(crate) use clock::{Clock, ClockSource};
+use paused_time::GoneIdle;
 pub(crate) use reactor::{Reactor, Registrations, Unparker};
 pub(crate) use timers::{TimerKey, Timers};
 
@@ -47,6 +49,8 @@ pub(crate) type Io = Reactor;
 /// Time and I/O for one loop. Loop thread only.
 pub(crate) struct Driver {
     clock: Clock,
+    /// This loop's member number in its paused time (`paused_time.rs`), when paused.
+    paused_member: Option<usize>,
     timers: RefCell<Timers>,
     io: RefCell<Io>,
     /// Wakers of due timers or of ready I/O, woken once the timers or the I/O driver are
@@ -65,8 +69,10 @@ pub(crate) enum TimerPoll {
 
 impl Driver {
     pub(crate) fn new(io: Io, clock: Clock) -> Driver {
+        let paused_member = clock.paused().map(|paused| paused.join(io.unparker()));
         Driver {
             clock,
+            paused_member,
             timers: RefCell::new(Timers::new()),
             io: RefCell::new(io),
             fired: RefCell::new(Vec::new()),
@@ -181,20 +187,23 @@ impl Driver {
 
     /// Waits for a timer, an unpark or I/O. Under the paused clock, time jumps to the next timer
     /// instead of passing — unless, after a look at I/O without waiting, `has_work` says there
-    /// is something to run first — also to a deadline at the end of the clock's range (about
-    /// 584 years of nanoseconds), where every later deadline saturates: such sleeps end there.
+    /// is something to run first, or another loop sharing the paused time is busy — also to a
+    /// deadline at the end of the clock's range (about 584 years of nanoseconds), where every
+    /// later deadline saturates: such sleeps end there.
     pub(crate) fn park(&self, has_work: &dyn Fn() -> bool) {
         let next = self.timers.borrow_mut().next_deadline();
-        if self.clock.is_paused() {
-            match next {
-                Some(deadline) => {
-                    self.poll_io_now();
-                    if !has_work() {
-                        self.clock.advance_to_ticks(deadline);
-                    }
+        if let (Some(paused), Some(member)) = (self.clock.paused(), self.paused_member) {
+            if next.is_some() {
+                self.poll_io_now();
+                if has_work() {
+                    return;
                 }
-                None => self.poll_io(None),
             }
+            match paused.go_idle(member, next) {
+                GoneIdle::TimerDue => {}
+                GoneIdle::Wait => self.poll_io(None),
+            }
+            paused.go_busy(member);
         } else {
             let timeout = next.map(|deadline| {
                 Duration::from_nanos(deadline - self.clock.now_ticks().min(deadline))
@@ -205,6 +214,9 @@ impl Driver {
 
     /// Drops every waker the driver holds (shutdown), each drop contained.
     pub(crate) fn clear(&self) {
+        if let (Some(paused), Some(member)) = (self.clock.paused(), self.paused_member) {
+            paused.leave(member);
+        }
         let fired = std::mem::take(&mut *self.fired.borrow_mut());
         drop_each_quietly(fired);
         let timer_wakers = self.timers.borrow_mut().clear();

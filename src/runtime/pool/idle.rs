@@ -92,3 +92,60 @@ impl Idle {
         }
     }
 }
+
+#[cfg(all(test, baton_loom))]
+mod loom_models {
+    use super::*;
+    use crate::loom::atomic::AtomicBool;
+    use crate::loom::Arc;
+
+    /// A worker going to sleep while a task is queued: the worker finds the task on its last
+    /// look, or the queuer wakes it — never neither (a lost wake-up would strand the task).
+    #[test]
+    fn a_queued_task_is_never_stranded_by_a_worker_going_to_sleep() {
+        loom::model(|| {
+            let idle = Arc::new(Idle::new(2));
+            let queued = Arc::new(AtomicBool::new(false));
+            let queuer = {
+                let idle = idle.clone();
+                let queued = queued.clone();
+                loom::thread::spawn(move || {
+                    queued.store(true, SeqCst);
+                    idle.worker_to_notify()
+                })
+            };
+            idle.sleep(0, false);
+            let found = queued.load(SeqCst);
+            let woken = queuer.join().unwrap();
+            assert!(found || woken == Some(0), "the task was stranded");
+            if woken == Some(0) {
+                // The woken worker counts as searching until it finds work or sleeps again.
+                assert!(idle.wake(0));
+                assert!(idle.stop_searching());
+            }
+        });
+    }
+
+    /// A searching worker that gives up (sleeps) while a task is queued by a queuer that saw
+    /// it searching: the worker's last look finds the task.
+    #[test]
+    fn a_searcher_giving_up_sees_work_queued_while_it_searched() {
+        loom::model(|| {
+            let idle = Arc::new(Idle::new(2));
+            assert!(idle.try_start_searching());
+            let queued = Arc::new(AtomicBool::new(false));
+            let queuer = {
+                let idle = idle.clone();
+                let queued = queued.clone();
+                loom::thread::spawn(move || {
+                    queued.store(true, SeqCst);
+                    idle.worker_to_notify()
+                })
+            };
+            idle.sleep(0, true);
+            let found = queued.load(SeqCst);
+            let woken = queuer.join().unwrap();
+            assert!(found || woken == Some(0), "the task was stranded");
+        });
+    }
+}
