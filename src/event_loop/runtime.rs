@@ -98,7 +98,7 @@ impl Runtime {
     }
 
     pub(super) fn start(options: RuntimeBuilder, workers: usize) -> io::Result<Runtime> {
-        let (pool, locals) = Pool::new(workers, options.stealing);
+        let (pool, locals) = Pool::new(workers, options.stealing, options.lifo_slot);
         let clocks = ClockSource::new(options.paused_clock);
         let cpus = if options.pin_workers {
             allowed_cpus()

@@ -58,6 +58,8 @@ pub(crate) struct Pool {
     owned: Mutex<Owned>,
     /// Whether idle workers steal from busy ones (off: thread-per-core).
     stealing: bool,
+    /// Whether a task woken by a running pool task runs next on that worker (`worker.rs`).
+    lifo_slot: bool,
     /// Shutdown has begun: workers leave their loops.
     shutting_down: AtomicBool,
 }
@@ -77,7 +79,11 @@ struct Owned {
 
 impl Pool {
     /// A pool of `workers` workers, and each worker's own end of its queue.
-    pub(crate) fn new(workers: usize, stealing: bool) -> (Arc<Pool>, Vec<Local<SendTask>>) {
+    pub(crate) fn new(
+        workers: usize,
+        stealing: bool,
+        lifo_slot: bool,
+    ) -> (Arc<Pool>, Vec<Local<SendTask>>) {
         assert!(workers > 0, "a pool needs at least one worker");
         let (locals, slots): (Vec<_>, Vec<_>) = (0..workers)
             .map(|_| {
@@ -97,6 +103,7 @@ impl Pool {
             idle: Idle::new(workers),
             owned: Mutex::new(Owned::default()),
             stealing,
+            lifo_slot,
             shutting_down: AtomicBool::new(false),
         };
         (Arc::new(pool), locals)

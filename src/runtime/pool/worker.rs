@@ -16,6 +16,10 @@ use crate::runtime::task::{Notified, RunOutcome};
 /// number: prime, so it does not beat with other periodic work).
 const INJECTOR_INTERVAL: u32 = 61;
 
+/// How many tasks in a row may run from the LIFO slot before the worker turns to its ring: a
+/// pair of tasks that keep waking each other would otherwise run forever ahead of it.
+const MAX_LIFO_RUNS: u32 = 3;
+
 thread_local! {
     /// The worker running on this thread (null: none), for the pool's `schedule`.
     static CURRENT: Cell<*const Worker> = const { Cell::new(ptr::null()) };
@@ -26,6 +30,13 @@ pub(crate) struct Worker {
     pool: Arc<Pool>,
     index: usize,
     local: RefCell<Local<SendTask>>,
+    /// The task woken last by the task running now, run next (message passing: the receiver
+    /// runs while the message is warm in cache). Not stealable.
+    lifo: Cell<Option<SendTask>>,
+    /// Tasks run from the LIFO slot in a row.
+    lifo_runs: Cell<u32>,
+    /// A pool task is being polled on this worker.
+    polling: Cell<bool>,
     /// Pool tasks taken since the worker last looked at the injection queue first.
     tick: Cell<u32>,
     /// Counted in `Idle::searching`.
@@ -43,6 +54,9 @@ pub(crate) fn run_worker(pool: Arc<Pool>, index: usize, local: Local<SendTask>, 
         pool,
         index,
         local: RefCell::new(local),
+        lifo: Cell::new(None),
+        lifo_runs: Cell::new(0),
+        polling: Cell::new(false),
         tick: Cell::new(0),
         searching: Cell::new(false),
         asleep: Cell::new(false),
@@ -60,6 +74,7 @@ pub(crate) fn run_worker(pool: Arc<Pool>, index: usize, local: Local<SendTask>, 
     core.shutdown();
     // What is left are queue entries of pool tasks; the tasks stay owned by the pool, which
     // cancels them once every worker has stopped.
+    drop(worker.lifo.take());
     loop {
         let task = worker.local.borrow_mut().pop();
         match task {
@@ -77,7 +92,7 @@ pub(super) fn push_if_worker_of(pool: &Arc<Pool>, task: Notified) -> Option<Noti
         // outlives the guard, which clears it; the worker is only used through `&` meanwhile.
         match unsafe { current.get().as_ref() } {
             Some(worker) if Arc::ptr_eq(&worker.pool, pool) => {
-                worker.push(task);
+                worker.push_woken(task);
                 None
             }
             _ => Some(task),
@@ -94,6 +109,18 @@ pub(crate) fn current_pool() -> Option<Arc<Pool>> {
 }
 
 impl Worker {
+    /// Queues a pool task woken on this worker: into the LIFO slot if a pool task woke it
+    /// (the slot's previous task goes to the ring), else onto the ring.
+    fn push_woken(&self, task: Notified) {
+        if self.polling.get() && self.pool.lifo_slot {
+            if let Some(previous) = self.lifo.replace(Some(SendTask(task))) {
+                self.push(previous.0);
+            }
+        } else {
+            self.push(task);
+        }
+    }
+
     /// Queues a pool task on this worker's ring; a full ring moves half of itself to the
     /// injection queue.
     fn push(&self, task: Notified) {
@@ -110,6 +137,16 @@ impl Worker {
     /// `INJECTOR_INTERVAL` tasks, then its own ring, the injection queue, other workers'
     /// rings.
     fn next_task(&self) -> Option<SendTask> {
+        if self.lifo_runs.get() < MAX_LIFO_RUNS {
+            if let Some(task) = self.lifo.take() {
+                self.lifo_runs.set(self.lifo_runs.get() + 1);
+                return Some(task);
+            }
+        } else if let Some(task) = self.lifo.take() {
+            // Its turn is over: it waits behind the ring like any task.
+            self.push(task.0);
+        }
+        self.lifo_runs.set(0);
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
         if tick % INJECTOR_INTERVAL == 0 {
@@ -163,6 +200,13 @@ impl Worker {
         None
     }
 
+    fn has_lifo(&self) -> bool {
+        let task = self.lifo.take();
+        let has = task.is_some();
+        self.lifo.set(task);
+        has
+    }
+
     fn next_random(&self) -> u32 {
         let mut x = self.rng.get();
         x ^= x << 13;
@@ -175,7 +219,9 @@ impl Worker {
     /// Runs one pool task and files it by how the run ended; returns the work it did.
     fn run(&self, core: &Core, task: SendTask) -> usize {
         let task = task.0;
+        self.polling.set(true);
         let (outcome, spent) = core.poll_task(&task);
+        self.polling.set(false);
         match outcome {
             RunOutcome::Pending | RunOutcome::Skipped => drop(task),
             RunOutcome::Requeue => self.push(task),
@@ -201,7 +247,7 @@ impl PoolWork for Worker {
                 if self.pool.idle.stop_searching() {
                     self.pool.notify_one();
                 }
-            } else if !self.local.borrow().is_empty() {
+            } else if !self.local.borrow().is_empty() || self.has_lifo() {
                 // More is queued behind this task: let a sleeping worker steal it meanwhile.
                 self.pool.notify_one();
             }
@@ -211,7 +257,7 @@ impl PoolWork for Worker {
     }
 
     fn has_work(&self) -> bool {
-        !self.local.borrow().is_empty()
+        !self.local.borrow().is_empty() || self.has_lifo()
     }
 
     fn before_park(&self) -> bool {
