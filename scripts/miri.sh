@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Miri over the unsafe core: the task allocation, its waker vtable and handle, the loop's queues,
-# and gather/as_completed's shared waker set; task_panics drives every entry point where user code
+# the worker pool's lock-free ring (`runtime/pool/`, with a small threaded race), and
+# gather/as_completed's shared waker set; task_panics drives every entry point where user code
 # may panic inside the raw task, and the task-group, cancellation and re-entrant-waker suites drive
 # the raw task through the primitives. (Suites that need real sockets, which Miri's isolation
 # refuses, or real-time bounds across threads, which Miri is too slow for, stay out.)

@@ -5,13 +5,51 @@
 //! (Locks are taken through `crate::util::Mutex`, which wraps this module's and ignores poisoning.)
 //! Hand-managed allocations take `alloc`/`dealloc` from [`alloc`] (loom then reports leaks and
 //! double frees) and mark their uses with a [`Liveness`] (loom then reports a use that does not
-//! happen before the free).
+//! happen before the free). Memory that threads hand to each other without a lock (the slots of
+//! a lock-free queue) sits in an [`UnsafeCell`] (loom then reports unordered accesses).
 
 #[cfg(baton_loom)]
 pub(crate) use loom::sync::{atomic, Arc, Condvar, Mutex, MutexGuard};
 
 #[cfg(not(baton_loom))]
 pub(crate) use std::sync::{atomic, Arc, Condvar, Mutex, MutexGuard};
+
+/// Under loom, its model-checked cell; see the `std` version for the API.
+#[cfg(baton_loom)]
+pub(crate) use loom::cell::UnsafeCell;
+
+/// A cell whose contents are reached only through [`with`](UnsafeCell::with) (shared) and
+/// [`with_mut`](UnsafeCell::with_mut) (exclusive), each handing a raw pointer to a closure.
+///
+/// Under loom it is `loom::cell::UnsafeCell`, which fails a model in which an exclusive access
+/// is not ordered (happens-before) against every other access of the same cell: how the models
+/// catch a slot of a lock-free queue written while another thread still reads it. In a normal
+/// build it is this zero-cost wrapper over `std`'s, with the same API, so code is written once.
+#[cfg(not(baton_loom))]
+#[derive(Debug)]
+#[repr(transparent)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(baton_loom))]
+impl<T> UnsafeCell<T> {
+    pub(crate) fn new(value: T) -> UnsafeCell<T> {
+        UnsafeCell(std::cell::UnsafeCell::new(value))
+    }
+
+    /// Calls `f` with a pointer for reading; the caller's protocol must rule out a concurrent
+    /// `with_mut`.
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    /// Calls `f` with a pointer for writing; the caller's protocol must rule out any concurrent
+    /// access.
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
 
 /// `alloc` and `dealloc`; under loom, tracked for leaks and double frees.
 pub(crate) mod alloc {

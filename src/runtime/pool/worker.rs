@@ -122,15 +122,25 @@ impl Worker {
     }
 
     /// Queues a pool task on this worker's ring; a full ring moves half of itself to the
-    /// injection queue.
+    /// injection queue, and a sleeping worker is woken to take it from there.
     fn push(&self, task: Notified) {
-        let mut rejected = Vec::new();
-        self.local.borrow_mut().push_back(SendTask(task), |batch| {
-            rejected = self.pool.injector.push_batch(batch);
-        });
-        // The pool closed: the entries go (the tasks stay owned; shutdown cancels them), after
-        // the borrow, since the last reference may free a task.
-        drop(rejected);
+        let rejected = {
+            let mut local = self.local.borrow_mut();
+            let rejected = match local.push_back(SendTask(task)) {
+                None => return,
+                Some(overflow) => match self.pool.injector.push_batch(overflow) {
+                    Ok(()) => None,
+                    // The pool closed: the tasks stay owned (shutdown cancels them); their
+                    // entries go after the borrow, since the last reference may free a task.
+                    Err(rest) => Some(rest.collect::<Vec<_>>()),
+                },
+            };
+            rejected
+        };
+        match rejected {
+            None => self.pool.notify_one(),
+            Some(entries) => drop(entries),
+        }
     }
 
     /// The next pool task for this worker: the injection queue first every
