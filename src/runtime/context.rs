@@ -9,13 +9,12 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::ptr;
-use std::rc::Rc;
 use std::task::Waker;
 use std::time::Instant;
 
 use super::core::Core;
 use super::done_callbacks::DoneCallback;
-use super::driver::{reactor, Registrations, TimerKey, TimerPoll};
+use super::driver::{Registrations, TimerKey, TimerPoll};
 use super::shared::Shared;
 use super::task::{JoinRef, TaskRef};
 use crate::loom::Arc;
@@ -28,7 +27,6 @@ thread_local! {
 pub(crate) struct EnterGuard {
     /// The loop that was current before (only shutdown nests).
     prev: *const Core,
-    _io: reactor::RunningGuard,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
@@ -49,7 +47,6 @@ pub(super) fn enter(core: &Core) -> EnterGuard {
     });
     EnterGuard {
         prev: ptr::null(),
-        _io: reactor::enter(&core.driver().registrations()),
         _not_send: std::marker::PhantomData,
     }
 }
@@ -60,7 +57,6 @@ pub(super) fn enter_for_shutdown(core: &Core) -> EnterGuard {
     let prev = CURRENT.with(|current| current.replace(core));
     EnterGuard {
         prev,
-        _io: reactor::enter(&core.driver().registrations()),
         _not_send: std::marker::PhantomData,
     }
 }
@@ -156,7 +152,7 @@ impl<'a> LoopContext<'a> {
 
     /// The table this loop's sockets register in.
     #[inline]
-    pub(crate) fn registrations(self) -> Rc<Registrations> {
+    pub(crate) fn registrations(self) -> Arc<Registrations> {
         self.core.driver().registrations()
     }
 
