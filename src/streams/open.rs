@@ -26,6 +26,7 @@ boxed_future! {
 }
 
 boxed_future! {
+    local
     /// The future returned by [`start_server`].
     ///
     /// # Examples

@@ -441,29 +441,29 @@ mod tests {
 mod loom_models {
     use super::*;
     use crate::loom::model::{poll_racing, CountingWaker};
-    use loom::sync::atomic::AtomicBool;
-    use loom::sync::atomic::Ordering::SeqCst;
     use loom::sync::Arc;
     use std::future::Future;
     use std::pin::Pin;
 
-    /// A socket's kernel side: whether a datagram waits, and the reactor that reports it.
+    /// A socket's kernel side: whether a datagram waits, and the reactor that reports it. The
+    /// kernel's queue is a lock, as a system call orders like one (and loom 0.7 lets a swap
+    /// racing a plain atomic store read a stale value, which no kernel queue does).
     struct Socket {
         io: ScheduledIo,
-        data: AtomicBool,
+        data: loom::sync::Mutex<bool>,
     }
 
     impl Socket {
         fn new() -> Arc<Socket> {
             Arc::new(Socket {
                 io: ScheduledIo::new(READABLE),
-                data: AtomicBool::new(false),
+                data: loom::sync::Mutex::new(false),
             })
         }
 
         /// The kernel queues a datagram and the reactor delivers the edge.
         fn arrive(&self) {
-            self.data.store(true, SeqCst);
+            *self.data.lock().unwrap() = true;
             let mut woken = Vec::new();
             self.io.deliver(READABLE, &mut woken);
             woken.into_iter().for_each(Waker::wake);
@@ -471,7 +471,7 @@ mod loom_models {
 
         /// One non-blocking receive: `false` is `WouldBlock`.
         fn recv(&self) -> bool {
-            self.data.swap(false, SeqCst)
+            std::mem::take(&mut *self.data.lock().unwrap())
         }
     }
 
