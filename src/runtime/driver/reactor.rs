@@ -622,9 +622,6 @@ mod tests {
         assert!(reg.try_io(Direction::Write, || Ok(())).is_err());
         let other = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
         let refused = Registration::new(driver, other.as_raw_fd(), Initially::Ready);
-        assert_eq!(
-            refused.unwrap_err().to_string(),
-            closed_error().to_string()
-        );
+        assert_eq!(refused.unwrap_err().to_string(), closed_error().to_string());
     }
 }

@@ -368,9 +368,15 @@ mod tests {
         let mut cx_w = Context::from_waker(&write_waker);
         let (mut a, mut b, mut w) = (None, None, None);
         assert!(io.poll_ready(&mut cx_r, Direction::Read).is_pending());
-        assert!(io.poll_waiter(&mut cx_r, Direction::Read, &mut a).is_pending());
-        assert!(io.poll_waiter(&mut cx_r, Direction::Read, &mut b).is_pending());
-        assert!(io.poll_waiter(&mut cx_w, Direction::Write, &mut w).is_pending());
+        assert!(io
+            .poll_waiter(&mut cx_r, Direction::Read, &mut a)
+            .is_pending());
+        assert!(io
+            .poll_waiter(&mut cx_r, Direction::Read, &mut b)
+            .is_pending());
+        assert!(io
+            .poll_waiter(&mut cx_w, Direction::Write, &mut w)
+            .is_pending());
         let mut woken = Vec::new();
         io.deliver(READABLE, &mut woken);
         crate::panic::wake_all(&mut woken);
@@ -378,7 +384,9 @@ mod tests {
         assert_eq!(writes.0.load(std::sync::atomic::Ordering::SeqCst), 0);
         // Entries stay until their owners are ready or gone.
         assert_eq!(io.waiter_entries().0, 3);
-        assert!(io.poll_waiter(&mut cx_r, Direction::Read, &mut a).is_ready());
+        assert!(io
+            .poll_waiter(&mut cx_r, Direction::Read, &mut a)
+            .is_ready());
         assert_eq!((a, io.waiter_entries().0), (None, 2));
         drop(io.release_waiter(b.take().unwrap()));
         drop(io.release_waiter(w.take().unwrap()));
@@ -396,7 +404,9 @@ mod tests {
         io.clear(seen, READINESS);
         let mut key = None;
         assert!(io.poll_ready(&mut cx, Direction::Write).is_pending());
-        assert!(io.poll_waiter(&mut cx, Direction::Read, &mut key).is_pending());
+        assert!(io
+            .poll_waiter(&mut cx, Direction::Read, &mut key)
+            .is_pending());
         let mut woken = Vec::new();
         io.shutdown(&mut woken);
         crate::panic::wake_all(&mut woken);
