@@ -60,6 +60,51 @@ fn sockets_halves_and_their_futures_are_send_and_sync() {
     assert_send::<ConnectUdp>();
     assert_send::<ConnectUnix>();
     assert_send::<OpenConnection>();
+    // asyncio's streams over them.
+    // A reader boxes its transport as `dyn AsyncRead + Send`: `Send`, and `&mut`-only anyway.
+    assert_send::<baton::StreamReader>();
+    assert_send_sync::<baton::StreamWriter>();
+    assert_send_sync::<baton::StreamWriter<OwnedWriteHalf<UnixStream>>>();
+    assert_send_sync::<baton::streams::StreamFeeder>();
+    assert_send::<baton::streams::ReadLine<'static>>();
+    assert_send_sync::<baton::streams::WriterDrain<'static>>();
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "real sockets and threads")]
+fn a_stream_reader_and_writer_made_on_one_loop_work_from_another_thread() {
+    let _serial = serial();
+    bounded(LIMIT, || {
+        let (loop_a, (reader, writer, peer)) = LoopThread::start(|| async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let (reader, writer) = baton::open_connection(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let (peer, _) = listener.accept().await.unwrap();
+            (reader, writer, peer)
+        });
+        std::thread::spawn(move || {
+            baton::run(async move {
+                let (mut reader, mut writer, mut peer) = (reader, writer, peer);
+                // Buffered past what the socket takes at once: the flusher runs on this loop.
+                let big = vec![b'x'; 4 << 20];
+                writer.write(&big);
+                writer.write(b"\n");
+                let drain = async { writer.drain().await.unwrap() };
+                let echo = async {
+                    let mut got = vec![0; big.len() + 1];
+                    peer.read_exact(&mut got).await.unwrap();
+                    peer.write_all(b"line\n").await.unwrap();
+                };
+                baton::gather!(drain, echo).await;
+                assert_eq!(reader.readline().await.unwrap(), b"line\n");
+                writer.close().await.unwrap();
+            })
+        })
+        .join()
+        .unwrap();
+        loop_a.close();
+    });
 }
 
 /// The tests here count descriptors and pend on shared sockets: one at a time.
