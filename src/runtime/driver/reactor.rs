@@ -103,10 +103,7 @@ const GENERATION_MASK: usize = usize::MAX >> KEY_BITS;
 
 /// What a pending or later operation on a socket whose loop has closed returns.
 fn closed_error() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::Other,
-        "the event loop this socket was registered with has closed",
-    )
+    io::Error::other("the event loop this socket was registered with has closed")
 }
 
 /// Owns the loop's `mio::Poll`. Loop thread only.
@@ -301,8 +298,7 @@ impl Registration {
             let entry = table.slots.vacant_entry();
             let key = entry.key();
             if key >= KEY_MASK {
-                return Err(io::Error::new(
-                    io::ErrorKind::Other,
+                return Err(io::Error::other(
                     "too many sockets registered with one event loop",
                 ));
             }
