@@ -346,3 +346,56 @@ async fn rt_work_on_worker(index: usize) -> u64 {
         .await
         .unwrap()
 }
+
+/// Sockets are `Send`: a listener's accept loop hands each connection to a `Send` task, which
+/// any worker may run (and steal) while the socket stays registered where it was accepted.
+#[test]
+fn send_tasks_serve_connections_accepted_on_another_worker() {
+    use baton::net::{TcpListener, TcpStream};
+    bounded(LIMIT, || {
+        let rt = Runtime::builder().workers(2).build().unwrap();
+        let echoed = rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = baton::spawn_send(async move {
+                loop {
+                    let (mut stream, _) = listener.accept().await.unwrap();
+                    drop(baton::spawn_send(async move {
+                        let mut buf = [0u8; 64];
+                        loop {
+                            let n = stream.read(&mut buf).await.unwrap();
+                            if n == 0 {
+                                break;
+                            }
+                            stream.write_all(&buf[..n]).await.unwrap();
+                        }
+                    }));
+                }
+            });
+            let clients: Vec<_> = (0..16u8)
+                .map(|i| {
+                    baton::spawn_send(async move {
+                        let mut stream = TcpStream::connect(addr).await.unwrap();
+                        let mut total = 0usize;
+                        for round in 0..50u8 {
+                            let msg = [i, round, 7, 7];
+                            stream.write_all(&msg).await.unwrap();
+                            let mut back = [0u8; 4];
+                            stream.read_exact(&mut back).await.unwrap();
+                            assert_eq!(back, msg);
+                            total += back.len();
+                        }
+                        total
+                    })
+                })
+                .collect();
+            let mut echoed = 0;
+            for client in clients {
+                echoed += client.await.unwrap();
+            }
+            server.cancel();
+            echoed
+        });
+        assert_eq!(echoed, 16 * 50 * 4);
+    });
+}

@@ -2,19 +2,29 @@
 //! connect, open a connection, start a server) where one allocation per call costs nothing next
 //! to the system calls, and a hand-written state machine would cost clarity.
 
-/// Declares `pub struct $name` wrapping `Pin<Box<dyn Future<Output = $out> + 'a>>`, with
-/// `Future`, `Debug` and the house `#[must_use]`.
+/// Declares `pub struct $name` wrapping `Pin<Box<dyn Future<Output = $out> + Send>>`, with
+/// `Future`, `Debug` and the house `#[must_use]`: like the sockets they make, these futures may
+/// move between threads. `boxed_future! { local ... }` drops the `Send`, for a future that holds
+/// the user's `!Send` values (`start_server`'s handler).
 macro_rules! boxed_future {
+    (local $(#[$meta:meta])* $vis:vis struct $name:ident -> $out:ty;) => {
+        $crate::io::boxed::boxed_future!(@with [] $(#[$meta])* $vis struct $name -> $out;);
+    };
     ($(#[$meta:meta])* $vis:vis struct $name:ident -> $out:ty;) => {
+        $crate::io::boxed::boxed_future!(@with [+ Send] $(#[$meta])* $vis struct $name -> $out;);
+    };
+    (@with [$($send:tt)*] $(#[$meta:meta])* $vis:vis struct $name:ident -> $out:ty;) => {
         $(#[$meta])*
         #[must_use = "futures do nothing unless you .await or poll them"]
         $vis struct $name {
-            inner: std::pin::Pin<Box<dyn std::future::Future<Output = $out>>>,
+            inner: std::pin::Pin<Box<dyn std::future::Future<Output = $out> $($send)*>>,
         }
 
         impl $name {
             #[allow(dead_code)]
-            pub(crate) fn new(f: impl std::future::Future<Output = $out> + 'static) -> Self {
+            pub(crate) fn new(
+                f: impl std::future::Future<Output = $out> $($send)* + 'static,
+            ) -> Self {
                 $name { inner: Box::pin(f) }
             }
         }

@@ -137,15 +137,9 @@ where
         cx: &mut Context<'_>,
         dir: Direction,
         asked: usize,
-        op: impl FnMut(&T) -> io::Result<usize>,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        let r = self.poll_io(cx, dir, op);
-        if let Poll::Ready(Ok(n)) = r {
-            if n > 0 && n < asked {
-                self.reg.clear_drained(dir);
-            }
-        }
-        r
+        self.reg.poll_transfer(cx, dir, asked, || op(&self.io))
     }
 }
 

@@ -42,7 +42,7 @@ pub(super) trait DatagramSocket {
 
 /// The calls on a connected socket, object-safe so that [`SendDatagram`] and [`RecvDatagram`]
 /// serve both families.
-pub(super) trait Connected {
+pub(super) trait Connected: Sync {
     fn send(&self, buf: &[u8]) -> io::Result<usize>;
 
     fn recv(&self, buf: &mut [u8]) -> io::Result<usize>;

@@ -1,7 +1,13 @@
 //! Networking on the event loop: TCP, UDP and Unix sockets (asyncio's low-level socket layer).
 //!
 //! Every socket here is registered with the loop that made it and waits for readiness without
-//! blocking that loop; they are `!Send`, like the loop's tasks. Streams have inherent async
+//! blocking that loop. Sockets (and their owned halves) are `Send + Sync`: a socket may be used,
+//! and dropped, on any thread — a task of another loop, or a worker of a multi-threaded runtime
+//! — while its readiness still comes from the reactor of the loop that made it. So an operation
+//! that has to wait needs that loop to be running (an `EventLoop` between runs delays it), and
+//! once that loop is closed every pending or later operation fails with an `io::Error` saying
+//! "the event loop this socket was registered with has closed". A socket made by `accept`
+//! belongs to the loop running the accepting task. Streams have inherent async
 //! `read`, `read_exact`, `write`, `write_all` and `flush`, and implement
 //! `futures_io::AsyncRead`/`AsyncWrite` for the wider ecosystem. For line-oriented protocols,
 //! see the asyncio-style streams: [`open_connection`](crate::open_connection) and

@@ -1,11 +1,12 @@
 //! `OwnedReadHalf` / `OwnedWriteHalf`: a stream split so two tasks can read and write at once.
-//! The halves share the stream (`Rc`); its registration keeps one waker per direction, so each
+//! The halves share the stream (`Arc`: each half is `Send + Sync`, so the two may run in
+//! tasks on different threads); its registration keeps one waker per direction, so each
 //! half waits on its own. Generic over the family ([`SplitStream`]): TCP by default, or Unix.
 
 use std::error::Error;
 use std::fmt;
 use std::io;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::stream_core::{reading, writing, AsStream, SplitStream};
 use super::TcpStream;
@@ -48,7 +49,7 @@ use super::TcpStream;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct OwnedReadHalf<S: SplitStream = TcpStream> {
-    pub(super) stream: Rc<S>,
+    pub(super) stream: Arc<S>,
 }
 
 /// The write half of a stream, from [`TcpStream::split`] (`OwnedWriteHalf`, the default) or
@@ -79,7 +80,7 @@ pub struct OwnedReadHalf<S: SplitStream = TcpStream> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct OwnedWriteHalf<S: SplitStream = TcpStream> {
-    pub(super) stream: Rc<S>,
+    pub(super) stream: Arc<S>,
     /// Shut the write direction down on drop (cleared by `reunite`).
     shutdown_on_drop: bool,
 }
@@ -105,7 +106,7 @@ pub struct ReuniteError<S: SplitStream = TcpStream>(pub OwnedReadHalf<S>, pub Ow
 
 /// Splits `stream` into halves sharing it.
 pub(super) fn split<S: SplitStream>(stream: S) -> (OwnedReadHalf<S>, OwnedWriteHalf<S>) {
-    let stream = Rc::new(stream);
+    let stream = Arc::new(stream);
     (
         OwnedReadHalf {
             stream: stream.clone(),
@@ -137,13 +138,13 @@ impl<S: SplitStream> OwnedReadHalf<S> {
     /// # Errors
     /// [`ReuniteError`], holding both halves, if they belong to different streams.
     pub fn reunite(self, mut other: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
-        if !Rc::ptr_eq(&self.stream, &other.stream) {
+        if !Arc::ptr_eq(&self.stream, &other.stream) {
             return Err(ReuniteError(self, other));
         }
         other.shutdown_on_drop = false;
         drop(other);
-        Ok(Rc::try_unwrap(self.stream)
-            .unwrap_or_else(|_| unreachable!("both halves were given, so no other Rc exists")))
+        Ok(Arc::try_unwrap(self.stream)
+            .unwrap_or_else(|_| unreachable!("both halves were given, so no other Arc exists")))
     }
 
     /// The address of the remote end.

@@ -6,7 +6,7 @@
 //! - [`Evented`] does the I/O: readiness, `WouldBlock`, the short-transfer rule.
 //! - [`sealed::Stream`] is every operation a stream offers through a shared reference (read,
 //!   write, shut down). `byte_stream!` implements it for each stream type over its
-//!   `io: Evented<_>`, so the halves of a split stream, which share the stream (`Rc<S>`), and
+//!   `io: Evented<_>`, so the halves of a split stream, which share the stream (`Arc<S>`), and
 //!   the asyncio `StreamWriter` can drive either family with plain generics.
 //! - [`SplitStream`] is its public, sealed face: what `OwnedReadHalf<S>` and
 //!   `OwnedWriteHalf<S>` ask of `S`, with the address type.
@@ -111,7 +111,7 @@ pub(super) mod sealed {
     /// waker per direction).
     ///
     /// Public but unnameable outside baton, which seals [`SplitStream`](super::SplitStream).
-    pub trait Stream: AsRawFd + AsFd + Sized + 'static {
+    pub trait Stream: AsRawFd + AsFd + Send + Sync + Sized + 'static {
         /// Reads into `buf` once readable (a short read marks the socket drained).
         fn poll_read_shared(&self, cx: &mut Context<'_>, buf: &mut [u8])
             -> Poll<io::Result<usize>>;

@@ -99,6 +99,43 @@ impl TcpListener {
     /// # Cancel safety
     /// Cancel safe.
     pub fn bind_with_backlog<A: ToSocketAddrs>(addr: A, backlog: u32) -> Bind {
+        TcpListener::bind_with(addr, backlog, false)
+    }
+
+    /// As [`bind`](TcpListener::bind), with `SO_REUSEPORT` set: several listeners — say one per
+    /// event loop, on as many threads — may then bind the same address and port, and the kernel
+    /// spreads incoming connections across them. Every listener sharing the port must be bound
+    /// this way (and by the same user); a plain [`bind`](TcpListener::bind) of a port in use
+    /// still fails with `AddrInUse`.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::net::TcpListener;
+    ///
+    /// baton::run(async {
+    ///     let first = TcpListener::bind_reuse_port("127.0.0.1:0").await?;
+    ///     let second = TcpListener::bind_reuse_port(first.local_addr()?).await?;
+    ///     assert_eq!(first.local_addr()?, second.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`bind`](TcpListener::bind); `AddrInUse` when a listener without `SO_REUSEPORT`
+    /// holds the port.
+    ///
+    /// # Panics
+    /// When polled outside a running event loop.
+    ///
+    /// # Cancel safety
+    /// Cancel safe.
+    pub fn bind_reuse_port<A: ToSocketAddrs>(addr: A) -> Bind {
+        TcpListener::bind_with(addr, DEFAULT_BACKLOG, true)
+    }
+
+    /// Binds with the backlog given and, if `reuse_port`, `SO_REUSEPORT`.
+    pub(crate) fn bind_with<A: ToSocketAddrs>(addr: A, backlog: u32, reuse_port: bool) -> Bind {
         let resolve = addr.to_addrs();
         let backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
         Bind::new(async move {
@@ -109,6 +146,9 @@ impl TcpListener {
                     Some(Protocol::TCP),
                 )?;
                 socket.set_reuse_address(true)?;
+                if reuse_port {
+                    socket.set_reuse_port(true)?;
+                }
                 socket.bind(&addr.into())?;
                 socket.listen(backlog)?;
                 Ok(TcpListener {

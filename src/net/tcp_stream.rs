@@ -16,8 +16,9 @@ use crate::runtime::driver::reactor::{Direction, Initially};
 
 /// A TCP connection registered with the event loop (asyncio's socket under a transport).
 ///
-/// Reads and writes wait for readiness without blocking the loop. It belongs to the loop that
-/// made it (it is `!Send`): use it from that loop's tasks.
+/// Reads and writes wait for readiness without blocking the loop. It is `Send + Sync`: any
+/// thread may use it, while its readiness comes from the loop that made it (see
+/// [`net`](crate::net) for what happens when that loop is idle or closed).
 ///
 /// # Examples
 /// ```

@@ -9,13 +9,12 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::ptr;
-use std::rc::Rc;
 use std::task::Waker;
 use std::time::Instant;
 
 use super::core::Core;
 use super::done_callbacks::DoneCallback;
-use super::driver::{reactor, Registrations, TimerKey, TimerPoll};
+use super::driver::{Registrations, TimerKey, TimerPoll};
 use super::pool::{self, Pool};
 use super::shared::Shared;
 use super::task::{JoinRef, TaskRef};
@@ -29,7 +28,6 @@ thread_local! {
 pub(crate) struct EnterGuard {
     /// The loop that was current before (only shutdown nests).
     prev: *const Core,
-    _io: reactor::RunningGuard,
     _not_send: std::marker::PhantomData<*const ()>,
 }
 
@@ -50,7 +48,6 @@ pub(super) fn enter(core: &Core) -> EnterGuard {
     });
     EnterGuard {
         prev: ptr::null(),
-        _io: reactor::enter(&core.driver().registrations()),
         _not_send: std::marker::PhantomData,
     }
 }
@@ -61,7 +58,6 @@ pub(super) fn enter_for_shutdown(core: &Core) -> EnterGuard {
     let prev = CURRENT.with(|current| current.replace(core));
     EnterGuard {
         prev,
-        _io: reactor::enter(&core.driver().registrations()),
         _not_send: std::marker::PhantomData,
     }
 }
@@ -171,7 +167,7 @@ impl<'a> LoopContext<'a> {
 
     /// The table this loop's sockets register in.
     #[inline]
-    pub(crate) fn registrations(self) -> Rc<Registrations> {
+    pub(crate) fn registrations(self) -> Arc<Registrations> {
         self.core.driver().registrations()
     }
 

@@ -1,15 +1,16 @@
 //! `StreamFeeder`: the pushing end of a [`StreamReader`] with no transport behind it, as
 //! asyncio's protocols feed a `StreamReader` (`feed_data`, `feed_eof`, `set_exception`).
 //!
-//! The feeder and the reader share one `RefCell<FeedState>`. Fed bytes wait there until the
+//! The feeder and the reader share one `Mutex<FeedState>` (`Arc`'d: both are `Send + Sync`,
+//! so a feeder may feed from another thread). Fed bytes wait there until the
 //! reader needs them; the reader then takes them all at once, as asyncio's `feed_data` puts
 //! them straight into the reader's buffer. The reader leaves its waker when it must wait, and
-//! every feed wakes it. No borrow is held while a waker is woken or dropped.
+//! every feed wakes it. No lock is held while a waker is woken or dropped.
 
-use std::cell::RefCell;
+use crate::util::Mutex;
 use std::fmt;
 use std::io;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 #[cfg(doc)]
@@ -45,12 +46,12 @@ use super::reader::StreamReader;
 /// ```
 #[derive(Clone)]
 pub struct StreamFeeder {
-    shared: Rc<RefCell<FeedState>>,
+    shared: Arc<Mutex<FeedState>>,
 }
 
 /// The reader's end: where a fed `StreamReader` takes its bytes from.
 pub(super) struct FedSource {
-    shared: Rc<RefCell<FeedState>>,
+    shared: Arc<Mutex<FeedState>>,
 }
 
 #[derive(Default)]
@@ -78,7 +79,7 @@ pub(super) enum Taken {
 
 /// A fresh feed: the reader's source and its feeder.
 pub(super) fn feed() -> (FedSource, StreamFeeder) {
-    let shared = Rc::new(RefCell::new(FeedState::default()));
+    let shared = Arc::new(Mutex::new(FeedState::default()));
     (
         FedSource {
             shared: shared.clone(),
@@ -115,7 +116,7 @@ impl StreamFeeder {
     #[track_caller]
     pub fn feed_data(&self, data: impl Into<Vec<u8>>) {
         let data = data.into();
-        let mut st = self.shared.borrow_mut();
+        let mut st = self.shared.lock();
         assert!(
             !st.eof,
             "StreamFeeder::feed_data after feed_eof: the stream has ended; feed every byte \
@@ -153,7 +154,7 @@ impl StreamFeeder {
     /// ```
     pub fn feed_eof(&self) {
         let waker = {
-            let mut st = self.shared.borrow_mut();
+            let mut st = self.shared.lock();
             st.eof = true;
             st.waker.take()
         };
@@ -184,7 +185,7 @@ impl StreamFeeder {
     /// ```
     pub fn set_exception(&self, err: io::Error) {
         let (waker, replaced) = {
-            let mut st = self.shared.borrow_mut();
+            let mut st = self.shared.lock();
             st.error_again = Some((err.kind(), err.to_string()));
             let replaced = st.error.replace(err);
             (st.waker.take(), replaced)
@@ -199,7 +200,7 @@ impl StreamFeeder {
 impl FedSource {
     /// The error `set_exception` left, if any: the original the first time, a copy after.
     pub(super) fn exception(&self) -> Option<io::Error> {
-        let mut st = self.shared.borrow_mut();
+        let mut st = self.shared.lock();
         if let Some(e) = st.error.take() {
             return Some(e);
         }
@@ -210,13 +211,13 @@ impl FedSource {
 
     /// True once `feed_eof` was called and every fed byte was taken.
     pub(super) fn ended(&self) -> bool {
-        let st = self.shared.borrow();
+        let st = self.shared.lock();
         st.eof && st.data.is_empty()
     }
 
     /// Takes every fed byte, or EOF; otherwise leaves `cx`'s waker for the next feed.
     pub(super) fn poll_take(&self, cx: &mut Context<'_>) -> Poll<io::Result<Taken>> {
-        let mut st = self.shared.borrow_mut();
+        let mut st = self.shared.lock();
         if let Some(e) = st.error.take() {
             return Poll::Ready(Err(e));
         }
@@ -234,7 +235,7 @@ impl FedSource {
             _ => st.waker.replace(cx.waker().clone()),
         };
         drop(st);
-        // The replaced waker is dropped after the borrow: its drop may be user code.
+        // The replaced waker is dropped after the lock: its drop may be user code.
         drop(old);
         Poll::Pending
     }
@@ -243,7 +244,7 @@ impl FedSource {
 impl Drop for FedSource {
     fn drop(&mut self) {
         let (data, waker) = {
-            let mut st = self.shared.borrow_mut();
+            let mut st = self.shared.lock();
             st.reader_gone = true;
             (std::mem::take(&mut st.data), st.waker.take())
         };
@@ -254,7 +255,7 @@ impl Drop for FedSource {
 
 impl fmt::Debug for StreamFeeder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = self.shared.borrow();
+        let st = self.shared.lock();
         f.debug_struct("StreamFeeder")
             .field("unread", &st.data.len())
             .field("eof", &st.eof)

@@ -7,7 +7,7 @@ use super::reader::{StreamReader, DEFAULT_LIMIT};
 use super::server::{streams_of, Server};
 use super::writer::StreamWriter;
 use crate::io::boxed::boxed_future;
-use crate::net::{TcpListener, TcpStream, ToSocketAddrs};
+use crate::net::{TcpListener, TcpStream, ToSocketAddrs, DEFAULT_BACKLOG};
 
 boxed_future! {
     /// The future returned by [`open_connection`].
@@ -26,6 +26,7 @@ boxed_future! {
 }
 
 boxed_future! {
+    local
     /// The future returned by [`start_server`].
     ///
     /// # Examples
@@ -149,6 +150,7 @@ where
 pub struct ServerOptions {
     start_serving: bool,
     limit: usize,
+    reuse_port: bool,
 }
 
 impl Default for ServerOptions {
@@ -156,6 +158,7 @@ impl Default for ServerOptions {
         ServerOptions {
             start_serving: true,
             limit: DEFAULT_LIMIT,
+            reuse_port: false,
         }
     }
 }
@@ -191,6 +194,31 @@ impl ServerOptions {
     /// ```
     pub fn start_serving(mut self, start_serving: bool) -> ServerOptions {
         self.start_serving = start_serving;
+        self
+    }
+
+    /// Whether the server's socket sets `SO_REUSEPORT` (asyncio's `reuse_port`; off by default):
+    /// then several servers — say one per event loop, each on its own thread — can listen on
+    /// the same address and port, and the kernel spreads connections across them. Each of them
+    /// must set it. See [`TcpListener::bind_reuse_port`].
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::streams::ServerOptions;
+    ///
+    /// baton::run(async {
+    ///     let options = ServerOptions::new().reuse_port(true);
+    ///     let a = options.start_server(|_r, _w| async {}, "127.0.0.1:0").await?;
+    ///     let b = options.start_server(|_r, _w| async {}, a.local_addr()?).await?;
+    ///     assert_eq!(a.local_addr()?, b.local_addr()?);
+    ///     a.close().await;
+    ///     b.close().await;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn reuse_port(mut self, reuse_port: bool) -> ServerOptions {
+        self.reuse_port = reuse_port;
         self
     }
 
@@ -242,7 +270,7 @@ impl ServerOptions {
         Fut: Future + 'static,
         A: ToSocketAddrs,
     {
-        let bind = TcpListener::bind(addr);
+        let bind = TcpListener::bind_with(addr, DEFAULT_BACKLOG, self.reuse_port);
         let options = self.clone();
         StartServer::new(async move {
             let listener = bind.await?;

@@ -41,6 +41,9 @@ pub(crate) const DEFAULT_LIMIT: usize = 64 * 1024;
 /// before the separator; a longer line is an error, never an unbounded buffer, and whether it
 /// is one does not depend on how the bytes arrived (see [`readuntil`](StreamReader::readuntil)).
 ///
+/// A reader is `Send`, so a task that moves between threads may hold one: its transport must be
+/// `Send` (every baton stream and read half is).
+///
 /// # Examples
 /// ```
 /// use baton::StreamReader;
@@ -71,7 +74,7 @@ pub struct StreamReader {
 
 /// Where the bytes come from.
 enum Source {
-    Io(Box<dyn AsyncRead + Unpin>),
+    Io(Box<dyn AsyncRead + Unpin + Send>),
     Fed(FedSource),
 }
 
@@ -90,7 +93,7 @@ impl StreamReader {
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn new(io: impl AsyncRead + Unpin + 'static) -> StreamReader {
+    pub fn new(io: impl AsyncRead + Unpin + Send + 'static) -> StreamReader {
         StreamReader::with_limit(io, DEFAULT_LIMIT)
     }
 
@@ -112,7 +115,7 @@ impl StreamReader {
     ///
     /// # Panics
     /// If `limit` is zero.
-    pub fn with_limit(io: impl AsyncRead + Unpin + 'static, limit: usize) -> StreamReader {
+    pub fn with_limit(io: impl AsyncRead + Unpin + Send + 'static, limit: usize) -> StreamReader {
         StreamReader::from_source(Source::Io(Box::new(io)), limit)
     }
 

@@ -13,10 +13,10 @@
 pub(crate) mod clock;
 mod paused_time;
 pub(crate) mod reactor;
+pub(crate) mod scheduled_io;
 pub(crate) mod timers;
 
 use std::cell::RefCell;
-use std::rc::Rc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -25,6 +25,7 @@ use paused_time::GoneIdle;
 pub(crate) use reactor::{Reactor, Registrations, Unparker};
 pub(crate) use timers::{TimerKey, Timers};
 
+use crate::loom::Arc;
 use crate::panic::{drop_each_quietly, wake_all};
 
 /// How many timer wakers `fire_timers` collects before it wakes them.
@@ -39,8 +40,9 @@ pub(crate) trait IoDriver {
     /// The handle other threads use to end a `park`.
     fn unparker(&self) -> Unparker;
 
-    /// The registration table sockets of this loop register in.
-    fn registrations(&self) -> Rc<Registrations>;
+    /// The registration table sockets of this loop register in; shared with the sockets, which
+    /// may be used (and dropped) on any thread.
+    fn registrations(&self) -> Arc<Registrations>;
 }
 
 /// The I/O driver this build uses.
@@ -85,7 +87,7 @@ impl Driver {
     }
 
     #[inline]
-    pub(crate) fn registrations(&self) -> Rc<Registrations> {
+    pub(crate) fn registrations(&self) -> Arc<Registrations> {
         self.io.borrow().registrations()
     }
 

@@ -4,11 +4,13 @@
 //!
 //! - [`Reactor`], owned by the loop's `Core`: the `mio::Poll`, its event buffer, and the
 //!   `mio::Waker` ([`Unparker`]) other threads use to wake a parked loop.
-//! - [`Registrations`], shared (`Rc`) by the reactor and every [`Registration`]: a dup of the poll's
-//!   `mio::Registry` and the slab of registrations. A registration keeps its registration table alive, so a
-//!   socket that outlives its loop still deregisters cleanly.
-//! - [`Registration`]: one file descriptor in the slab. Its slot holds the readiness the loop has
-//!   seen and, per direction (read, write), who waits for it:
+//! - [`Registrations`], shared (`Arc`) by the reactor and every [`Registration`]: a dup of the
+//!   poll's `mio::Registry` (which is `Sync`: any thread may deregister) and the table of
+//!   registrations, a slab behind a lock, indexed by the event token. A registration keeps its
+//!   table alive, so a socket that outlives its loop still deregisters cleanly.
+//! - [`ScheduledIo`] (`scheduled_io.rs`), one per registration, shared (`Arc`) by the table and
+//!   the [`Registration`]: the atomic readiness word (readiness bits, an event tick, a shutdown
+//!   bit) and, behind a lock, who waits, per direction (read, write):
 //!   - the **poll waker**: one waker, kept by [`Registration::poll_ready`] for code that owns the
 //!     direction or polls through a `poll_*` method (a stream's reader and writer, the two halves
 //!     of a split stream, a connect in progress). A later poll replaces it, so it costs no
@@ -19,46 +21,61 @@
 //!     by the future, owns its entry from its first `Pending` until it is ready or dropped, and
 //!     only its owner removes it (an event just takes the waker out). So a re-poll updates the
 //!     entry in place (no duplicates), and a cancelled future removes its entry in its `Drop`:
-//!     the list never holds more entries than there are live futures waiting on the socket.
-//!     Both directions share one slab, boxed so that the slot grows by a pointer; it is
-//!     allocated the first time such a future waits and reused for the socket's life, so a wait
-//!     allocates nothing once the list has held as many waiters at once as now.
+//!     the list never holds more entries than there are live futures waiting on the socket. It
+//!     is allocated the first time such a future waits and reused for the socket's life.
+//!
+//! # Sockets on any thread
+//!
+//! A registration is `Send + Sync`: the socket can be used by a task on any thread, while it
+//! stays registered with the reactor of the loop that made it. That reactor delivers its
+//! readiness when it parks, and the wake reaches the task wherever it runs (wakers are `Send`).
+//! So if that loop is not running (an `EventLoop` between runs), an operation that must wait
+//! waits until it runs again; when the loop is **closed** (its reactor dropped), every
+//! registration is marked shut down and its waiters woken, and every pending or later operation
+//! fails with "the event loop this socket was registered with has closed". Dropping a socket on
+//! any thread deregisters it at once.
+//!
+//! Tokens carry a generation beside the slab key, so an event still in the buffer for a socket
+//! dropped on another thread during `park` never reaches a later socket in the same slot.
 //!
 //! # Readiness rules (edge-triggered)
 //!
 //! Every descriptor is registered once for both directions, edge-triggered: the kernel reports a
-//! change, not a level. So the slot remembers readiness until an operation proves it stale:
+//! change, not a level. So the readiness word remembers readiness until an operation proves it
+//! stale:
 //!
-//! 1. An event ORs its bits into the slot and, for each direction it makes ready, wakes the poll
-//!    waker and **every** listed waiter of that direction (their entries stay, emptied, until
-//!    their futures release them). Waking all loses nobody: each woken task re-tries; the first
-//!    takes the connection or datagram, a later one finds `WouldBlock`, clears the direction
-//!    (rule 3) and waits again. A waiter cancelled after its wake therefore swallows nothing.
-//!    The wakers are collected under the slab's borrow and woken (or dropped) after it ends, as
-//!    every waker in this file: a waker may run code that touches the slab.
-//! 2. An operation is attempted while the slot says its direction is ready.
+//! 1. An event ORs its bits into the word, advances its tick and, for each direction it makes
+//!    ready, wakes the poll waker and **every** listed waiter of that direction (their entries
+//!    stay, emptied, until their futures release them). Waking all loses nobody: each woken
+//!    task re-tries; the first takes the connection or datagram, a later one finds `WouldBlock`,
+//!    clears the direction (rule 3) and waits again. A waiter cancelled after its wake therefore
+//!    swallows nothing. The wakers are collected under the locks and woken (or dropped) after
+//!    they are released, as every waker in this file: a waker may run code that touches them.
+//! 2. An operation is attempted while the word says its direction is ready (an atomic load: a
+//!    ready socket takes no lock), and remembers the tick it saw.
 //! 3. Only a `WouldBlock` from that operation clears the direction's bits ([`Registration::clear`]);
 //!    any other result (data, EOF, an error) leaves them set, so no edge is ever lost.
 //! 4. After a clear, the operation waits for the next event: a `WouldBlock` never retries at
 //!    once, so a waiting socket costs no CPU.
 //! 5. A short read or write (fewer bytes than asked) also proves the buffer drained (or full)
-//!    and clears the plain readable/writable bit ([`Registration::clear_drained`]), saving the
+//!    and clears the plain readable/writable bit ([`Registration::poll_transfer`]), saving the
 //!    `WouldBlock` syscall; closed and error bits stay, since no new edge would repeat them.
-//!
-//! Events arrive only inside [`Reactor::park`], on the loop's thread, never while a task runs, so
-//! no event can slip between an operation's `WouldBlock` and its clear.
+//! 6. A clear (rules 3 and 5) takes effect only if the tick is still the one the operation saw:
+//!    the reactor may deliver an event on its thread between the operation's system call and its
+//!    clear on another, and that event's bits must stay (`scheduled_io.rs` explains, and its loom
+//!    models check it).
 //!
 //! Every operation through `poll_io` spends one unit of the task's cooperative budget
-//! (`task/coop.rs`): a socket that never runs dry cannot keep its task from yielding.
+//! (`coop.rs`): a socket that never runs dry cannot keep its task from yielding.
+//!
+//! Lock order: the table, then a `ScheduledIo`'s waiters (the reactor delivers events with the
+//! table locked); nothing takes them the other way round.
 //!
 //! Only this file talks to mio.
 
-use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::io;
 use std::os::fd::RawFd;
-use std::rc::Rc;
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -66,103 +83,63 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Registry, Token};
 use slab::Slab;
 
+pub(crate) use super::scheduled_io::Direction;
+use super::scheduled_io::{
+    Closed, ReadyEvent, ScheduledIo, ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED,
+};
 use super::IoDriver;
 use crate::coop;
+use crate::loom::Arc;
+use crate::panic::wake_all;
+use crate::util::Mutex;
 
-thread_local! {
-    /// The registration table of the loop running on this thread (null: none), so a socket
-    /// polled inside another loop is caught (see `Registration::assert_on_own_loop`).
-    static RUNNING: Cell<*const Registrations> = const { Cell::new(std::ptr::null()) };
-}
-
-/// Marks `driver`'s loop as running on this thread until the guard drops (also on unwind).
-pub(crate) fn enter(driver: &Rc<Registrations>) -> RunningGuard {
-    RunningGuard {
-        prev: RUNNING.with(|r| r.replace(Rc::as_ptr(driver))),
-    }
-}
-
-/// Restores the previous running table; see [`enter`].
-pub(crate) struct RunningGuard {
-    prev: *const Registrations,
-}
-
-impl Drop for RunningGuard {
-    fn drop(&mut self) {
-        RUNNING.with(|r| r.set(self.prev));
-    }
-}
-
-/// The token of the cross-thread waker.
+/// The token of the cross-thread waker. Its key half (all ones) is never handed out.
 const UNPARK: Token = Token(usize::MAX);
 
-/// Readiness bits kept per registration.
-const READABLE: u8 = 1;
-const WRITABLE: u8 = 1 << 1;
-const READ_CLOSED: u8 = 1 << 2;
-const WRITE_CLOSED: u8 = 1 << 3;
-const ERROR: u8 = 1 << 4;
+/// A token is `generation << KEY_BITS | key`: the slab key, and which registration of that slot.
+const KEY_BITS: u32 = usize::BITS / 2;
+const KEY_MASK: usize = (1 << KEY_BITS) - 1;
+const GENERATION_MASK: usize = usize::MAX >> KEY_BITS;
+
+/// What a pending or later operation on a socket whose loop has closed returns.
+fn closed_error() -> io::Error {
+    io::Error::other("the event loop this socket was registered with has closed")
+}
 
 /// Owns the loop's `mio::Poll`. Loop thread only.
 pub(crate) struct Reactor {
     poll: mio::Poll,
     events: Events,
     unparker: Unparker,
-    driver: Rc<Registrations>,
+    driver: Arc<Registrations>,
 }
 
 /// Wakes a parked loop from any thread.
 #[derive(Clone)]
 pub(crate) struct Unparker {
-    waker: Arc<mio::Waker>,
+    waker: std::sync::Arc<mio::Waker>,
 }
 
-/// The registrations of one loop, shared by the reactor and every registered socket.
+/// The registrations of one loop, shared by the reactor and every registered socket, on any
+/// thread.
 pub(crate) struct Registrations {
-    /// A dup of the poll's registry: registering needs no access to the `Poll` itself.
+    /// A dup of the poll's registry: registering and deregistering need no access to the `Poll`.
     registry: Registry,
-    slots: RefCell<Slab<Slot>>,
+    table: Mutex<Table>,
 }
 
-/// One registered descriptor.
-#[derive(Default)]
+struct Table {
+    slots: Slab<Slot>,
+    /// The generation the next registration's token carries.
+    next_generation: usize,
+    /// The reactor is gone: no new registrations.
+    closed: bool,
+}
+
+/// One registered descriptor, as the reactor finds it by token.
 struct Slot {
-    /// Readiness seen and not yet proven stale (the bits above).
-    ready: u8,
-    /// The poll waker to read (or accept, or receive): the last `poll_ready` caller's.
-    reader: Option<Waker>,
-    /// The poll waker to write (or connect, or send): the last `poll_ready` caller's.
-    writer: Option<Waker>,
-    /// The waiter list of both directions: one entry per [`Waiter`] holding a key, `None` until
-    /// the first one waits (most sockets never have one).
-    waiters: Option<Box<Slab<Entry>>>,
-}
-
-/// A [`Waiter`]'s place in its slot's waiter list. Only that waiter removes it (when ready or
-/// dropped), so its key stays valid while the waiter lives.
-struct Entry {
-    dir: Direction,
-    /// `None` once an event took it (the task is woken) or before the first wait.
-    waker: Option<Waker>,
-}
-
-/// Which half of a descriptor's readiness an operation needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Direction {
-    /// `read`, `recv`, `accept`.
-    Read,
-    /// `write`, `send`, connect completion.
-    Write,
-}
-
-impl Direction {
-    /// The bits that let an operation in this direction proceed (and that a `WouldBlock` clears).
-    fn mask(self) -> u8 {
-        match self {
-            Direction::Read => READABLE | READ_CLOSED | ERROR,
-            Direction::Write => WRITABLE | WRITE_CLOSED | ERROR,
-        }
-    }
+    token: Token,
+    io: Arc<ScheduledIo>,
 }
 
 /// Initial readiness of a new registration.
@@ -175,12 +152,13 @@ pub(crate) enum Initially {
     NotReady,
 }
 
-/// A descriptor registered with the running loop's reactor; deregistered on drop.
+/// A descriptor registered with a loop's reactor; deregistered on drop, on any thread.
 ///
 /// The owner must drop the registration before closing the descriptor.
 pub(crate) struct Registration {
-    driver: Rc<Registrations>,
-    key: usize,
+    driver: Arc<Registrations>,
+    io: Arc<ScheduledIo>,
+    token: Token,
     fd: RawFd,
 }
 
@@ -188,21 +166,25 @@ pub(crate) struct Registration {
 /// method's future waits, so that every task awaiting the socket is woken (see the module docs).
 ///
 /// Holds no entry until its first `Pending`; from then on re-polls update the same entry, and
-/// being ready or dropped gives it back. Cheap to create: no allocation, no borrow.
+/// being ready or dropped gives it back. Cheap to create: no allocation, no lock.
 pub(crate) struct Waiter<'a> {
     reg: &'a Registration,
     dir: Direction,
-    /// The entry's key in the slot's waiter list, while this waiter holds one.
+    /// The entry's key in the waiter list, while this waiter holds one.
     key: Option<usize>,
 }
 
 impl Reactor {
     pub(crate) fn new() -> io::Result<Reactor> {
         let poll = mio::Poll::new()?;
-        let waker = Arc::new(mio::Waker::new(poll.registry(), UNPARK)?);
-        let driver = Rc::new(Registrations {
+        let waker = std::sync::Arc::new(mio::Waker::new(poll.registry(), UNPARK)?);
+        let driver = Arc::new(Registrations {
             registry: poll.registry().try_clone()?,
-            slots: RefCell::new(Slab::new()),
+            table: Mutex::new(Table {
+                slots: Slab::new(),
+                next_generation: 0,
+                closed: false,
+            }),
         });
         Ok(Reactor {
             poll,
@@ -218,7 +200,7 @@ impl IoDriver for Reactor {
         self.unparker.clone()
     }
 
-    fn registrations(&self) -> Rc<Registrations> {
+    fn registrations(&self) -> Arc<Registrations> {
         self.driver.clone()
     }
 
@@ -232,13 +214,21 @@ impl IoDriver for Reactor {
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return,
             Err(e) => panic!("the event loop's poller failed: {e}"),
         }
-        let mut slots = self.driver.slots.borrow_mut();
+        if self.events.is_empty() {
+            return;
+        }
+        let table = self.driver.table.lock();
         for event in self.events.iter() {
-            // The unpark token needs no handling: the loop reads the remote queue after every
-            // park.
-            let Some(slot) = slots.get_mut(event.token().0) else {
+            // The unpark token needs no handling (the loop reads the remote queue after every
+            // park), and finds no slot: its key is never handed out. A token whose generation
+            // differs is of a socket dropped since the poll.
+            let token = event.token();
+            let Some(slot) = table.slots.get(token.0 & KEY_MASK) else {
                 continue;
             };
+            if slot.token != token {
+                continue;
+            }
             let mut bits = 0;
             if event.is_readable() {
                 bits |= READABLE;
@@ -255,27 +245,25 @@ impl IoDriver for Reactor {
             if event.is_error() {
                 bits |= ERROR;
             }
-            slot.ready |= bits;
-            let read = bits & Direction::Read.mask() != 0;
-            let write = bits & Direction::Write.mask() != 0;
-            if read {
-                woken.extend(slot.reader.take());
-            }
-            if write {
-                woken.extend(slot.writer.take());
-            }
-            if let Some(waiters) = slot.waiters.as_deref_mut() {
-                for (_, entry) in waiters.iter_mut() {
-                    let made_ready = match entry.dir {
-                        Direction::Read => read,
-                        Direction::Write => write,
-                    };
-                    if made_ready {
-                        woken.extend(entry.waker.take());
-                    }
-                }
+            slot.io.deliver(bits, woken);
+        }
+    }
+}
+
+impl Drop for Reactor {
+    /// Shuts every registration down and wakes its waiters, so that operations on sockets of a
+    /// closed loop, on whatever thread, fail instead of waiting for events that cannot come.
+    fn drop(&mut self) {
+        let mut woken = Vec::new();
+        {
+            let mut table = self.driver.table.lock();
+            table.closed = true;
+            for (_, slot) in table.slots.iter() {
+                slot.io.shutdown(&mut woken);
             }
         }
+        // Woken after the lock: a waker may run code that drops a socket of this table.
+        wake_all(&mut woken);
     }
 }
 
@@ -287,32 +275,54 @@ impl Unparker {
 }
 
 impl Registration {
-    /// Registers `fd` (already non-blocking) in `driver`, the running loop's table, for both
-    /// directions.
+    /// Registers `fd` (already non-blocking) in `driver`, a loop's table, for both directions.
     ///
     /// # Errors
-    /// When the OS refuses the registration.
+    /// When the OS refuses the registration, or the loop has closed.
     pub(crate) fn new(
-        driver: Rc<Registrations>,
+        driver: Arc<Registrations>,
         fd: RawFd,
         initially: Initially,
     ) -> io::Result<Registration> {
-        let key = driver.slots.borrow_mut().insert(Slot {
-            ready: match initially {
-                Initially::Ready => READABLE | WRITABLE,
-                Initially::NotReady => 0,
-            },
-            ..Slot::default()
-        });
+        let io = Arc::new(ScheduledIo::new(match initially {
+            Initially::Ready => READABLE | WRITABLE,
+            Initially::NotReady => 0,
+        }));
+        let token = {
+            let mut table = driver.table.lock();
+            if table.closed {
+                return Err(closed_error());
+            }
+            let generation = table.next_generation;
+            table.next_generation = generation.wrapping_add(1) & GENERATION_MASK;
+            let entry = table.slots.vacant_entry();
+            let key = entry.key();
+            if key >= KEY_MASK {
+                return Err(io::Error::other(
+                    "too many sockets registered with one event loop",
+                ));
+            }
+            let token = Token(generation << KEY_BITS | key);
+            entry.insert(Slot {
+                token,
+                io: io.clone(),
+            });
+            token
+        };
         let interest = Interest::READABLE | Interest::WRITABLE;
         if let Err(e) = driver
             .registry
-            .register(&mut SourceFd(&fd), Token(key), interest)
+            .register(&mut SourceFd(&fd), token, interest)
         {
-            driver.slots.borrow_mut().remove(key);
+            driver.remove(token);
             return Err(e);
         }
-        Ok(Registration { driver, key, fd })
+        Ok(Registration {
+            driver,
+            io,
+            token,
+            fd,
+        })
     }
 
     /// A waiter for `dir`, for the future of a `&self` method that several tasks may await at
@@ -325,184 +335,165 @@ impl Registration {
         }
     }
 
-    /// Ready when the slot says `dir` may proceed; otherwise remembers `cx`'s waker as the
-    /// direction's poll waker (replacing the previous one: for code that owns the direction, or
-    /// polls through a `poll_*` method) and returns `Pending`. Futures shared between tasks wait
-    /// through a [`Waiter`] instead.
+    /// Ready when the readiness word says `dir` may proceed, with the tick seen; otherwise
+    /// remembers `cx`'s waker as the direction's poll waker (replacing the previous one: for
+    /// code that owns the direction, or polls through a `poll_*` method) and returns `Pending`.
+    /// Futures shared between tasks wait through a [`Waiter`] instead.
     ///
-    /// # Panics
-    /// When it would wait while polled on a different loop from the one it was registered with
-    /// (its readiness would never arrive).
-    #[track_caller]
-    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<()> {
-        let old = {
-            let mut slots = self.driver.slots.borrow_mut();
-            let slot = &mut slots[self.key];
-            if slot.ready & dir.mask() != 0 {
-                return Poll::Ready(());
-            }
-            let waiter = match dir {
-                Direction::Read => &mut slot.reader,
-                Direction::Write => &mut slot.writer,
-            };
-            match waiter {
-                Some(w) if w.will_wake(cx.waker()) => None,
-                _ => waiter.replace(cx.waker().clone()),
-            }
-        };
-        // Dropped after the borrow ends: dropping a waker may free a task and its sockets.
-        drop(old);
-        self.assert_on_own_loop();
-        Poll::Pending
+    /// # Errors
+    /// When the loop the socket was registered with has closed.
+    #[inline]
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        self.io
+            .poll_ready(cx, dir)
+            .map(|found| found.map_err(|Closed| closed_error()))
     }
 
-    /// Marks `dir` not ready: the last operation in that direction returned `WouldBlock`.
-    pub(crate) fn clear(&self, dir: Direction) {
-        self.driver.slots.borrow_mut()[self.key].ready &= !dir.mask();
-    }
-
-    /// Marks `dir` drained after a short read or write (fewer bytes than asked): with
-    /// edge-triggered epoll that proves the kernel buffer empty (or full), so the next operation
-    /// waits for an event instead of spending a syscall on `WouldBlock`. Unlike
-    /// [`clear`](Registration::clear) it keeps the closed and error bits, which no later edge
-    /// would report again.
-    pub(crate) fn clear_drained(&self, dir: Direction) {
-        let bit = match dir {
-            Direction::Read => READABLE,
-            Direction::Write => WRITABLE,
-        };
-        self.driver.slots.borrow_mut()[self.key].ready &= !bit;
+    /// Marks `dir` not ready: the operation that saw `event` returned `WouldBlock`. Does
+    /// nothing if an event arrived since (rule 6).
+    #[inline]
+    pub(crate) fn clear(&self, event: ReadyEvent, dir: Direction) {
+        self.io.clear(event, dir.mask());
     }
 
     /// Runs the non-blocking operation `op` once `dir` is ready, until it does not return
     /// `WouldBlock`; waits for the next event after each `WouldBlock`.
-    #[track_caller]
+    #[inline]
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
-        mut op: impl FnMut() -> io::Result<R>,
+        op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        coop::poll_budgeted(cx, coop::Cost::Syscall, |cx| loop {
-            if self.poll_ready(cx, dir).is_pending() {
-                return Poll::Pending;
-            }
-            match op() {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear(dir),
-                result => return Poll::Ready(result),
-            }
-        })
+        drive(self, cx, dir, |cx| self.poll_ready(cx, dir), op, |_| false)
+    }
+
+    /// As [`poll_io`](Self::poll_io) for an operation that moves up to `asked` bytes: a short
+    /// transfer proves the kernel buffer drained (or full), so the next operation waits for an
+    /// event instead of spending a syscall on `WouldBlock` (rule 5). With edge-triggered epoll
+    /// only the plain readable/writable bit goes; the closed and error bits stay.
+    #[inline]
+    pub(crate) fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        asked: usize,
+        op: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        drive(
+            self,
+            cx,
+            dir,
+            |cx| self.poll_ready(cx, dir),
+            op,
+            |&n| n > 0 && n < asked,
+        )
     }
 
     /// Runs `op` now if `dir` may be ready; a `WouldBlock` (returned as is) clears it.
+    ///
+    /// # Errors
+    /// `op`'s; `WouldBlock` when `dir` is not known to be ready; the closed-loop error.
     pub(crate) fn try_io<R>(
         &self,
         dir: Direction,
         op: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        if self.driver.slots.borrow()[self.key].ready & dir.mask() == 0 {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
+        let event = match self.io.ready_now(dir) {
+            None => return Err(io::ErrorKind::WouldBlock.into()),
+            Some(found) => found.map_err(|Closed| closed_error())?,
+        };
         let result = op();
         if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
-            self.clear(dir);
+            self.clear(event, dir);
         }
         result
     }
+}
 
-    #[track_caller]
-    fn assert_on_own_loop(&self) {
-        let current = RUNNING.with(Cell::get);
-        let same = current.is_null() || std::ptr::eq(current, Rc::as_ptr(&self.driver));
-        assert!(
-            same,
-            "an I/O object was polled on a different event loop from the one it was created on; \
-             sockets belong to the loop that made them"
-        );
+/// The loop every operation runs: wait through `ready` until `dir` is ready, try `op`, clear on
+/// `WouldBlock` (and on a transfer `drained` says was short), against the tick `ready` saw.
+#[inline]
+fn drive<R>(
+    reg: &Registration,
+    cx: &mut Context<'_>,
+    dir: Direction,
+    mut ready: impl FnMut(&mut Context<'_>) -> Poll<io::Result<ReadyEvent>>,
+    mut op: impl FnMut() -> io::Result<R>,
+    drained: impl Fn(&R) -> bool,
+) -> Poll<io::Result<R>> {
+    coop::poll_budgeted(cx, coop::Cost::Syscall, |cx| loop {
+        let event = match ready(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Ready(Ok(event)) => event,
+        };
+        match op() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => reg.clear(event, dir),
+            Ok(r) => {
+                if drained(&r) {
+                    reg.io.clear(event, dir.drained_mask());
+                }
+                return Poll::Ready(Ok(r));
+            }
+            Err(e) => return Poll::Ready(Err(e)),
+        }
+    })
+}
+
+impl Registrations {
+    /// Removes the slot of `token`, if it is still that registration's.
+    fn remove(&self, token: Token) {
+        let slot = {
+            let mut table = self.table.lock();
+            let key = token.0 & KEY_MASK;
+            match table.slots.get(key) {
+                Some(slot) if slot.token == token => Some(table.slots.remove(key)),
+                _ => None,
+            }
+        };
+        // Dropped after the lock: it may hold the last reference to wakers.
+        drop(slot);
     }
 }
 
 impl Waiter<'_> {
-    /// Ready when the slot says the direction may proceed (giving back this waiter's entry, if
-    /// it holds one); otherwise records `cx`'s waker in this waiter's own entry, taking one on
-    /// the first wait, and returns `Pending`.
+    /// Ready when the readiness word says the direction may proceed (giving back this waiter's
+    /// entry, if it holds one); otherwise records `cx`'s waker in this waiter's own entry,
+    /// taking one on the first wait, and returns `Pending`.
     ///
-    /// # Panics
-    /// As [`Registration::poll_ready`]: when it would wait on a different loop.
-    #[track_caller]
-    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let (ready, old) = {
-            let mut slots = self.reg.driver.slots.borrow_mut();
-            let slot = &mut slots[self.reg.key];
-            if slot.ready & self.dir.mask() != 0 {
-                let old = match (self.key.take(), slot.waiters.as_deref_mut()) {
-                    (Some(key), Some(waiters)) => waiters.try_remove(key).and_then(|e| e.waker),
-                    _ => None,
-                };
-                (true, old)
-            } else {
-                let waiters = slot.waiters.get_or_insert_with(Box::default);
-                let old = match self.key {
-                    Some(key) => {
-                        let waker = &mut waiters[key].waker;
-                        match waker {
-                            Some(w) if w.will_wake(cx.waker()) => None,
-                            _ => waker.replace(cx.waker().clone()),
-                        }
-                    }
-                    None => {
-                        self.key = Some(waiters.insert(Entry {
-                            dir: self.dir,
-                            waker: Some(cx.waker().clone()),
-                        }));
-                        None
-                    }
-                };
-                (false, old)
-            }
-        };
-        // Dropped after the borrow ends: dropping a waker may free a task and its sockets.
-        drop(old);
-        if ready {
-            return Poll::Ready(());
-        }
-        self.reg.assert_on_own_loop();
-        Poll::Pending
+    /// # Errors
+    /// When the loop the socket was registered with has closed.
+    #[inline]
+    pub(crate) fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
+        self.reg
+            .io
+            .poll_waiter(cx, self.dir, &mut self.key)
+            .map(|found| found.map_err(|Closed| closed_error()))
     }
 
     /// As [`Registration::poll_io`], waiting through this waiter.
-    #[track_caller]
+    #[inline]
     pub(crate) fn poll_io<R>(
         &mut self,
         cx: &mut Context<'_>,
-        mut op: impl FnMut() -> io::Result<R>,
+        op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        coop::poll_budgeted(cx, coop::Cost::Syscall, |cx| loop {
-            if self.poll_ready(cx).is_pending() {
-                return Poll::Pending;
-            }
-            match op() {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.reg.clear(self.dir),
-                result => return Poll::Ready(result),
-            }
-        })
+        let (reg, dir) = (self.reg, self.dir);
+        drive(reg, cx, dir, |cx| self.poll_ready(cx), op, |_| false)
     }
 }
 
 impl Drop for Waiter<'_> {
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else {
-            return;
-        };
-        let entry = {
-            let mut slots = self.reg.driver.slots.borrow_mut();
-            slots
-                .get_mut(self.reg.key)
-                .and_then(|slot| slot.waiters.as_deref_mut())
-                .and_then(|waiters| waiters.try_remove(key))
-        };
-        // Dropped after the borrow ends: dropping a waker may free a task and its sockets.
-        drop(entry);
+        if let Some(key) = self.key.take() {
+            // Dropped after the lock (inside `release_waiter`) is released.
+            drop(self.reg.io.release_waiter(key));
+        }
     }
 }
 
@@ -517,11 +508,11 @@ impl fmt::Debug for Waiter<'_> {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        // Fails only if the descriptor is already closed, which the owner rules out.
+        // Fails only if the descriptor is already closed, which the owner rules out. The
+        // registry is `Sync`: this runs on whatever thread drops the socket.
         let _ = self.driver.registry.deregister(&mut SourceFd(&self.fd));
-        let slot = self.driver.slots.borrow_mut().try_remove(self.key);
-        // Dropped after the borrow ends: dropping a waker may free a task and its sockets.
-        drop(slot);
+        self.driver.remove(self.token);
+        // Wakers a poll left behind go with `self.io`'s last reference, outside every lock.
     }
 }
 
@@ -529,12 +520,12 @@ impl fmt::Debug for Registration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Registration")
             .field("fd", &self.fd)
-            .field("key", &self.key)
+            .field("token", &self.token.0)
             .finish_non_exhaustive()
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(baton_loom)))]
 mod tests {
     use super::*;
     use std::os::fd::AsRawFd;
@@ -542,7 +533,7 @@ mod tests {
 
     struct Noop;
     impl Wake for Noop {
-        fn wake(self: Arc<Self>) {}
+        fn wake(self: std::sync::Arc<Self>) {}
     }
 
     /// Runs `f` on a fresh loop with a registered socket whose read direction is not ready.
@@ -557,21 +548,16 @@ mod tests {
         });
     }
 
-    /// The entries of `reg`'s waiter list: (held, slab capacity).
     fn entries(reg: &Registration) -> (usize, usize) {
-        let slots = reg.driver.slots.borrow();
-        slots[reg.key]
-            .waiters
-            .as_deref()
-            .map_or((0, 0), |w| (w.len(), w.capacity()))
+        reg.io.waiter_entries()
     }
 
     #[test]
     #[cfg_attr(miri, ignore = "real sockets")]
     fn a_waiter_holds_one_entry_however_often_it_is_polled_and_gives_it_back_on_drop() {
         with_idle_registration(|reg| {
-            let task_a = Waker::from(Arc::new(Noop));
-            let task_b = Waker::from(Arc::new(Noop));
+            let task_a = Waker::from(std::sync::Arc::new(Noop));
+            let task_b = Waker::from(std::sync::Arc::new(Noop));
             let mut a = reg.waiter(Direction::Read);
             let mut b = reg.waiter(Direction::Read);
             for _ in 0..3 {
@@ -592,7 +578,7 @@ mod tests {
     #[cfg_attr(miri, ignore = "real sockets")]
     fn waiting_again_reuses_the_list_without_growing_it() {
         with_idle_registration(|reg| {
-            let waker = Waker::from(Arc::new(Noop));
+            let waker = Waker::from(std::sync::Arc::new(Noop));
             let wait = || {
                 let mut w = reg.waiter(Direction::Write);
                 assert!(w.poll_ready(&mut Context::from_waker(&waker)).is_pending());
@@ -608,11 +594,30 @@ mod tests {
     }
 
     #[test]
-    fn the_waiter_list_grows_the_slot_by_one_pointer() {
-        assert!(
-            std::mem::size_of::<Slot>() <= 48,
-            "a slot is {} bytes",
-            std::mem::size_of::<Slot>()
-        );
+    #[cfg_attr(miri, ignore = "real sockets")]
+    fn a_closed_loop_fails_pending_and_new_operations_and_refuses_registrations() {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        socket.set_nonblocking(true).unwrap();
+        let mut lp = crate::EventLoop::new().unwrap();
+        let (driver, reg) = lp.run_until_complete(async {
+            let driver = crate::runtime::context::with(|cx| cx.registrations());
+            let reg =
+                Registration::new(driver.clone(), socket.as_raw_fd(), Initially::NotReady).unwrap();
+            (driver, reg)
+        });
+        let waker = Waker::from(std::sync::Arc::new(Noop));
+        let mut cx = Context::from_waker(&waker);
+        let mut waiter = reg.waiter(Direction::Read);
+        assert!(waiter.poll_ready(&mut cx).is_pending());
+        drop(lp);
+        let Poll::Ready(Err(e)) = waiter.poll_io(&mut cx, || Ok(())) else {
+            panic!("a pending operation of a closed loop must fail");
+        };
+        assert!(e.to_string().contains("has closed"), "{e}");
+        drop(waiter);
+        assert!(reg.try_io(Direction::Write, || Ok(())).is_err());
+        let other = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let refused = Registration::new(driver, other.as_raw_fd(), Initially::Ready);
+        assert_eq!(refused.unwrap_err().to_string(), closed_error().to_string());
     }
 }

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io;
 use std::net::Shutdown;
 use std::pin::Pin;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::state::{wake_all, Shared};
@@ -13,8 +13,8 @@ use crate::net::WriteTransport;
 
 /// Spawns the flusher unless one is running.
 #[track_caller]
-pub(super) fn start_flusher<W: WriteTransport>(shared: &Rc<Shared<W>>) {
-    let mut st = shared.state.borrow_mut();
+pub(super) fn start_flusher<W: WriteTransport>(shared: &Arc<Shared<W>>) {
+    let mut st = shared.state.lock();
     if st.flusher_running {
         return;
     }
@@ -28,7 +28,7 @@ pub(super) fn start_flusher<W: WriteTransport>(shared: &Rc<Shared<W>>) {
 
 /// The task that writes the buffer out as the socket accepts it.
 struct Flusher<W> {
-    shared: Rc<Shared<W>>,
+    shared: Arc<Shared<W>>,
 }
 
 impl<W: WriteTransport> Future for Flusher<W> {
@@ -39,7 +39,7 @@ impl<W: WriteTransport> Future for Flusher<W> {
         let mut wake = Vec::new();
         let mut dropped = Vec::new();
         let result = {
-            let mut st = shared.state.borrow_mut();
+            let mut st = shared.state.lock();
             loop {
                 if st.failure.is_some() {
                     st.flusher_running = false;
@@ -78,7 +78,7 @@ impl<W: WriteTransport> Future for Flusher<W> {
                 break Poll::Ready(());
             }
         };
-        // Freed and woken after the borrow ends.
+        // Freed and woken after the lock is released.
         drop(dropped);
         wake_all(wake);
         result

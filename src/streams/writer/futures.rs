@@ -90,7 +90,7 @@ impl<W: WriteTransport> Future for WriterDrain<'_, W> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut st = self.writer.shared().state.borrow_mut();
+        let mut st = self.writer.shared().state.lock();
         if let Some(e) = st.error() {
             return Poll::Ready(Err(e));
         }

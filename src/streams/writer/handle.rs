@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io;
 use std::net::Shutdown;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::state::{begin_close, wake_all, Shared};
@@ -15,7 +15,7 @@ const ABORTED: &str = "the connection was aborted (Server::abort_clients); buffe
 /// A server's hold on a connection's writer: it closes or aborts the connection from outside
 /// the handler, and waits for the connection's bytes to be sent.
 pub(crate) struct WriterHandle<W> {
-    pub(super) shared: Rc<Shared<W>>,
+    pub(super) shared: Arc<Shared<W>>,
 }
 
 impl<W: WriteTransport> WriterHandle<W> {
@@ -27,7 +27,7 @@ impl<W: WriteTransport> WriterHandle<W> {
     /// Drops the buffered bytes and shuts the connection down at once; the writer's later
     /// operations fail with `ConnectionAborted`. A connection already closed is left alone.
     pub(crate) fn abort(&self) {
-        let mut st = self.shared.state.borrow_mut();
+        let mut st = self.shared.state.lock();
         if st.closed {
             return;
         }
@@ -44,7 +44,7 @@ impl<W: WriteTransport> WriterHandle<W> {
     /// Ready once nothing more will be sent: the buffer is flushed and no flusher runs, or
     /// the connection failed.
     pub(crate) fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut st = self.shared.state.borrow_mut();
+        let mut st = self.shared.state.lock();
         if st.failure.is_some() || (st.pending() == 0 && !st.flusher_running) {
             return Poll::Ready(());
         }

@@ -23,9 +23,12 @@
 //!
 //! # State
 //!
-//! Everything lives in one `RefCell<State>` shared (`Rc`) by the writer, its flusher and the
-//! server that accepted the connection. No borrow is held across an `.await`, nor while a
-//! waker is woken or dropped: waiters are taken out under the borrow and woken after it.
+//! Everything lives in one `Mutex<State>` (`crate::util`'s) shared (`Arc`) by the writer, its
+//! flusher and the server that accepted the connection, so a writer is `Send + Sync` when its
+//! transport is (every baton write half is): it may be used from a task on another thread. The
+//! flusher is spawned on the loop running the `write` that first buffers bytes. The lock is never
+//! held across an `.await`, nor while a waker is woken or dropped: waiters are taken out under
+//! it and woken after it.
 //!
 //! # Files
 //!
@@ -38,11 +41,11 @@ mod futures;
 mod handle;
 mod state;
 
-use std::cell::RefCell;
+use crate::util::Mutex;
 use std::fmt;
 use std::io;
 use std::net::Shutdown;
-use std::rc::Rc;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 pub use futures::{WriterClose, WriterDrain, WriterWaitClosed};
@@ -61,6 +64,9 @@ const WRITE_AFTER_EOF: &str = "StreamWriter::write after write_eof: the bytes we
 /// TCP, or by [`new`](StreamWriter::new) over the write half of any split stream (the
 /// [`WriteTransport`]): `StreamWriter` is `StreamWriter<OwnedWriteHalf>`, over TCP;
 /// `StreamWriter<OwnedWriteHalf<UnixStream>>` writes to a Unix socket.
+///
+/// `Send + Sync` when the transport is (baton's write halves are): a writer may be used from a
+/// task on another thread; its flusher task runs on the loop of the `write` that started it.
 ///
 /// # Examples
 /// ```
@@ -82,7 +88,7 @@ const WRITE_AFTER_EOF: &str = "StreamWriter::write after write_eof: the bytes we
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct StreamWriter<W: WriteTransport = OwnedWriteHalf> {
-    shared: Rc<Shared<W>>,
+    shared: Arc<Shared<W>>,
 }
 
 impl<W: WriteTransport> StreamWriter<W> {
@@ -126,9 +132,9 @@ impl<W: WriteTransport> StreamWriter<W> {
     /// ```
     pub fn new(io: W) -> StreamWriter<W> {
         StreamWriter {
-            shared: Rc::new(Shared {
+            shared: Arc::new(Shared {
                 io,
-                state: RefCell::new(State {
+                state: Mutex::new(State {
                     high: DEFAULT_HIGH_WATER,
                     low: DEFAULT_HIGH_WATER / 4,
                     ..State::default()
@@ -162,7 +168,7 @@ impl<W: WriteTransport> StreamWriter<W> {
             low <= high,
             "low-water mark {low} above high-water mark {high}"
         );
-        let mut st = self.shared.state.borrow_mut();
+        let mut st = self.shared.state.lock();
         st.high = high;
         st.low = low;
     }
@@ -181,7 +187,7 @@ impl<W: WriteTransport> StreamWriter<W> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn write_buffer_limits(&self) -> (usize, usize) {
-        let st = self.shared.state.borrow();
+        let st = self.shared.state.lock();
         (st.high, st.low)
     }
 
@@ -201,7 +207,7 @@ impl<W: WriteTransport> StreamWriter<W> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn write_buffer_size(&self) -> usize {
-        self.shared.state.borrow().pending()
+        self.shared.state.lock().pending()
     }
 
     /// Queues `data` for sending, without waiting (asyncio's `write`): the socket takes what it
@@ -240,7 +246,7 @@ impl<W: WriteTransport> StreamWriter<W> {
         if data.is_empty() {
             return;
         }
-        let mut st = self.shared.state.borrow_mut();
+        let mut st = self.shared.state.lock();
         if st.failure.is_some() {
             return; // the failure is reported by drain/close/wait_closed
         }
@@ -370,7 +376,7 @@ impl<W: WriteTransport> StreamWriter<W> {
     /// Outside a running event loop, when bytes are still buffered (the flusher is a task).
     #[track_caller]
     pub fn write_eof(&mut self) {
-        let mut st = self.shared.state.borrow_mut();
+        let mut st = self.shared.state.lock();
         if st.eof_requested || st.close_requested || st.failure.is_some() {
             return;
         }
@@ -433,7 +439,7 @@ impl<W: WriteTransport> StreamWriter<W> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn is_closing(&self) -> bool {
-        let st = self.shared.state.borrow();
+        let st = self.shared.state.lock();
         st.close_requested || st.failure.is_some()
     }
 
@@ -444,12 +450,12 @@ impl<W: WriteTransport> StreamWriter<W> {
     /// # Examples
     /// ```
     /// # use baton::net::TcpListener;
-    /// use std::rc::Rc;
+    /// use std::sync::Arc;
     ///
     /// baton::run(async {
     ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
     ///     let (_r, w) = baton::open_connection(listener.local_addr()?).await?;
-    ///     let w = Rc::new(w);
+    ///     let w = Arc::new(w);
     ///     let watcher = baton::spawn({
     ///         let w = w.clone();
     ///         async move { w.wait_closed().await }
@@ -505,7 +511,7 @@ impl<W: WriteTransport> StreamWriter<W> {
     }
 
     fn poll_closed(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut st = self.shared.state.borrow_mut();
+        let mut st = self.shared.state.lock();
         if let Some(e) = st.failure() {
             return Poll::Ready(Err(e));
         }
@@ -519,7 +525,7 @@ impl<W: WriteTransport> StreamWriter<W> {
 
 impl<W: WriteTransport> fmt::Debug for StreamWriter<W> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let st = self.shared.state.borrow();
+        let st = self.shared.state.lock();
         f.debug_struct("StreamWriter")
             .field("buffered", &st.pending())
             .field("paused", &st.paused)

@@ -1,7 +1,7 @@
 //! The state a [`StreamWriter`](super::StreamWriter) shares with its flusher task and its
 //! server: the buffer, the water marks, the close protocol, and the tasks waiting on them.
 
-use std::cell::RefCell;
+use crate::util::Mutex;
 use std::io;
 use std::net::Shutdown;
 use std::task::Waker;
@@ -15,7 +15,7 @@ pub(crate) const DEFAULT_HIGH_WATER: usize = 64 * 1024;
 /// share.
 pub(super) struct Shared<W> {
     pub(super) io: W,
-    pub(super) state: RefCell<State>,
+    pub(super) state: Mutex<State>,
 }
 
 /// The buffer, the water marks and where the writer is in its life.
@@ -55,7 +55,7 @@ impl State {
 
     /// Leaves `waker` to be woken at the next change, unless it is there already.
     pub(super) fn register(&mut self, waker: &Waker) {
-        // Never replaces (so never drops) a stored waker under the borrow: a waker's drop is
+        // Never replaces (so never drops) a stored waker under the lock: a waker's drop is
         // user code, and may touch this writer.
         if !self.waiters.iter().any(|w| w.will_wake(waker)) {
             self.waiters.push(waker.clone());
@@ -63,7 +63,7 @@ impl State {
     }
 
     /// Records the first failure and drops the buffer, which can no longer be sent; returns
-    /// the dropped bytes, to be freed after the borrow.
+    /// the dropped bytes, to be freed after the lock.
     pub(super) fn fail(&mut self, kind: io::ErrorKind, msg: String) -> Vec<u8> {
         if self.failure.is_none() {
             self.failure = Some((kind, msg));
@@ -99,7 +99,7 @@ impl State {
     }
 }
 
-/// Wakes what was collected under a borrow, after it ended.
+/// Wakes what was collected under the lock, after it was released.
 pub(super) fn wake_all(waiters: Vec<Waker>) {
     for w in waiters {
         w.wake();
@@ -108,7 +108,7 @@ pub(super) fn wake_all(waiters: Vec<Waker>) {
 
 /// Asks for the close: at once when nothing is buffered, else by the flusher once it is.
 pub(super) fn begin_close<W: WriteTransport>(shared: &Shared<W>) {
-    let mut st = shared.state.borrow_mut();
+    let mut st = shared.state.lock();
     if st.close_requested {
         return;
     }
