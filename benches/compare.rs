@@ -1,10 +1,14 @@
-//! Side-by-side benchmark: baton vs tokio `current_thread` vs smol `LocalExecutor`.
+//! Side-by-side benchmark: baton vs tokio `current_thread` vs smol `LocalExecutor` on one thread,
+//! then a multi-core section: baton `Runtime` vs tokio `multi_thread` vs smol `Executor`, each on
+//! `MT_WORKERS` worker threads.
 //!
 //! Run with `cargo bench --bench compare [-- FILTER] [--only=RUNTIME]`; FILTER keeps the workloads
 //! whose name contains it (`spawn_many`, `yield_many`, `ping_pong`, `chained_spawn`, `timers`,
 //! `gather_sleep` — which includes its peak RSS — `mpsc_1to1`, `mpsc_100to1`, `lock_contention`,
-//! `semaphore`, `tcp_echo`, `sleeping_task_memory`, `empty_task_spawn`); `--only=baton` (or
-//! `tokio`, `smol`) runs one runtime's arm alone, for a profiler:
+//! `semaphore`, `tcp_echo`, `sleeping_task_memory`, `empty_task_spawn`; multi-core: `mt_spawn_many`,
+//! `mt_yield_many`, `mt_ping_pong`, `mt_chained_spawn`, `mt_timers`, `mt_tcp_echo`, `idle_cpu`;
+//! `mt_` runs the timed multi-core rows); `--only=baton` (or `tokio`, `smol`) runs one runtime's
+//! arm alone, for a profiler:
 //! `perf record -g target/release/deps/compare-* spawn_many --only=baton`.
 //! Every workload runs on all three runtimes in the same process, interleaved round by round (the
 //! order rotates each round), so the noise of a shared machine hits all three alike. We print the
@@ -58,6 +62,36 @@
 //! - `tcp_echo`: every runtime uses its own TCP types (baton `net`, tokio `net`, smol
 //!   `Async<std::net::TcpStream>`), `TCP_NODELAY` on both ends, client and server in one runtime
 //!   on one thread.
+//!
+//! Multi-core rows (`mt_*`, `idle_cpu`), every runtime on `MT_WORKERS` worker threads:
+//! - The main future runs as a task on the workers and the calling thread only waits for it:
+//!   baton's `Runtime::block_on` does that itself; tokio's arm spawns it and `block_on`s the
+//!   handle, smol's spawns it on the `Executor` and waits with `futures_lite`'s `block_on` (which
+//!   does not drive smol's reactor on this thread). So spawns from the main future are spawns
+//!   from a worker in every arm, and no third thread does the workload's work.
+//! - `mt_spawn_many`, `mt_yield_many`, `mt_chained_spawn`, `mt_timers`: the single-loop workloads
+//!   with `Send` tasks: baton `spawn_send`, `tokio::spawn` (the very same functions), smol
+//!   `Executor::spawn`.
+//! - `mt_ping_pong`: `MT_PING_PAIRS` pairs over each runtime's own mpsc channel (capacity 1 each
+//!   way), not the shared oneshot. baton puts the two ends of every pair on different workers
+//!   (`run_on_worker`, local tasks there); tokio and smol cannot pin a task to a worker, so both
+//!   ends are plain spawns and their schedulers decide (tokio's LIFO slot tends to run a woken
+//!   partner on the waker's worker). baton's row therefore pays a cross-thread wake per message
+//!   that the others may not.
+//! - `mt_tcp_echo` (`MT_ECHO_CONNS` connections × `MT_ECHO_ROUNDS` round trips, also shown as
+//!   round trips/s): baton uses per-worker listeners: `run_on_every_worker` binds a listener on
+//!   every worker, each on its own port (baton has no `SO_REUSEPORT` option yet), serving with
+//!   local tasks; tokio and smol use one listener and a task per connection, their idiomatic
+//!   server. The clients are tasks of the same runtime in every arm, as in `tcp_echo`: with two
+//!   cores, client threads of their own would compete with the workers for them and the row would
+//!   measure the OS scheduler; this way each runtime drives both ends with its own code, and the
+//!   client code is the same in every arm. baton's clients are local tasks spread evenly over the
+//!   workers, each worker's half going to both ports alike (its own worker's listener and the
+//!   other's), as a random placement would.
+//! - `idle_cpu`: each runtime started (with a first task run through it, so every worker has
+//!   started and gone idle), then left idle for `IDLE_WINDOW`, in a child process of its own; the
+//!   row is the process's CPU time (`getrusage`, user + system) over that window, and its
+//!   wake-ups (voluntary context switches). A runtime that used CPU gets its busy threads listed.
 
 use std::process::Command;
 use std::sync::OnceLock;
@@ -67,6 +101,8 @@ use std::time::{Duration, Instant};
 mod baton_arm;
 #[path = "compare/common.rs"]
 mod common;
+#[path = "compare/cpu.rs"]
+mod cpu;
 #[path = "compare/memory.rs"]
 mod memory;
 #[path = "compare/smol_arm.rs"]
@@ -74,6 +110,7 @@ mod smol_arm;
 #[path = "compare/tokio_arm.rs"]
 mod tokio_arm;
 
+use cpu::IdleReport;
 use memory::{proc_status_bytes, Counts, MemGrowth};
 
 // ---------------------------------------------------------------------------------------------
@@ -117,6 +154,18 @@ const ECHO_CONNS: usize = 100;
 const ECHO_ROUNDS: usize = 1_000;
 const ECHO_MSG: usize = 64;
 
+/// Multi-core rows: worker threads of every runtime.
+const MT_WORKERS: usize = 2;
+/// `mt_ping_pong`: pairs, each end on a different worker where the runtime lets us say so, each
+/// side sending `PING_MSGS` messages over the runtime's own mpsc channels.
+const MT_PING_PAIRS: usize = 1_000;
+/// `mt_tcp_echo`: as `tcp_echo`, on `MT_WORKERS` workers.
+const MT_ECHO_CONNS: usize = 100;
+const MT_ECHO_ROUNDS: usize = 500;
+/// `idle_cpu`: how long each runtime sits idle while we measure its CPU time (issue #9 says
+/// 10 s; 2 s keeps the run short and still shows a worker that does not park).
+const IDLE_WINDOW: Duration = Duration::from_secs(2);
+
 /// Samples per runtime for the timed workloads, plus one unrecorded warm-up round.
 const SAMPLES: usize = 7;
 /// For the workloads that take over a second per sample.
@@ -153,6 +202,8 @@ struct Workload {
     runners: [Runner; 3],
     /// For a workload whose wall time is mostly a sleep: how to time that sleep alone.
     overhead: Option<Overhead>,
+    /// For a throughput workload: what it counts and how many per sample, shown as a rate.
+    rate: Option<(&'static str, usize)>,
 }
 
 /// A workload of `tasks` tasks (or gathered futures) that all sleep `sleep`, and the same
@@ -171,6 +222,7 @@ fn workloads() -> Vec<Workload> {
         samples,
         runners,
         overhead: None,
+        rate: None,
     };
     vec![
         timed("spawn_many", SAMPLES, runners!(spawn_many())),
@@ -199,6 +251,65 @@ fn workloads() -> Vec<Workload> {
                 || smol_arm::block_on(smol_arm::tcp_echo),
             ],
         ),
+        // Multi-core: every runtime on `MT_WORKERS` worker threads (see "Multi-core rows" in
+        // the header). tokio runs the same functions as above, on its multi-thread runtime.
+        timed(
+            "mt_spawn_many",
+            SAMPLES,
+            [
+                || baton_arm::mt_block_on(baton_arm::mt_spawn_many()),
+                || tokio_arm::mt_block_on(tokio_arm::spawn_many()),
+                || smol_arm::mt_block_on(smol_arm::mt_spawn_many),
+            ],
+        ),
+        timed(
+            "mt_yield_many",
+            SAMPLES,
+            [
+                || baton_arm::mt_block_on(baton_arm::mt_yield_many()),
+                || tokio_arm::mt_block_on(tokio_arm::yield_many()),
+                || smol_arm::mt_block_on(smol_arm::mt_yield_many),
+            ],
+        ),
+        timed(
+            "mt_ping_pong",
+            SAMPLES,
+            [
+                || baton_arm::mt_block_on(baton_arm::mt_ping_pong()),
+                || tokio_arm::mt_block_on(tokio_arm::mt_ping_pong()),
+                || smol_arm::mt_block_on(smol_arm::mt_ping_pong),
+            ],
+        ),
+        timed(
+            "mt_chained_spawn",
+            SAMPLES,
+            [
+                || baton_arm::mt_block_on(baton_arm::mt_chained_spawn()),
+                || tokio_arm::mt_block_on(tokio_arm::chained_spawn()),
+                || smol_arm::mt_block_on(smol_arm::mt_chained_spawn),
+            ],
+        ),
+        timed(
+            "mt_timers",
+            SAMPLES,
+            [
+                || baton_arm::mt_block_on(baton_arm::mt_timers()),
+                || tokio_arm::mt_block_on(tokio_arm::timers()),
+                || smol_arm::mt_block_on(smol_arm::mt_timers),
+            ],
+        ),
+        Workload {
+            rate: Some(("round trips/s", MT_ECHO_CONNS * MT_ECHO_ROUNDS)),
+            ..timed(
+                "mt_tcp_echo",
+                SAMPLES_SLOW,
+                [
+                    || baton_arm::mt_block_on(baton_arm::mt_tcp_echo()),
+                    || tokio_arm::mt_block_on_io(tokio_arm::mt_tcp_echo()),
+                    || smol_arm::mt_block_on(smol_arm::mt_tcp_echo),
+                ],
+            )
+        },
     ]
 }
 
@@ -236,6 +347,16 @@ fn fmt_bytes(b: Option<f64>) -> String {
     }
 }
 
+/// Events per second.
+fn fmt_rate(r: Option<f64>) -> String {
+    match r {
+        None => "n/a".into(),
+        Some(r) if r >= 1e6 => format!("{:.2}M", r / 1e6),
+        Some(r) if r >= 1e3 => format!("{:.1}k", r / 1e3),
+        Some(r) => format!("{r:.0}"),
+    }
+}
+
 fn fmt_ratio(a: Option<f64>, b: Option<f64>) -> String {
     match (a, b) {
         (Some(a), Some(b)) if b != 0.0 => format!("{:.2}x", a / b),
@@ -254,6 +375,11 @@ fn row(label: &str, values: [Option<f64>; 3], fmt: fn(Option<f64>) -> String) {
         fmt_ratio(values[0], values[1]),
         fmt_ratio(values[0], values[2]),
     );
+}
+
+/// Whether a row belongs to the multi-core section (printed after the single-loop rows).
+fn is_multi_core(name: &str) -> bool {
+    name.starts_with("mt_") || name == "idle_cpu"
 }
 
 fn header() {
@@ -293,14 +419,15 @@ fn timed_workload(w: &Workload) {
             }
         }
     }
-    row(
-        &format!("{} (n={})", w.name, w.samples),
-        walls.map(median),
-        fmt_time,
-    );
+    let walls = walls.map(median);
+    row(&format!("{} (n={})", w.name, w.samples), walls, fmt_time);
     if w.overhead.is_some() {
         row("  slept (1 task)", slept.map(median), fmt_time);
         row("  overhead/task", overheads.map(median), fmt_time);
+    }
+    if let Some((what, per_sample)) = w.rate {
+        let rates = walls.map(|wall| Some(per_sample as f64 / wall?));
+        row(&format!("  {what} (higher: better)"), rates, fmt_rate);
     }
 }
 
@@ -395,6 +522,52 @@ fn empty_task_spawn() {
     });
 }
 
+/// Child body: starts runtime `rt` with `MT_WORKERS` workers, lets it sit idle for
+/// `IDLE_WINDOW`, prints what the process used meanwhile.
+fn idle_child(rt: usize) {
+    let idle: [fn(&dyn Fn() -> IdleReport) -> IdleReport; 3] = [
+        |measure| baton_arm::mt_idle(measure),
+        |measure| tokio_arm::mt_idle(measure),
+        |measure| smol_arm::mt_idle(measure),
+    ];
+    idle[rt](&|| IdleReport::measure(IDLE_WINDOW)).print();
+}
+
+/// CPU time and wake-ups of each runtime left idle (each in a child process of its own, so no
+/// other runtime's threads are counted); a runtime that used CPU also gets its busy threads
+/// listed, to say where an idle worker spins.
+fn idle_cpu() {
+    let reports: [Option<IdleReport>; 3] = std::array::from_fn(|rt| {
+        selected(rt).then(|| IdleReport::parse(&child(&["--idle-child", RUNTIMES[rt]])))
+    });
+    let cpu = std::array::from_fn(|rt| Some(reports[rt].as_ref()?.cpu.as_secs_f64()));
+    row(
+        &format!("idle_cpu ({} s, CPU)", IDLE_WINDOW.as_secs()),
+        cpu,
+        fmt_time,
+    );
+    let wakeups = std::array::from_fn(|rt| Some(reports[rt].as_ref()?.wakeups as f64));
+    row("  idle wake-ups", wakeups, |w| {
+        w.map_or("n/a".into(), |w| format!("{w:.0}"))
+    });
+    // More than 1 ms of CPU per idle second: some thread does not park; say which.
+    let threshold = IDLE_WINDOW.as_secs_f64() * 1e-3;
+    for (rt, report) in reports.iter().enumerate() {
+        let Some(report) = report.as_ref().filter(|r| r.cpu.as_secs_f64() > threshold) else {
+            continue;
+        };
+        for t in &report.busy_threads {
+            println!(
+                "    {} thread {:<16} {:>10} CPU, {} wake-ups",
+                RUNTIMES[rt],
+                t.name,
+                fmt_time(Some(t.cpu_ns as f64 * 1e-9)),
+                t.wakeups
+            );
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -403,6 +576,7 @@ fn main() {
     match args.as_slice() {
         ["--rss-child", what, rt] => return rss_child(what, runtime_index(rt)),
         ["--mem-child", rt] => return sleepers_child(runtime_index(rt)),
+        ["--idle-child", rt] => return idle_child(runtime_index(rt)),
         _ => {}
     }
 
@@ -420,7 +594,11 @@ fn main() {
     );
     header();
     let start = Instant::now();
-    for w in workloads().iter().filter(|w| wanted(w.name)) {
+    let (single_loop, multi_core): (Vec<_>, Vec<_>) = workloads()
+        .into_iter()
+        .filter(|w| wanted(w.name))
+        .partition(|w| !is_multi_core(w.name));
+    for w in &single_loop {
         timed_workload(w);
     }
     if wanted("gather_sleep") {
@@ -431,6 +609,18 @@ fn main() {
     }
     if wanted("empty_task_spawn") {
         empty_task_spawn();
+    }
+    if !multi_core.is_empty() || wanted("idle_cpu") {
+        println!(
+            "-- multi-core, {MT_WORKERS} workers each: baton Runtime, tokio multi_thread, smol \
+             Executor on {MT_WORKERS} threads"
+        );
+    }
+    for w in &multi_core {
+        timed_workload(w);
+    }
+    if wanted("idle_cpu") {
+        idle_cpu();
     }
     println!("total {:.1}s", start.elapsed().as_secs_f64());
 }

@@ -1,5 +1,6 @@
 //! baton's arm: every workload as a baton user writes it. The runner table in `compare.rs` calls
-//! each `pub async fn` by name, driven by [`block_on`].
+//! each `pub async fn` by name, driven by [`block_on`] (one `EventLoop`) or, for the multi-core
+//! `mt_*` rows, [`mt_block_on`] (a `Runtime` of `MT_WORKERS` workers).
 
 use std::future::Future;
 use std::hint::black_box;
@@ -231,4 +232,227 @@ pub fn sleepers() -> MemGrowth {
 pub fn empty_spawns() -> Counts {
     let mut lp = baton::EventLoop::new().expect("baton event loop");
     lp.run_until_complete(empty_spawn_allocs(|| baton::spawn(async {})))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multi-core rows: a `Runtime` of `MT_WORKERS` workers
+// ---------------------------------------------------------------------------------------------
+
+fn mt_runtime() -> baton::Runtime {
+    baton::Runtime::builder()
+        .workers(MT_WORKERS)
+        .build()
+        .expect("baton runtime")
+}
+
+/// Drives `main` to completion on a fresh `Runtime`: `block_on` runs it as a `Send` task on the
+/// workers while this thread waits. Times only the drive (the runtime is started before and shut
+/// down after).
+pub fn mt_block_on<F>(main: F) -> Duration
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let rt = mt_runtime();
+    let start = Instant::now();
+    black_box(rt.block_on(main));
+    let elapsed = start.elapsed();
+    rt.shutdown();
+    elapsed
+}
+
+/// Starts a `Runtime`, runs one empty task through it (so every worker has started and gone
+/// idle), then calls `measure` while the runtime sits idle.
+pub fn mt_idle<R>(measure: impl FnOnce() -> R) -> R {
+    let rt = mt_runtime();
+    rt.block_on(async {});
+    let out = measure();
+    rt.shutdown();
+    out
+}
+
+pub async fn mt_spawn_many() {
+    baton::spawn_send(async {
+        let handles: Vec<_> = (0..SPAWN_MANY)
+            .map(|_| baton::spawn_send(async {}))
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+    })
+    .await
+    .unwrap();
+}
+
+pub async fn mt_yield_many() {
+    let handles: Vec<_> = (0..YIELD_TASKS)
+        .map(|_| {
+            baton::spawn_send(async {
+                for _ in 0..YIELDS {
+                    baton::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+}
+
+pub async fn mt_chained_spawn() {
+    fn link(n: usize, done: oneshot::Sender<()>) {
+        if n == 0 {
+            done.send(()).unwrap();
+        } else {
+            drop(baton::spawn_send(async move { link(n - 1, done) }));
+        }
+    }
+    let (done, rx) = oneshot::channel();
+    drop(baton::spawn_send(async move { link(CHAIN_DEPTH, done) }));
+    rx.await.unwrap();
+}
+
+pub fn mt_timers() -> impl Future<Output = ()> + Send {
+    let durations = timer_durations();
+    async move {
+        let handles: Vec<_> = durations
+            .into_iter()
+            .map(|d| baton::spawn_send(baton::sleep(d)))
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+    }
+}
+
+type MtPing = (
+    baton::channel::mpsc::Sender<u32>,
+    baton::channel::mpsc::Receiver<u32>,
+);
+
+/// `MT_PING_PAIRS` pairs over baton's `channel::mpsc` (capacity 1 each way), the two ends of
+/// every pair on different workers: worker `w` runs the pingers of the pairs `p % MT_WORKERS ==
+/// w` and the pongers of the others, as local tasks (`run_on_worker`, then `spawn`).
+pub async fn mt_ping_pong() {
+    use baton::channel::mpsc::channel;
+    let rt = baton::Runtime::current();
+    let workers = rt.workers();
+    let mut ends: Vec<(Vec<MtPing>, Vec<MtPing>)> =
+        (0..workers).map(|_| Default::default()).collect();
+    for pair in 0..MT_PING_PAIRS {
+        let (ping_tx, ping_rx) = channel(1);
+        let (pong_tx, pong_rx) = channel(1);
+        ends[pair % workers].0.push((ping_tx, pong_rx));
+        ends[(pair + 1) % workers].1.push((pong_tx, ping_rx));
+    }
+    let groups: Vec<_> = ends
+        .into_iter()
+        .enumerate()
+        .map(|(worker, (pingers, pongers))| {
+            rt.run_on_worker(worker, move || async move {
+                let pingers = pingers
+                    .into_iter()
+                    .map(|(tx, rx)| baton::spawn(mt_pinger((tx, rx))));
+                let pongers = pongers
+                    .into_iter()
+                    .map(|(tx, rx)| baton::spawn(mt_ponger((tx, rx))));
+                let handles: Vec<_> = pingers.chain(pongers).collect();
+                let mut messages = 0;
+                for h in handles {
+                    messages += h.await.unwrap();
+                }
+                messages
+            })
+        })
+        .collect();
+    let mut messages = 0;
+    for g in groups {
+        messages += g.await.unwrap();
+    }
+    assert_eq!(messages, 2 * MT_PING_PAIRS as u32 * PING_MSGS);
+}
+
+async fn mt_pinger((tx, mut rx): MtPing) -> u32 {
+    for n in 0..PING_MSGS {
+        tx.send(n).await.expect("ponger alive");
+        assert_eq!(rx.recv().await, Some(n + 1));
+    }
+    PING_MSGS
+}
+
+async fn mt_ponger((tx, mut rx): MtPing) -> u32 {
+    let mut sent = 0;
+    while let Some(n) = rx.recv().await {
+        tx.send(n + 1).await.expect("pinger alive");
+        sent += 1;
+    }
+    sent
+}
+
+/// Per-worker listeners: every worker binds its own listener (each on its own port: baton has
+/// no `SO_REUSEPORT` option yet) and serves what it accepts with local tasks. The clients are
+/// local tasks too, `MT_ECHO_CONNS / MT_WORKERS` per worker, spread over the ports so that half
+/// of each worker's connections go to its own listener and half to another worker's.
+pub async fn mt_tcp_echo() {
+    use baton::net::{TcpListener, TcpStream};
+    let rt = baton::Runtime::current();
+    let workers = rt.workers();
+    let servers = rt
+        .run_on_every_worker(|| async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = baton::spawn(async move {
+                loop {
+                    let (mut s, _) = listener.accept().await.unwrap();
+                    s.set_nodelay(true).unwrap();
+                    drop(baton::spawn(async move {
+                        let mut buf = [0u8; ECHO_MSG];
+                        while s.read_exact(&mut buf).await.is_ok() {
+                            s.write_all(&buf).await.unwrap();
+                        }
+                    }));
+                }
+            });
+            (addr, server)
+        })
+        .await
+        .unwrap();
+    let (addrs, servers): (Vec<_>, Vec<_>) = servers.into_iter().unzip();
+    let groups: Vec<_> = (0..workers)
+        .map(|worker| {
+            let addrs = addrs.clone();
+            rt.run_on_worker(worker, move || async move {
+                let clients: Vec<_> = (worker..MT_ECHO_CONNS)
+                    .step_by(workers)
+                    .map(|conn| {
+                        let addr = addrs[(conn / workers) % addrs.len()];
+                        baton::spawn(async move {
+                            let mut s = TcpStream::connect(addr).await.unwrap();
+                            s.set_nodelay(true).unwrap();
+                            let msg = [7u8; ECHO_MSG];
+                            let mut buf = [0u8; ECHO_MSG];
+                            for _ in 0..MT_ECHO_ROUNDS {
+                                s.write_all(&msg).await.unwrap();
+                                s.read_exact(&mut buf).await.unwrap();
+                            }
+                            MT_ECHO_ROUNDS
+                        })
+                    })
+                    .collect();
+                let mut trips = 0;
+                for c in clients {
+                    trips += c.await.unwrap();
+                }
+                trips
+            })
+        })
+        .collect();
+    let mut trips = 0;
+    for g in groups {
+        trips += g.await.unwrap();
+    }
+    for s in servers {
+        s.cancel();
+    }
+    assert_eq!(trips, MT_ECHO_CONNS * MT_ECHO_ROUNDS);
 }

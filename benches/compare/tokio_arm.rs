@@ -3,6 +3,12 @@
 //! driver only) or, for `tcp_echo`, [`block_on_io`].
 //!
 //! Shared state goes through `Arc` because `tokio::spawn` requires `Send` futures.
+//!
+//! The multi-core `mt_*` rows run on the multi-thread runtime (`MT_WORKERS` worker threads),
+//! driven by [`mt_block_on`] / [`mt_block_on_io`]. Since every workload here already spawns with
+//! `tokio::spawn`, `mt_spawn_many`, `mt_yield_many`, `mt_chained_spawn` and `mt_timers` run the
+//! very functions of the single-loop rows, and `mt_tcp_echo` the same code with its own sizes;
+//! only `mt_ping_pong` (tokio's own mpsc instead of the shared oneshot) has its own.
 
 use std::future::Future;
 use std::hint::black_box;
@@ -196,6 +202,17 @@ pub async fn semaphore() {
 }
 
 pub async fn tcp_echo() {
+    echo(ECHO_CONNS, ECHO_ROUNDS).await;
+}
+
+/// `tcp_echo` on the multi-thread runtime: one listener, a task per connection, the clients
+/// tasks of the same runtime (tokio's idiomatic server).
+pub async fn mt_tcp_echo() {
+    echo(MT_ECHO_CONNS, MT_ECHO_ROUNDS).await;
+}
+
+/// `conns` clients making `rounds` round trips each to an echo server, all tasks of this runtime.
+async fn echo(conns: usize, rounds: usize) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -212,18 +229,18 @@ pub async fn tcp_echo() {
             });
         }
     });
-    let clients: Vec<_> = (0..ECHO_CONNS)
+    let clients: Vec<_> = (0..conns)
         .map(|_| {
             tokio::spawn(async move {
                 let mut s = TcpStream::connect(addr).await.unwrap();
                 s.set_nodelay(true).unwrap();
                 let msg = [7u8; ECHO_MSG];
                 let mut buf = [0u8; ECHO_MSG];
-                for _ in 0..ECHO_ROUNDS {
+                for _ in 0..rounds {
                     s.write_all(&msg).await.unwrap();
                     s.read_exact(&mut buf).await.unwrap();
                 }
-                ECHO_ROUNDS
+                rounds
             })
         })
         .collect();
@@ -232,7 +249,7 @@ pub async fn tcp_echo() {
         trips += c.await.unwrap();
     }
     server.abort();
-    assert_eq!(trips, ECHO_CONNS * ECHO_ROUNDS);
+    assert_eq!(trips, conns * rounds);
 }
 
 /// Child-process body: memory of `SLEEPERS` tasks asleep in `sleep(1 s)`, handles kept.
@@ -256,4 +273,101 @@ pub fn sleepers() -> MemGrowth {
 /// Heap bytes and allocations of `EMPTY_SPAWNS` spawns of `async {}`.
 pub fn empty_spawns() -> Counts {
     runtime().block_on(empty_spawn_allocs(|| tokio::spawn(async {})))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multi-core rows: the multi-thread runtime with `MT_WORKERS` workers
+// ---------------------------------------------------------------------------------------------
+
+fn mt_runtime(io: bool) -> tokio::runtime::Runtime {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.worker_threads(MT_WORKERS).enable_time();
+    if io {
+        builder.enable_io();
+    }
+    builder.build().expect("tokio runtime")
+}
+
+/// Spawns `main` onto the workers and waits for it on this thread, as baton's `Runtime::block_on`
+/// does (a future given to tokio's `block_on` would run on this thread, a third one, and its
+/// spawns would go through the injection queue); times only that.
+fn mt_drive<F>(rt: tokio::runtime::Runtime, main: F) -> Duration
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let start = Instant::now();
+    black_box(rt.block_on(rt.spawn(main)).unwrap());
+    let elapsed = start.elapsed();
+    drop(rt);
+    elapsed
+}
+
+/// Drives `main` to completion as a task of a fresh multi-thread runtime (timer driver only).
+pub fn mt_block_on<F>(main: F) -> Duration
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    mt_drive(mt_runtime(false), main)
+}
+
+/// As [`mt_block_on`], with the I/O driver too.
+pub fn mt_block_on_io<F>(main: F) -> Duration
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    mt_drive(mt_runtime(true), main)
+}
+
+/// Starts a multi-thread runtime with both drivers (as a server has), runs one empty task
+/// through it, then calls `measure` while the runtime sits idle.
+pub fn mt_idle<R>(measure: impl FnOnce() -> R) -> R {
+    let rt = mt_runtime(true);
+    rt.block_on(rt.spawn(async {})).unwrap();
+    let out = measure();
+    drop(rt);
+    out
+}
+
+type MtPing = (
+    tokio::sync::mpsc::Sender<u32>,
+    tokio::sync::mpsc::Receiver<u32>,
+);
+
+/// `MT_PING_PAIRS` pairs over `tokio::sync::mpsc` (capacity 1 each way). tokio cannot pin a task
+/// to a worker: both ends are plain `tokio::spawn`s, and the scheduler decides where they run
+/// (its LIFO slot tends to keep a woken partner on the waker's worker).
+pub async fn mt_ping_pong() {
+    use tokio::sync::mpsc::channel;
+    let mut handles = Vec::with_capacity(2 * MT_PING_PAIRS);
+    for _ in 0..MT_PING_PAIRS {
+        let (ping_tx, ping_rx) = channel(1);
+        let (pong_tx, pong_rx) = channel(1);
+        handles.push(tokio::spawn(mt_ponger((pong_tx, ping_rx))));
+        handles.push(tokio::spawn(mt_pinger((ping_tx, pong_rx))));
+    }
+    let mut messages = 0;
+    for h in handles {
+        messages += h.await.unwrap();
+    }
+    assert_eq!(messages, 2 * MT_PING_PAIRS as u32 * PING_MSGS);
+}
+
+async fn mt_pinger((tx, mut rx): MtPing) -> u32 {
+    for n in 0..PING_MSGS {
+        tx.send(n).await.expect("ponger alive");
+        assert_eq!(rx.recv().await, Some(n + 1));
+    }
+    PING_MSGS
+}
+
+async fn mt_ponger((tx, mut rx): MtPing) -> u32 {
+    let mut sent = 0;
+    while let Some(n) = rx.recv().await {
+        tx.send(n + 1).await.expect("pinger alive");
+        sent += 1;
+    }
+    sent
 }
