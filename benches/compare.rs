@@ -525,7 +525,9 @@ fn empty_task_spawn() {
 /// Child body: starts runtime `rt` with `MT_WORKERS` workers, lets it sit idle for
 /// `IDLE_WINDOW`, prints what the process used meanwhile.
 fn idle_child(rt: usize) {
-    let idle: [fn(&dyn Fn() -> IdleReport) -> IdleReport; 3] = [
+    /// Runs the measurement inside an idle runtime with `MT_WORKERS` workers.
+    type IdleArm = fn(&dyn Fn() -> IdleReport) -> IdleReport;
+    let idle: [IdleArm; 3] = [
         |measure| baton_arm::mt_idle(measure),
         |measure| tokio_arm::mt_idle(measure),
         |measure| smol_arm::mt_idle(measure),
