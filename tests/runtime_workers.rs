@@ -399,3 +399,51 @@ fn send_tasks_serve_connections_accepted_on_another_worker() {
         assert_eq!(echoed, 16 * 50 * 4);
     });
 }
+
+/// About a million wakes between `Send` tasks that the two workers trade back and forth (with
+/// the LIFO slot on and off): every message arrives once, in order, and every task ends.
+#[test]
+fn stress_a_million_wakes_between_tasks_on_both_workers() {
+    for lifo_slot in [true, false] {
+        bounded(Duration::from_secs(120), move || {
+            let rt = Runtime::builder()
+                .workers(2)
+                .lifo_slot(lifo_slot)
+                .build()
+                .unwrap();
+            let rounds = rt.block_on(async {
+                const PAIRS: u64 = 8;
+                const ROUNDS: u64 = 30_000;
+                let mut tasks = Vec::new();
+                for _ in 0..PAIRS {
+                    let (ping, mut pings) = baton::channel::mpsc::channel::<u64>(1);
+                    let (pong, mut pongs) = baton::channel::mpsc::channel::<u64>(1);
+                    tasks.push(baton::spawn_send(async move {
+                        for i in 0..ROUNDS {
+                            ping.send(i).await.unwrap();
+                            assert_eq!(pongs.recv().await, Some(i));
+                        }
+                        ROUNDS
+                    }));
+                    tasks.push(baton::spawn_send(async move {
+                        let mut seen = 0;
+                        while let Some(i) = pings.recv().await {
+                            assert_eq!(i, seen);
+                            seen += 1;
+                            if pong.send(i).await.is_err() {
+                                break;
+                            }
+                        }
+                        0
+                    }));
+                }
+                let mut rounds = 0;
+                for task in tasks {
+                    rounds += task.await.unwrap();
+                }
+                rounds
+            });
+            assert_eq!(rounds, 8 * 30_000);
+        });
+    }
+}
