@@ -2,7 +2,9 @@
 # Miri over the unsafe core: the task allocation, its waker vtable and handle, the loop's queues,
 # the worker pool's lock-free ring (`runtime/pool/`, with a small threaded race), and
 # gather/as_completed's shared waker set; task_panics drives every entry point where user code
-# may panic inside the raw task, and the task-group, cancellation and re-entrant-waker suites drive
+# may panic inside the raw task; runtime_workers drives the worker pool (the stealable ring, the
+# LIFO slot, cross-worker wakes and shutdown) on real threads; the task-group, cancellation and
+# re-entrant-waker suites drive
 # the raw task through the primitives. (Suites that need real sockets, which Miri's isolation
 # refuses, or real-time bounds across threads, which Miri is too slow for, stay out.)
 # Installs Miri on the nightly toolchain if missing.
@@ -27,4 +29,5 @@ exec timeout --signal=KILL 1800 cargo +nightly miri test \
   --test combinators_gather \
   --test combinators_reentrant_waker \
   --test runtime_cross_thread \
+  --test runtime_workers \
   --test runtime_event_loop "$@"

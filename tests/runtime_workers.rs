@@ -49,6 +49,7 @@ fn block_on_runs_a_send_future_on_a_worker() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "spins on the real clock")]
 fn cpu_bound_send_tasks_spread_over_every_worker() {
     bounded(LIMIT, || {
         let rt = Runtime::builder().workers(2).build().unwrap();
@@ -209,10 +210,11 @@ fn block_on_inside_a_worker_panics_with_a_clear_message() {
 
 #[test]
 fn sleeps_in_migrating_send_tasks_end_on_time_and_cancel_cleanly() {
+    const SLEEPERS: u64 = if cfg!(miri) { 10 } else { 200 };
     bounded(LIMIT, || {
         let rt = Runtime::builder().workers(2).build().unwrap();
         let done = rt.block_on(async {
-            let tasks: Vec<_> = (0..200u64)
+            let tasks: Vec<_> = (0..SLEEPERS)
                 .map(|i| {
                     baton::spawn_send(async move {
                         for round in 0..5 {
@@ -235,7 +237,7 @@ fn sleeps_in_migrating_send_tasks_end_on_time_and_cancel_cleanly() {
             }
             done
         });
-        assert_eq!(done, (0..200).sum());
+        assert_eq!(done, (0..SLEEPERS).sum());
     });
 }
 
@@ -243,10 +245,12 @@ fn sleeps_in_migrating_send_tasks_end_on_time_and_cancel_cleanly() {
 /// cancelled exactly once, and nothing is left behind.
 #[test]
 fn stress_every_task_completes_exactly_once() {
+    // Under Miri (which checks the unsafe paths, slowly) a smaller crowd.
+    const TASKS: usize = if cfg!(miri) { 200 } else { 20_000 };
     bounded(Duration::from_secs(120), || {
         let rt = Runtime::builder().workers(2).build().unwrap();
         let completions = Arc::new(AtomicUsize::new(0));
-        let seen = Arc::new(Mutex::new(vec![0u8; 20_000]));
+        let seen = Arc::new(Mutex::new(vec![0u8; TASKS]));
         let counts = rt.block_on({
             let completions = completions.clone();
             let seen = seen.clone();
@@ -261,7 +265,7 @@ fn stress_every_task_completes_exactly_once() {
                     got
                 });
                 let mut tasks = Vec::new();
-                for i in 0..20_000usize {
+                for i in 0..TASKS {
                     let tx = tx.clone();
                     let completions = completions.clone();
                     let seen = seen.clone();
@@ -295,7 +299,7 @@ fn stress_every_task_completes_exactly_once() {
             }
         });
         let (ok, err, cancelled, received) = counts;
-        assert_eq!(ok + err, 20_000);
+        assert_eq!(ok + err, TASKS);
         assert_eq!(err, cancelled, "cancel() told the truth");
         assert_eq!(completions.load(Ordering::Relaxed), ok);
         assert_eq!(received, ok);
@@ -350,6 +354,7 @@ async fn rt_work_on_worker(index: usize) -> u64 {
 /// Sockets are `Send`: a listener's accept loop hands each connection to a `Send` task, which
 /// any worker may run (and steal) while the socket stays registered where it was accepted.
 #[test]
+#[cfg_attr(miri, ignore = "Miri's isolation refuses sockets")]
 fn send_tasks_serve_connections_accepted_on_another_worker() {
     use baton::net::{TcpListener, TcpStream};
     bounded(LIMIT, || {
@@ -404,6 +409,9 @@ fn send_tasks_serve_connections_accepted_on_another_worker() {
 /// the LIFO slot on and off): every message arrives once, in order, and every task ends.
 #[test]
 fn stress_a_million_wakes_between_tasks_on_both_workers() {
+    // Under Miri (which checks the unsafe paths, slowly) a few hundred wakes.
+    const PAIRS: u64 = if cfg!(miri) { 2 } else { 8 };
+    const ROUNDS: u64 = if cfg!(miri) { 50 } else { 30_000 };
     for lifo_slot in [true, false] {
         bounded(Duration::from_secs(120), move || {
             let rt = Runtime::builder()
@@ -412,8 +420,6 @@ fn stress_a_million_wakes_between_tasks_on_both_workers() {
                 .build()
                 .unwrap();
             let rounds = rt.block_on(async {
-                const PAIRS: u64 = 8;
-                const ROUNDS: u64 = 30_000;
                 let mut tasks = Vec::new();
                 for _ in 0..PAIRS {
                     let (ping, mut pings) = baton::channel::mpsc::channel::<u64>(1);
@@ -443,7 +449,7 @@ fn stress_a_million_wakes_between_tasks_on_both_workers() {
                 }
                 rounds
             });
-            assert_eq!(rounds, 8 * 30_000);
+            assert_eq!(rounds, PAIRS * ROUNDS);
         });
     }
 }
