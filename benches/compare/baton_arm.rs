@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use baton::sync::{Lock, Semaphore};
 
 use crate::common::{
-    gather_expected, mpsc_expected, mpsc_per_producer, oneshot, pinger, ponger, timer_durations,
+    gather_expected, mpsc_expected, mpsc_per_producer, oneshot, pinger, ponger, timed_drive,
+    timer_durations,
 };
 use crate::memory::{empty_spawn_allocs, sleeping_task_memory, Counts, MemGrowth, SLEEPERS_POLLED};
 use crate::*;
@@ -254,9 +255,7 @@ where
     F::Output: Send + 'static,
 {
     let rt = mt_runtime();
-    let start = Instant::now();
-    black_box(rt.block_on(main));
-    let elapsed = start.elapsed();
+    let elapsed = timed_drive(|| rt.block_on(main));
     rt.shutdown();
     elapsed
 }
