@@ -84,8 +84,9 @@
 //!   that the others may not.
 //! - `mt_tcp_echo` (`MT_ECHO_CONNS` connections × `MT_ECHO_ROUNDS` round trips, also shown as
 //!   round trips/s): baton uses per-worker listeners: `run_on_every_worker` binds a listener on
-//!   every worker, each on its own port (baton has no `SO_REUSEPORT` option yet), serving with
-//!   local tasks; tokio and smol use one listener and a task per connection, their idiomatic
+//!   every worker, each on its own port (so the clients split the connections exactly evenly;
+//!   with `TcpListener::bind_reuse_port` they could share one port, and the kernel would hash the
+//!   connections over the listeners), serving with local tasks; tokio and smol use one listener and a task per connection, their idiomatic
 //!   server. The clients are tasks of the same runtime in every arm, as in `tcp_echo`: with two
 //!   cores, client threads of their own would compete with the workers for them and the row would
 //!   measure the OS scheduler; this way each runtime drives both ends with its own code, and the

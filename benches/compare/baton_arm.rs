@@ -388,8 +388,9 @@ async fn mt_ponger((tx, mut rx): MtPing) -> u32 {
     sent
 }
 
-/// Per-worker listeners: every worker binds its own listener (each on its own port: baton has
-/// no `SO_REUSEPORT` option yet) and serves what it accepts with local tasks. The clients are
+/// Per-worker listeners: every worker binds its own listener (each on its own port, so the
+/// clients split the connections exactly evenly, not by the kernel's `SO_REUSEPORT` hash) and
+/// serves what it accepts with local tasks. The clients are
 /// local tasks too, `MT_ECHO_CONNS / MT_WORKERS` per worker, spread over the ports so that half
 /// of each worker's connections go to its own listener and half to another worker's.
 pub async fn mt_tcp_echo() {
