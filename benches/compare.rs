@@ -69,6 +69,10 @@
 //!   handle, smol's spawns it on the `Executor` and waits with `futures_lite`'s `block_on` (which
 //!   does not drive smol's reactor on this thread). So spawns from the main future are spawns
 //!   from a worker in every arm, and no third thread does the workload's work.
+//! - Each timed row also shows the CPU time of a sample summed over every thread of the process
+//!   (`getrusage` around the drive, `common::timed_drive`). Wall time on a shared two-core
+//!   machine includes the time a woken worker waits for a core (other processes hold it), which
+//!   hits cross-thread hand-offs hardest; the CPU row is the work the runtime did. Quote both.
 //! - `mt_spawn_many`, `mt_yield_many`, `mt_chained_spawn`, `mt_timers`: the single-loop workloads
 //!   with `Send` tasks: baton `spawn_send`, `tokio::spawn` (the very same functions), smol
 //!   `Executor::spawn`.
@@ -80,8 +84,9 @@
 //!   that the others may not.
 //! - `mt_tcp_echo` (`MT_ECHO_CONNS` connections × `MT_ECHO_ROUNDS` round trips, also shown as
 //!   round trips/s): baton uses per-worker listeners: `run_on_every_worker` binds a listener on
-//!   every worker, each on its own port (baton has no `SO_REUSEPORT` option yet), serving with
-//!   local tasks; tokio and smol use one listener and a task per connection, their idiomatic
+//!   every worker, each on its own port (so the clients split the connections exactly evenly;
+//!   with `TcpListener::bind_reuse_port` they could share one port, and the kernel would hash the
+//!   connections over the listeners), serving with local tasks; tokio and smol use one listener and a task per connection, their idiomatic
 //!   server. The clients are tasks of the same runtime in every arm, as in `tcp_echo`: with two
 //!   cores, client threads of their own would compete with the workers for them and the row would
 //!   measure the OS scheduler; this way each runtime drives both ends with its own code, and the
@@ -204,6 +209,9 @@ struct Workload {
     overhead: Option<Overhead>,
     /// For a throughput workload: what it counts and how many per sample, shown as a rate.
     rate: Option<(&'static str, usize)>,
+    /// Also show the CPU time of a sample (the multi-core rows, whose arms time the drive with
+    /// `common::timed_drive`).
+    cpu: bool,
 }
 
 /// A workload of `tasks` tasks (or gathered futures) that all sleep `sleep`, and the same
@@ -223,6 +231,11 @@ fn workloads() -> Vec<Workload> {
         runners,
         overhead: None,
         rate: None,
+        cpu: false,
+    };
+    let multi_core = |name, samples, runners| Workload {
+        cpu: true,
+        ..timed(name, samples, runners)
     };
     vec![
         timed("spawn_many", SAMPLES, runners!(spawn_many())),
@@ -253,7 +266,7 @@ fn workloads() -> Vec<Workload> {
         ),
         // Multi-core: every runtime on `MT_WORKERS` worker threads (see "Multi-core rows" in
         // the header). tokio runs the same functions as above, on its multi-thread runtime.
-        timed(
+        multi_core(
             "mt_spawn_many",
             SAMPLES,
             [
@@ -262,7 +275,7 @@ fn workloads() -> Vec<Workload> {
                 || smol_arm::mt_block_on(smol_arm::mt_spawn_many),
             ],
         ),
-        timed(
+        multi_core(
             "mt_yield_many",
             SAMPLES,
             [
@@ -271,7 +284,7 @@ fn workloads() -> Vec<Workload> {
                 || smol_arm::mt_block_on(smol_arm::mt_yield_many),
             ],
         ),
-        timed(
+        multi_core(
             "mt_ping_pong",
             SAMPLES,
             [
@@ -280,7 +293,7 @@ fn workloads() -> Vec<Workload> {
                 || smol_arm::mt_block_on(smol_arm::mt_ping_pong),
             ],
         ),
-        timed(
+        multi_core(
             "mt_chained_spawn",
             SAMPLES,
             [
@@ -289,7 +302,7 @@ fn workloads() -> Vec<Workload> {
                 || smol_arm::mt_block_on(smol_arm::mt_chained_spawn),
             ],
         ),
-        timed(
+        multi_core(
             "mt_timers",
             SAMPLES,
             [
@@ -300,7 +313,7 @@ fn workloads() -> Vec<Workload> {
         ),
         Workload {
             rate: Some(("round trips/s", MT_ECHO_CONNS * MT_ECHO_ROUNDS)),
-            ..timed(
+            ..multi_core(
                 "mt_tcp_echo",
                 SAMPLES_SLOW,
                 [
@@ -395,6 +408,7 @@ fn timed_workload(w: &Workload) {
     let mut walls: [Vec<f64>; 3] = Default::default();
     let mut slept: [Vec<f64>; 3] = Default::default();
     let mut overheads: [Vec<f64>; 3] = Default::default();
+    let mut cpus: [Vec<f64>; 3] = Default::default();
     for round in 0..=w.samples {
         for i in 0..RUNTIMES.len() {
             let rt = (i + round) % RUNTIMES.len();
@@ -406,6 +420,9 @@ fn timed_workload(w: &Workload) {
                 continue;
             }
             walls[rt].push(wall.as_secs_f64());
+            if w.cpu {
+                cpus[rt].push(common::last_drive_cpu().as_secs_f64());
+            }
             if let Some(o) = &w.overhead {
                 let sleep = (o.one_task[rt])();
                 assert!(
@@ -424,6 +441,9 @@ fn timed_workload(w: &Workload) {
     if w.overhead.is_some() {
         row("  slept (1 task)", slept.map(median), fmt_time);
         row("  overhead/task", overheads.map(median), fmt_time);
+    }
+    if w.cpu {
+        row("  CPU, all threads", cpus.map(median), fmt_time);
     }
     if let Some((what, per_sample)) = w.rate {
         let rates = walls.map(|wall| Some(per_sample as f64 / wall?));

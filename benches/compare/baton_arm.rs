@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use baton::sync::{Lock, Semaphore};
 
 use crate::common::{
-    gather_expected, mpsc_expected, mpsc_per_producer, oneshot, pinger, ponger, timer_durations,
+    gather_expected, mpsc_expected, mpsc_per_producer, oneshot, pinger, ponger, timed_drive,
+    timer_durations,
 };
 use crate::memory::{empty_spawn_allocs, sleeping_task_memory, Counts, MemGrowth, SLEEPERS_POLLED};
 use crate::*;
@@ -254,9 +255,7 @@ where
     F::Output: Send + 'static,
 {
     let rt = mt_runtime();
-    let start = Instant::now();
-    black_box(rt.block_on(main));
-    let elapsed = start.elapsed();
+    let elapsed = timed_drive(|| rt.block_on(main));
     rt.shutdown();
     elapsed
 }
@@ -389,8 +388,9 @@ async fn mt_ponger((tx, mut rx): MtPing) -> u32 {
     sent
 }
 
-/// Per-worker listeners: every worker binds its own listener (each on its own port: baton has
-/// no `SO_REUSEPORT` option yet) and serves what it accepts with local tasks. The clients are
+/// Per-worker listeners: every worker binds its own listener (each on its own port, so the
+/// clients split the connections exactly evenly, not by the kernel's `SO_REUSEPORT` hash) and
+/// serves what it accepts with local tasks. The clients are
 /// local tasks too, `MT_ECHO_CONNS / MT_WORKERS` per worker, spread over the ports so that half
 /// of each worker's connections go to its own listener and half to another worker's.
 pub async fn mt_tcp_echo() {

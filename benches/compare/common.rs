@@ -1,9 +1,32 @@
 //! Pieces every runtime's arm shares: the oneshot channel and message bodies of `ping_pong` and
 //! `chained_spawn`, the `timers` durations, and the expected results the arms check.
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
+use crate::cpu::process_cpu;
 use crate::{MPSC_MSGS, PING_MSGS, TIMER_TASKS};
+
+/// The process's CPU time (every thread) during the last [`timed_drive`].
+static LAST_DRIVE_CPU_NS: AtomicU64 = AtomicU64::new(0);
+
+/// Runs `drive` (one sample's `block_on`) and returns its wall time; its CPU time, summed over
+/// every thread of the process, is kept for [`last_drive_cpu`]. The multi-core rows show both:
+/// on a shared machine a worker that waits for a core to be free costs wall time but no CPU.
+pub fn timed_drive<T>(drive: impl FnOnce() -> T) -> Duration {
+    let cpu = process_cpu();
+    let start = Instant::now();
+    std::hint::black_box(drive());
+    let wall = start.elapsed();
+    let cpu = process_cpu() - cpu;
+    LAST_DRIVE_CPU_NS.store(cpu.as_nanos() as u64, Ordering::Relaxed);
+    wall
+}
+
+/// The CPU time of the last [`timed_drive`].
+pub fn last_drive_cpu() -> Duration {
+    Duration::from_nanos(LAST_DRIVE_CPU_NS.load(Ordering::Relaxed))
+}
 
 /// A minimal oneshot channel used by every runtime in `ping_pong` and `chained_spawn`.
 ///

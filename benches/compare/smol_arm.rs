@@ -21,7 +21,8 @@ use smol::lock::{Mutex, Semaphore};
 use smol::{Executor, LocalExecutor, Timer};
 
 use crate::common::{
-    gather_expected, mpsc_expected, mpsc_per_producer, oneshot, pinger, ponger, timer_durations,
+    gather_expected, mpsc_expected, mpsc_per_producer, oneshot, pinger, ponger, timed_drive,
+    timer_durations,
 };
 use crate::memory::{empty_spawn_allocs, sleeping_task_memory, Counts, MemGrowth, SLEEPERS_POLLED};
 use crate::*;
@@ -318,9 +319,7 @@ where
     let ex: MtEx = Arc::new(Executor::new());
     let threads = MtThreads::start(&ex);
     let fut = main(ex.clone());
-    let start = Instant::now();
-    black_box(futures_lite::future::block_on(ex.spawn(fut)));
-    let elapsed = start.elapsed();
+    let elapsed = timed_drive(|| futures_lite::future::block_on(ex.spawn(fut)));
     drop(threads);
     elapsed
 }

@@ -18,7 +18,8 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Semaphore};
 
 use crate::common::{
-    gather_expected, mpsc_expected, mpsc_per_producer, oneshot, pinger, ponger, timer_durations,
+    gather_expected, mpsc_expected, mpsc_per_producer, oneshot, pinger, ponger, timed_drive,
+    timer_durations,
 };
 use crate::memory::{empty_spawn_allocs, sleeping_task_memory, Counts, MemGrowth, SLEEPERS_POLLED};
 use crate::*;
@@ -296,9 +297,7 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    let start = Instant::now();
-    black_box(rt.block_on(rt.spawn(main)).unwrap());
-    let elapsed = start.elapsed();
+    let elapsed = timed_drive(|| rt.block_on(rt.spawn(main)).unwrap());
     drop(rt);
     elapsed
 }
