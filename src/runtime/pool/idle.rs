@@ -11,7 +11,7 @@
 //! while one searches, queuers wake nobody, and a searcher that finds work wakes the next one
 //! (`Worker::found_work`). At most half the workers search at a time.
 
-use crate::loom::atomic::{fence, AtomicUsize, Ordering::SeqCst};
+use crate::loom::atomic::{fence, AtomicUsize, Ordering::Relaxed, Ordering::SeqCst};
 use crate::util::Mutex;
 
 pub(super) struct Idle {
@@ -46,6 +46,13 @@ impl Idle {
         self.asleep.fetch_sub(1, SeqCst);
         self.searching.fetch_add(1, SeqCst);
         Some(index)
+    }
+
+    /// A cheap, possibly stale look (no fence): is some worker asleep while none searches?
+    /// For wakes that only spread work a busy worker would run anyway; a wake that a queued
+    /// task depends on goes through `worker_to_notify`'s full handshake.
+    pub(super) fn may_want_work(&self) -> bool {
+        self.asleep.load(Relaxed) != 0 && self.searching.load(Relaxed) == 0
     }
 
     /// Whether a worker may start stealing: fewer than half the workers are searching (so a

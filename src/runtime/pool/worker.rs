@@ -257,8 +257,11 @@ impl PoolWork for Worker {
                 if self.pool.idle.stop_searching() {
                     self.pool.notify_one();
                 }
-            } else if !self.local.borrow().is_empty() || self.has_lifo() {
+            } else if self.pool.idle.may_want_work()
+                && (!self.local.borrow().is_empty() || self.has_lifo())
+            {
                 // More is queued behind this task: let a sleeping worker steal it meanwhile.
+                // (This worker runs it anyway, so a stale look only delays the spreading.)
                 self.pool.notify_one();
             }
             work += 1 + self.run(core, task);
