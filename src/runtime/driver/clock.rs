@@ -41,8 +41,8 @@ impl Clock {
     }
 
     /// The paused time this clock reads, if it is paused.
-    pub(crate) fn paused(&self) -> Option<&PausedTime> {
-        self.paused.as_deref()
+    pub(crate) fn paused(&self) -> Option<&Arc<PausedTime>> {
+        self.paused.as_ref()
     }
 
     pub(crate) fn now(&self) -> Instant {

@@ -51,6 +51,8 @@ pub(crate) type Io = Reactor;
 /// Time and I/O for one loop. Loop thread only.
 pub(crate) struct Driver {
     clock: Clock,
+    /// Wakes this loop; under a shared paused clock it also marks the loop busy.
+    unparker: Unparker,
     /// This loop's member number in its paused time (`paused_time.rs`), when paused.
     paused_member: Option<usize>,
     timers: RefCell<Timers>,
@@ -72,8 +74,13 @@ pub(crate) enum TimerPoll {
 impl Driver {
     pub(crate) fn new(io: Io, clock: Clock) -> Driver {
         let paused_member = clock.paused().map(|paused| paused.join(io.unparker()));
+        let unparker = match (clock.paused(), paused_member) {
+            (Some(paused), Some(member)) => io.unparker().marking_busy(paused.clone(), member),
+            _ => io.unparker(),
+        };
         Driver {
             clock,
+            unparker,
             paused_member,
             timers: RefCell::new(Timers::new()),
             io: RefCell::new(io),
@@ -83,7 +90,7 @@ impl Driver {
 
     #[inline]
     pub(crate) fn unparker(&self) -> Unparker {
-        self.io.borrow().unparker()
+        self.unparker.clone()
     }
 
     #[inline]

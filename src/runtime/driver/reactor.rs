@@ -83,6 +83,7 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Registry, Token};
 use slab::Slab;
 
+use super::paused_time::PausedTime;
 pub(crate) use super::scheduled_io::Direction;
 use super::scheduled_io::{
     Closed, ReadyEvent, ScheduledIo, ERROR, READABLE, READ_CLOSED, WRITABLE, WRITE_CLOSED,
@@ -118,6 +119,10 @@ pub(crate) struct Reactor {
 #[derive(Clone)]
 pub(crate) struct Unparker {
     waker: std::sync::Arc<mio::Waker>,
+    /// Under a shared paused clock: the loop's place there, marked busy before the wake, so
+    /// another loop going idle at that moment does not take it for idle and jump time past
+    /// the work this wake brings (`paused_time.rs`).
+    paused: Option<(std::sync::Arc<PausedTime>, usize)>,
 }
 
 /// The registrations of one loop, shared by the reactor and every registered socket, on any
@@ -189,7 +194,10 @@ impl Reactor {
         Ok(Reactor {
             poll,
             events: Events::with_capacity(1024),
-            unparker: Unparker { waker },
+            unparker: Unparker {
+                waker,
+                paused: None,
+            },
             driver,
         })
     }
@@ -268,7 +276,22 @@ impl Drop for Reactor {
 }
 
 impl Unparker {
+    /// This unparker, marking loop `member` of `paused` busy before each wake.
+    pub(crate) fn marking_busy(
+        self,
+        paused: std::sync::Arc<PausedTime>,
+        member: usize,
+    ) -> Unparker {
+        Unparker {
+            waker: self.waker,
+            paused: Some((paused, member)),
+        }
+    }
+
     pub(crate) fn unpark(&self) {
+        if let Some((paused, member)) = &self.paused {
+            paused.go_busy(*member);
+        }
         // A failure here means the eventfd is gone, i.e. the loop was dropped: nothing to wake.
         let _ = self.waker.wake();
     }
