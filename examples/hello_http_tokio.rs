@@ -1,5 +1,6 @@
-//! The same hyper service as `hello_http.rs`, on tokio's current_thread runtime: the baseline
-//! for `scripts/bench-http.sh`.
+//! The same hyper service as `hello_http.rs`, on tokio's current_thread runtime (or, with
+//! `--workers N`, its multi-thread runtime: one accept loop, `tokio::spawn` per connection,
+//! tokio's idiomatic way): the baseline for `scripts/bench-http.sh`.
 //!
 //! hyper-util (which holds tokio's adapters) is not a dependency, so the two small adapters it
 //! would provide are written here: `TokioIo` (hyper's `Read`/`Write` over tokio's traits) and
@@ -110,12 +111,26 @@ impl Timer for TokioTimer {
 }
 
 fn main() -> io::Result<()> {
-    let addr = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let addr = args
+        .iter()
+        .find(|a| !a.starts_with("--") && a.parse::<usize>().is_err())
+        .cloned()
         .unwrap_or_else(|| "127.0.0.1:3001".into());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let workers = args
+        .iter()
+        .position(|a| a == "--workers")
+        .and_then(|i| args.get(i + 1))
+        .map(|n| n.parse::<usize>().expect("--workers takes a number"));
+    let rt = match workers {
+        None => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?,
+        Some(n) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(n)
+            .enable_all()
+            .build()?,
+    };
     rt.block_on(async move {
         let listener = TcpListener::bind(addr).await?;
         println!("listening on http://{}", listener.local_addr()?);

@@ -6,12 +6,19 @@
 # (requests/s: higher is better; p99: lower is better).
 #
 # Usage: scripts/bench-http.sh            (DURATION=10s CONNS=64 ROUNDS=2 to override)
+#        WORKERS=2 scripts/bench-http.sh  both on 2 workers: baton's Runtime with one
+#                                         SO_REUSEPORT listener per worker (BATON_MODE=--steal:
+#                                         one accept loop, Send handlers), tokio multi_thread
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 ROUNDS=${ROUNDS:-2}
+WORKERS=${WORKERS:-}
+BATON_MODE=${BATON_MODE:-}
+EXTRA=()
+if [ -n "$WORKERS" ]; then EXTRA=(--workers "$WORKERS"); fi
 BATON_ADDR=127.0.0.1:3000
 TOKIO_ADDR=127.0.0.1:3001
 
@@ -29,9 +36,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-"$BIN/hello_http" "$BATON_ADDR" >/dev/null &
+"$BIN/hello_http" "$BATON_ADDR" "${EXTRA[@]}" $BATON_MODE >/dev/null &
 pids+=($!)
-"$BIN/hello_http_tokio" "$TOKIO_ADDR" >/dev/null &
+"$BIN/hello_http_tokio" "$TOKIO_ADDR" "${EXTRA[@]}" >/dev/null &
 pids+=($!)
 
 # Wait for both servers to answer.
