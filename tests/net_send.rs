@@ -67,6 +67,10 @@ fn sockets_halves_and_their_futures_are_send_and_sync() {
     assert_send_sync::<baton::StreamWriter<OwnedWriteHalf<UnixStream>>>();
     assert_send_sync::<baton::streams::StreamFeeder>();
     assert_send::<baton::streams::ReadLine<'static>>();
+    assert_send_sync::<baton::Server>();
+    assert_send_sync::<baton::streams::ServerClose<'static>>();
+    assert_send_sync::<baton::streams::ServerWaitClosed<'static>>();
+    assert_send_sync::<baton::streams::ServeForever<'static>>();
     assert_send_sync::<baton::streams::WriterDrain<'static>>();
 }
 
@@ -531,5 +535,43 @@ fn servers_started_with_reuse_port_share_the_port() {
             a.close().await;
             b.close().await;
         });
+    });
+}
+
+#[test]
+#[cfg_attr(miri, ignore = "real sockets and threads")]
+fn a_server_started_on_one_loop_is_started_and_closed_from_another_thread() {
+    let _serial = serial();
+    bounded(LIMIT, || {
+        let (loop_a, server) = LoopThread::start(|| async {
+            // A `!Send` handler: it stays on loop A, whoever drives the server.
+            let greeting = std::rc::Rc::new(*b"hi\n");
+            baton::streams::ServerOptions::new()
+                .start_serving(false)
+                .start_server(
+                    move |_r, mut w| {
+                        let greeting = greeting.clone();
+                        async move {
+                            w.write(&greeting[..]);
+                            let _ = w.drain().await;
+                        }
+                    },
+                    "127.0.0.1:0",
+                )
+                .await
+                .unwrap()
+        });
+        baton::run(async move {
+            assert!(!server.is_serving());
+            server.start_serving().unwrap();
+            let addr = server.local_addr().unwrap();
+            let (mut reader, _w) = baton::open_connection(addr).await.unwrap();
+            assert_eq!(reader.readline().await.unwrap(), b"hi\n");
+            server.close().await;
+            server.wait_closed().await;
+            // The listening socket is closed: nothing accepts any more.
+            assert!(TcpStream::connect(addr).await.is_err());
+        });
+        loop_a.close();
     });
 }

@@ -8,15 +8,23 @@
 //! sent its last bytes. A guard owned by that task removes the connection from the slab when
 //! the task's future is dropped — finished, panicked or cancelled alike — and wakes
 //! `wait_closed` once the server is closed and the slab empty.
+//!
+//! # Threads
+//!
+//! A `Server` is `Send + Sync`: its state is one `Mutex` (`crate::util`'s) shared (`Arc`) with
+//! the accept loop and the connections' guards, and holds nothing of the user's. The accept
+//! loop, which owns the listener and the handler (maybe `!Send`), is a task spawned on the loop
+//! that started the server, at once: until serving starts it waits at a gate, so connections
+//! wait in the backlog. Handlers run on that loop too, whichever thread calls the server's
+//! methods. No lock is held while a waker is woken or dropped, or a task cancelled.
 
-use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::rc::{Rc, Weak};
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -27,6 +35,7 @@ use super::writer::{StreamWriter, WriterHandle};
 use crate::net::OwnedWriteHalf;
 use crate::net::{TcpListener, TcpStream};
 use crate::task::Task;
+use crate::util::Mutex;
 
 #[cfg(doc)]
 use super::open::{start_server, ServerOptions};
@@ -45,6 +54,9 @@ pub(super) fn streams_of(stream: TcpStream, limit: usize) -> (StreamReader, Stre
 /// A TCP server from [`start_server`] (asyncio's `Server`). Dropping it closes it; the
 /// connections it accepted carry on.
 ///
+/// `Send + Sync`: any thread may start, close or await it, while its accept loop and the
+/// handlers run on the loop that started it (the handler need not be `Send`).
+///
 /// # Examples
 /// See [`start_server`].
 ///
@@ -61,7 +73,7 @@ pub(super) fn streams_of(stream: TcpStream, limit: usize) -> (StreamReader, Stre
 /// ```
 pub struct Server {
     local_addr: io::Result<SocketAddr>,
-    inner: Rc<Inner>,
+    inner: Arc<Mutex<Inner>>,
 }
 
 /// Where a server is in its life.
@@ -74,34 +86,32 @@ enum Phase {
 }
 
 struct Inner {
-    phase: Cell<Phase>,
-    /// The accept loop, until serving starts.
-    unstarted: RefCell<Option<Pin<Box<dyn Future<Output = ()>>>>>,
-    /// The running accept loop; dropping it (on close) closes the listening socket.
-    accept: RefCell<Option<Task<()>>>,
-    /// Every open connection's writer, from accept until its task ends.
-    connections: RefCell<Slab<WriterHandle<OwnedWriteHalf>>>,
-    /// Tasks waiting in `serve_forever`.
-    serve_waiters: RefCell<Vec<Waker>>,
-    /// Tasks waiting in `wait_closed`.
-    closed_waiters: RefCell<Vec<Waker>>,
+    phase: Phase,
+    /// The accept loop's task, spawned with the server; `None` once closed.
+    accept: Option<Task<()>>,
+    /// The accept loop waiting for serving to start (or the server to close first).
+    gate: Option<Waker>,
+    /// The writer of every open connection.
+    connections: Slab<WriterHandle<OwnedWriteHalf>>,
+    /// `serve_forever` callers, woken when the server closes.
+    serve_waiters: Vec<Waker>,
+    /// `wait_closed` callers, woken when the server is closed and every connection done.
+    closed_waiters: Vec<Waker>,
 }
 
 impl Inner {
-    /// The `wait_closed` waiters, if the server is closed and no connection is open.
-    fn take_closed_waiters_if_done(&self) -> Vec<Waker> {
-        if self.phase.get() == Phase::Closed && self.connections.borrow().is_empty() {
-            std::mem::take(&mut *self.closed_waiters.borrow_mut())
+    fn take_closed_waiters_if_done(&mut self) -> Vec<Waker> {
+        if self.phase == Phase::Closed && self.connections.is_empty() {
+            std::mem::take(&mut self.closed_waiters)
         } else {
             Vec::new()
         }
     }
 }
 
-/// Removes its connection from the server when the connection's task future is dropped:
-/// after the handler and the flush, or on a panic, or when the task is cancelled.
+/// Owned by a connection's task: removes the connection from the server when dropped.
 struct ConnectionGuard {
-    server: Weak<Inner>,
+    server: Weak<Mutex<Inner>>,
     key: usize,
 }
 
@@ -110,10 +120,13 @@ impl Drop for ConnectionGuard {
         let Some(inner) = self.server.upgrade() else {
             return;
         };
-        let removed = inner.connections.borrow_mut().try_remove(self.key);
-        let waiters = inner.take_closed_waiters_if_done();
+        let (removed, waiters) = {
+            let mut st = inner.lock();
+            let removed = st.connections.try_remove(self.key);
+            (removed, st.take_closed_waiters_if_done())
+        };
         drop(inner);
-        // The writer's last handle may go here, with wakers in it: after the borrows.
+        // The writer's last handle may go here, with wakers in it: after the lock.
         drop(removed);
         wake_all(waiters);
     }
@@ -125,12 +138,34 @@ fn wake_all(waiters: Vec<Waker>) {
     }
 }
 
-/// Leaves `waker` in `list` unless it is there already (no waker is dropped under the borrow).
-fn register(list: &RefCell<Vec<Waker>>, waker: &Waker) {
-    let mut list = list.borrow_mut();
+/// Adds `waker` to `list` unless it is there already (a clone under the lock is allowed: it
+/// changes nothing if it panics).
+fn register(list: &mut Vec<Waker>, waker: &Waker) {
     if !list.iter().any(|w| w.will_wake(waker)) {
         list.push(waker.clone());
     }
+}
+
+/// Waits until serving starts (`true`) or the server is closed or gone first (`false`).
+async fn serving_starts(server: &Weak<Mutex<Inner>>) -> bool {
+    std::future::poll_fn(|cx| {
+        let Some(inner) = server.upgrade() else {
+            return Poll::Ready(false);
+        };
+        let mut st = inner.lock();
+        let (ready, old) = match st.phase {
+            Phase::Serving => (Poll::Ready(true), None),
+            Phase::Closed => (Poll::Ready(false), None),
+            Phase::NotServing => match &st.gate {
+                Some(w) if w.will_wake(cx.waker()) => (Poll::Pending, None),
+                _ => (Poll::Pending, st.gate.replace(cx.waker().clone())),
+            },
+        };
+        drop(st);
+        drop(old);
+        ready
+    })
+    .await
 }
 
 impl Server {
@@ -141,16 +176,19 @@ impl Server {
         Fut: Future + 'static,
     {
         let local_addr = listener.local_addr();
-        let inner = Rc::new(Inner {
-            phase: Cell::new(Phase::NotServing),
-            unstarted: RefCell::new(None),
-            accept: RefCell::new(None),
-            connections: RefCell::new(Slab::new()),
-            serve_waiters: RefCell::new(Vec::new()),
-            closed_waiters: RefCell::new(Vec::new()),
-        });
-        let server = Rc::downgrade(&inner);
+        let inner = Arc::new(Mutex::new(Inner {
+            phase: Phase::NotServing,
+            accept: None,
+            gate: None,
+            connections: Slab::new(),
+            serve_waiters: Vec::new(),
+            closed_waiters: Vec::new(),
+        }));
+        let server = Arc::downgrade(&inner);
         let accept_loop = async move {
+            if !serving_starts(&server).await {
+                return;
+            }
             loop {
                 match listener.accept().await {
                     Ok((stream, _peer)) => {
@@ -163,7 +201,7 @@ impl Server {
                         let Some(inner) = server.upgrade() else {
                             return; // the server is gone: this loop is being cancelled
                         };
-                        let key = inner.connections.borrow_mut().insert(writer.clone());
+                        let key = inner.lock().connections.insert(writer.clone());
                         drop(inner);
                         let guard = ConnectionGuard {
                             server: server.clone(),
@@ -186,7 +224,9 @@ impl Server {
                 }
             }
         };
-        *inner.unstarted.borrow_mut() = Some(Box::pin(accept_loop));
+        // Spawned now, on the loop starting the server: it owns the listener and the handler.
+        let task = crate::task::spawn(accept_loop);
+        inner.lock().accept = Some(task);
         Server { local_addr, inner }
     }
 
@@ -226,7 +266,7 @@ impl Server {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn sockets(&self) -> Vec<SocketAddr> {
-        match (&self.local_addr, self.inner.phase.get()) {
+        match (&self.local_addr, self.inner.lock().phase) {
             (_, Phase::Closed) | (Err(_), _) => Vec::new(),
             (Ok(addr), _) => vec![*addr],
         }
@@ -247,7 +287,7 @@ impl Server {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn is_serving(&self) -> bool {
-        self.inner.phase.get() == Phase::Serving
+        self.inner.lock().phase == Phase::Serving
     }
 
     /// Starts accepting connections (asyncio's `start_serving`), for a server started with
@@ -268,23 +308,21 @@ impl Server {
     ///
     /// # Errors
     /// When the server is closed.
-    ///
-    /// # Panics
-    /// Outside a running event loop (the accept loop is a task).
-    #[track_caller]
     pub fn start_serving(&self) -> io::Result<()> {
-        match self.inner.phase.get() {
+        let mut st = self.inner.lock();
+        match st.phase {
             Phase::Serving => Ok(()),
             Phase::Closed => Err(io::Error::other(
                 "Server::start_serving on a closed server: start a new one",
             )),
             Phase::NotServing => {
-                let Some(accept_loop) = self.inner.unstarted.borrow_mut().take() else {
-                    unreachable!("a server not yet serving keeps its accept loop");
-                };
-                let task = crate::task::spawn(accept_loop);
-                *self.inner.accept.borrow_mut() = Some(task);
-                self.inner.phase.set(Phase::Serving);
+                st.phase = Phase::Serving;
+                let gate = st.gate.take();
+                drop(st);
+                // The accept loop (on the server's loop) starts accepting.
+                if let Some(gate) = gate {
+                    gate.wake();
+                }
                 Ok(())
             }
         }
@@ -316,9 +354,6 @@ impl Server {
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    ///
-    /// # Panics
-    /// When polled outside a running event loop on a server not yet serving.
     ///
     /// # Cancel safety
     /// Cancel safe: it only waits (the server keeps serving).
@@ -448,27 +483,30 @@ impl Server {
 
     /// The open connections' writers, copied out so no borrow is held while they are closed.
     fn connection_writers(&self) -> Vec<WriterHandle<OwnedWriteHalf>> {
-        let connections = self.inner.connections.borrow();
-        connections.iter().map(|(_, w)| w.clone()).collect()
+        let st = self.inner.lock();
+        st.connections.iter().map(|(_, w)| w.clone()).collect()
     }
 
-    /// Closes the server: cancels the accept loop (its listener closes when the loop next runs
-    /// it), or drops it if it never ran, and wakes `serve_forever` (and `wait_closed` if no
+    /// Closes the server: cancels the accept loop, serving or still at its gate (its listener
+    /// and handler are dropped when its loop next runs it), and wakes `serve_forever` (and `wait_closed` if no
     /// connection is open); returns the cancelled task, to await its end.
     fn close_now(&self) -> Option<Task<()>> {
-        if self.inner.phase.replace(Phase::Closed) == Phase::Closed {
-            return None;
-        }
-        let unstarted = self.inner.unstarted.borrow_mut().take();
-        let accept = self.inner.accept.borrow_mut().take();
+        let (accept, gate, waiters) = {
+            let mut st = self.inner.lock();
+            if st.phase == Phase::Closed {
+                return None;
+            }
+            st.phase = Phase::Closed;
+            let mut waiters = std::mem::take(&mut st.serve_waiters);
+            waiters.extend(st.take_closed_waiters_if_done());
+            (st.accept.take(), st.gate.take(), waiters)
+        };
+        // After the lock: the accept loop (which owns the listener and the handler) is
+        // cancelled, so its loop drops it, whether it ever served or not.
         if let Some(task) = &accept {
             task.cancel();
         }
-        let mut waiters = std::mem::take(&mut *self.inner.serve_waiters.borrow_mut());
-        waiters.extend(self.inner.take_closed_waiters_if_done());
-        // The never-run loop owns the listener and the handler (user code): dropped here,
-        // after the borrows.
-        drop(unstarted);
+        drop(gate);
         wake_all(waiters);
         accept
     }
@@ -559,15 +597,13 @@ impl Future for ServeForever<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let inner = &self.server.inner;
-        if inner.phase.get() == Phase::NotServing {
-            // Cannot fail: the server is not closed.
-            let _ = self.server.start_serving();
-        }
-        if inner.phase.get() == Phase::Closed {
+        // Cannot fail but on a closed server, which is then done serving.
+        let _ = self.server.start_serving();
+        let mut st = self.server.inner.lock();
+        if st.phase == Phase::Closed {
             return Poll::Ready(());
         }
-        register(&inner.serve_waiters, cx.waker());
+        register(&mut st.serve_waiters, cx.waker());
         Poll::Pending
     }
 }
@@ -576,11 +612,11 @@ impl Future for ServerWaitClosed<'_> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let inner = &self.server.inner;
-        if inner.phase.get() == Phase::Closed && inner.connections.borrow().is_empty() {
+        let mut st = self.server.inner.lock();
+        if st.phase == Phase::Closed && st.connections.is_empty() {
             return Poll::Ready(());
         }
-        register(&inner.closed_waiters, cx.waker());
+        register(&mut st.closed_waiters, cx.waker());
         Poll::Pending
     }
 }
@@ -611,10 +647,14 @@ impl Drop for Server {
 
 impl fmt::Debug for Server {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (phase, connections) = {
+            let st = self.inner.lock();
+            (st.phase, st.connections.len())
+        };
         f.debug_struct("Server")
             .field("local_addr", &self.local_addr.as_ref().ok())
-            .field("phase", &self.inner.phase.get())
-            .field("connections", &self.inner.connections.borrow().len())
+            .field("phase", &phase)
+            .field("connections", &connections)
             .finish()
     }
 }
