@@ -6,7 +6,7 @@
 //! whose name contains it (`spawn_many`, `yield_many`, `ping_pong`, `chained_spawn`, `timers`,
 //! `gather_sleep` — which includes its peak RSS — `mpsc_1to1`, `mpsc_100to1`, `lock_contention`,
 //! `semaphore`, `tcp_echo`, `sleeping_task_memory`, `empty_task_spawn`; multi-core: `mt_spawn_many`,
-//! `mt_yield_many`, `mt_ping_pong`, `mt_chained_spawn`, `mt_timers`, `mt_tcp_echo`, `idle_cpu`;
+//! `mt_yield_many`, `mt_ping_pong`, `mt_ping_pong_send`, `mt_chained_spawn`, `mt_timers`, `mt_tcp_echo`, `idle_cpu`;
 //! `mt_` runs the timed multi-core rows); `--only=baton` (or `tokio`, `smol`) runs one runtime's
 //! arm alone, for a profiler:
 //! `perf record -g target/release/deps/compare-* spawn_many --only=baton`.
@@ -81,7 +81,8 @@
 //!   (`run_on_worker`, local tasks there); tokio and smol cannot pin a task to a worker, so both
 //!   ends are plain spawns and their schedulers decide (tokio's LIFO slot tends to run a woken
 //!   partner on the waker's worker). baton's row therefore pays a cross-thread wake per message
-//!   that the others may not.
+//!   that the others may not. `mt_ping_pong_send` is the like-for-like row: baton's pairs are
+//!   `spawn_send` tasks too, placed by its scheduler (its LIFO slot, like tokio's).
 //! - `mt_tcp_echo` (`MT_ECHO_CONNS` connections × `MT_ECHO_ROUNDS` round trips, also shown as
 //!   round trips/s): baton uses per-worker listeners: `run_on_every_worker` binds a listener on
 //!   every worker, each on its own port (so the clients split the connections exactly evenly;
@@ -289,6 +290,15 @@ fn workloads() -> Vec<Workload> {
             SAMPLES,
             [
                 || baton_arm::mt_block_on(baton_arm::mt_ping_pong()),
+                || tokio_arm::mt_block_on(tokio_arm::mt_ping_pong()),
+                || smol_arm::mt_block_on(smol_arm::mt_ping_pong),
+            ],
+        ),
+        multi_core(
+            "mt_ping_pong_send",
+            SAMPLES,
+            [
+                || baton_arm::mt_block_on(baton_arm::mt_ping_pong_send()),
                 || tokio_arm::mt_block_on(tokio_arm::mt_ping_pong()),
                 || smol_arm::mt_block_on(smol_arm::mt_ping_pong),
             ],

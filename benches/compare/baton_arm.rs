@@ -239,9 +239,12 @@ pub fn empty_spawns() -> Counts {
 // Multi-core rows: a `Runtime` of `MT_WORKERS` workers
 // ---------------------------------------------------------------------------------------------
 
+/// `BATON_LIFO_SLOT=0` turns the LIFO slot off, to measure what it is worth.
 fn mt_runtime() -> baton::Runtime {
+    let lifo_slot = std::env::var_os("BATON_LIFO_SLOT").map_or(true, |v| v != "0");
     baton::Runtime::builder()
         .workers(MT_WORKERS)
+        .lifo_slot(lifo_slot)
         .build()
         .expect("baton runtime")
 }
@@ -367,6 +370,24 @@ pub async fn mt_ping_pong() {
     let mut messages = 0;
     for g in groups {
         messages += g.await.unwrap();
+    }
+    assert_eq!(messages, 2 * MT_PING_PAIRS as u32 * PING_MSGS);
+}
+
+/// `mt_ping_pong_send`: the same pairs as `Send` tasks (`spawn_send`), placed by the scheduler
+/// as tokio's and smol's are: the like-for-like row.
+pub async fn mt_ping_pong_send() {
+    use baton::channel::mpsc::channel;
+    let mut handles = Vec::with_capacity(2 * MT_PING_PAIRS);
+    for _ in 0..MT_PING_PAIRS {
+        let (ping_tx, ping_rx) = channel(1);
+        let (pong_tx, pong_rx) = channel(1);
+        handles.push(baton::spawn_send(mt_pinger((ping_tx, pong_rx))));
+        handles.push(baton::spawn_send(mt_ponger((pong_tx, ping_rx))));
+    }
+    let mut messages = 0;
+    for h in handles {
+        messages += h.await.unwrap();
     }
     assert_eq!(messages, 2 * MT_PING_PAIRS as u32 * PING_MSGS);
 }
