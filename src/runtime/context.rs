@@ -135,12 +135,6 @@ impl<'a> LoopContext<'a> {
         self.core.driver().now()
     }
 
-    /// The loop's clock in timer ticks (nanoseconds since the clock started).
-    #[inline]
-    pub(crate) fn now_ticks(self) -> u64 {
-        self.core.driver().now_ticks()
-    }
-
     /// `instant` in timer ticks, saturating at both ends of the clock's range.
     #[inline]
     pub(crate) fn ticks_at(self, instant: Instant) -> u64 {

@@ -115,13 +115,20 @@ impl Sleep {
 
     /// Arms a timer for the deadline `nanos` after the epoch on the running loop, or ends if
     /// it has passed.
-    fn arm_here(&mut self, lp: LoopContext<'_>, deadline: u64, waker: &Waker) -> Poll<()> {
+    /// `now` is the loop's clock, read once by the caller.
+    fn arm_here(
+        &mut self,
+        lp: LoopContext<'_>,
+        now: Instant,
+        deadline: u64,
+        waker: &Waker,
+    ) -> Poll<()> {
         let ticks = if deadline == u64::MAX {
             u64::MAX
         } else {
             lp.ticks_at(epoch() + Duration::from_nanos(deadline))
         };
-        if ticks <= lp.now_ticks() {
+        if ticks <= lp.ticks_at(now) {
             self.timer = DONE;
             return Poll::Ready(());
         }
@@ -166,13 +173,13 @@ impl Future for Sleep {
             context::with(|lp| match this.state() {
                 State::Done => Poll::Ready(()),
                 State::After(nanos) => {
-                    let deadline = lp
-                        .now()
+                    let now = lp.now();
+                    let deadline = now
                         .checked_add(Duration::from_nanos(nanos))
                         .map_or(u64::MAX, nanos_since_epoch);
-                    this.arm_here(lp, deadline, cx.waker())
+                    this.arm_here(lp, now, deadline, cx.waker())
                 }
-                State::At(deadline) => this.arm_here(lp, deadline, cx.waker()),
+                State::At(deadline) => this.arm_here(lp, lp.now(), deadline, cx.waker()),
                 State::Armed { loop_id, key } if loop_id == lp.loop_id() => {
                     match lp.poll_timer(key, cx.waker()) {
                         TimerPoll::Fired => {
@@ -188,7 +195,7 @@ impl Future for Sleep {
                     // Moved to another loop (a stolen `Send` task): the timer follows.
                     cancel_timer(loop_id, key);
                     let deadline = this.nanos;
-                    this.arm_here(lp, deadline, cx.waker())
+                    this.arm_here(lp, lp.now(), deadline, cx.waker())
                 }
             })
         })

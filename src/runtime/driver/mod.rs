@@ -104,11 +104,6 @@ impl Driver {
     }
 
     #[inline]
-    pub(crate) fn now_ticks(&self) -> u64 {
-        self.clock.now_ticks()
-    }
-
-    #[inline]
     pub(crate) fn ticks_at(&self, instant: Instant) -> u64 {
         self.clock.ticks_at(instant)
     }
