@@ -240,3 +240,54 @@ impl Schedule for Arc<Pool> {
         }
     }
 }
+
+#[cfg(all(test, baton_loom))]
+mod loom_models {
+    use loom::sync::Arc;
+    use loom::thread;
+
+    use super::local_queue::local;
+    use crate::runtime::task::state::{Idle, Start, State, Wake, SCHEDULED};
+
+    /// A queued task's run: the poll begins and returns `Pending`.
+    fn run(task: &State) -> Idle {
+        assert_eq!(task.start(false), Start::Poll);
+        task.finish_pending()
+    }
+
+    /// A wake racing a steal: while the owner pops and a thief steals the same queued task,
+    /// another thread wakes it. Exactly one of them runs it, and the wake is neither lost nor
+    /// doubled: before the poll began, the poll consumes it; during or after, the task is
+    /// queued exactly once more (requeued by its runner or submitted by the waker).
+    #[test]
+    fn a_wake_racing_a_steal_is_neither_lost_nor_doubled() {
+        loom::model(|| {
+            let task = Arc::new(State::new_scheduled(2)); // the handle's and the entry's
+            let (mut owner, steal) = local::<Arc<State>>();
+            assert!(owner.push_back(task.clone()).is_none());
+            task.ref_inc(); // the waker's
+            let thief = thread::spawn(move || {
+                let (mut mine, _) = local::<Arc<State>>();
+                steal.steal_into(&mut mine).map(|stolen| run(&stolen))
+            });
+            let waker = {
+                let task = task.clone();
+                thread::spawn(move || task.wake_by_val())
+            };
+            let by_owner = owner.pop().map(|popped| run(&popped));
+            let by_thief = thief.join().unwrap();
+            let wake = waker.join().unwrap();
+            let runs = usize::from(by_owner.is_some()) + usize::from(by_thief.is_some());
+            assert_eq!(runs, 1, "the task ran {runs} times");
+            let idle = by_owner.or(by_thief).unwrap();
+            let queued_again =
+                usize::from(idle == Idle::Requeue) + usize::from(wake == Wake::Submit);
+            assert!(queued_again <= 1, "the wake was doubled");
+            assert_eq!(
+                task.load().has(SCHEDULED),
+                queued_again == 1,
+                "the wake was lost"
+            );
+        });
+    }
+}
