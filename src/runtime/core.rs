@@ -160,7 +160,8 @@ impl Core {
     pub(crate) fn add_done_callback(&self, task: &TaskRef, callback: DoneCallback) {
         assert!(
             task.owner() == self.shared.id(),
-            "add_done_callback must be called on the task's own event loop"
+            "add_done_callback must be called on the task's own event loop (a `spawn_send` task \
+             of a Runtime has none: await its handle instead)"
         );
         if task.is_done() {
             drop(self.spawn(async move { callback() }));
@@ -218,8 +219,15 @@ impl Core {
         };
         if !has_work() {
             self.work_since_io.set(0);
+            // From here other threads unpark the loop; the looks below catch what they queued
+            // before it (`shared.rs`: `ParkFlags`).
+            self.shared.begin_parking();
             match pool {
-                None => self.driver.park(&has_work),
+                None => {
+                    if !has_work() {
+                        self.driver.park(&has_work);
+                    }
+                }
                 Some(pool) => {
                     if pool.before_park() && !has_work() {
                         self.driver.park(&has_work);
@@ -227,6 +235,7 @@ impl Core {
                     pool.after_park();
                 }
             }
+            self.shared.end_parking();
         } else {
             let work = self.work_since_io.get() + work.max(1);
             if work >= TICK_WORK {

@@ -26,10 +26,8 @@ pub(crate) fn next_owner_id() -> u32 {
 /// Shared between the loop and every thread holding one of its wakers, tasks or `LoopHandle`s.
 pub(crate) struct Shared {
     remote: Mutex<Remote>,
-    /// Set when `remote` has something for the loop (or a remote wake of the main future came);
-    /// cleared by the loop just before it drains `remote`. Whoever flips it from false to true
-    /// unparks the loop, so a burst of remote wakes costs one unpark.
-    notified: AtomicBool,
+    /// Whether other threads have something for the loop, and whether it is parked.
+    flags: ParkFlags,
     /// `stop()` was called: `run_forever` returns after the current iteration.
     stop_requested: AtomicBool,
     unparker: Unparker,
@@ -60,7 +58,7 @@ impl Shared {
     pub(crate) fn new(unparker: Unparker) -> Shared {
         Shared {
             remote: Mutex::new(Remote::default()),
-            notified: AtomicBool::new(false),
+            flags: ParkFlags::default(),
             stop_requested: AtomicBool::new(false),
             unparker,
             id: next_owner_id(),
@@ -146,20 +144,31 @@ impl Shared {
         self.notify();
     }
 
-    /// Wakes the loop if it is parked (or about to park).
+    /// Tells the loop that something is queued for it, and wakes it if it is parked (or about
+    /// to park).
     pub(crate) fn notify(&self) {
-        if !self.notified.swap(true, Ordering::AcqRel) {
+        if self.flags.notify() {
             self.unparker.unpark();
         }
     }
 
     pub(crate) fn is_notified(&self) -> bool {
-        self.notified.load(Ordering::Acquire)
+        self.flags.is_notified()
+    }
+
+    /// The loop is about to park: from now on a `notify` unparks it. The caller looks for work
+    /// once more after this (`is_notified`) and calls `end_parking` when it is awake.
+    pub(crate) fn begin_parking(&self) {
+        self.flags.begin_parking();
+    }
+
+    pub(crate) fn end_parking(&self) {
+        self.flags.end_parking();
     }
 
     /// Takes everything other threads queued. Loop thread only.
     pub(crate) fn take_remote(&self, batch: &mut RemoteBatch) {
-        self.notified.store(false, Ordering::Release);
+        self.flags.clear_notified();
         let mut remote = self.remote.lock();
         mem::swap(&mut remote.tasks, &mut batch.tasks);
         mem::swap(&mut remote.cancelled_timers, &mut batch.cancelled_timers);
@@ -196,6 +205,43 @@ impl Shared {
     }
 }
 
+/// The handshake between threads that queue work for a loop and the loop going to sleep.
+///
+/// `notified` says something is queued (the loop clears it just before it drains); `parked`
+/// says the loop is parked or about to park. A notifier sets `notified`, then unparks the loop
+/// only if it flipped `notified` and the loop is parked — a busy loop costs its notifiers no
+/// syscall, and a burst of notifications costs one unpark. The loop sets `parked`, then looks
+/// at `notified` once more before it blocks. Both pairs are sequentially consistent, so one of
+/// the two always sees the other: no wake-up is lost (loom model below).
+#[derive(Default)]
+struct ParkFlags {
+    notified: AtomicBool,
+    parked: AtomicBool,
+}
+
+impl ParkFlags {
+    /// Records a notification; true if the caller must unpark the loop.
+    fn notify(&self) -> bool {
+        !self.notified.swap(true, Ordering::SeqCst) && self.parked.load(Ordering::SeqCst)
+    }
+
+    fn is_notified(&self) -> bool {
+        self.notified.load(Ordering::SeqCst)
+    }
+
+    fn clear_notified(&self) {
+        self.notified.store(false, Ordering::SeqCst);
+    }
+
+    fn begin_parking(&self) {
+        self.parked.store(true, Ordering::SeqCst);
+    }
+
+    fn end_parking(&self) {
+        self.parked.store(false, Ordering::Relaxed);
+    }
+}
+
 /// The single loop's side of the schedule seam: a woken task goes onto the local queue on the
 /// loop's own thread, onto the remote queue (and an unpark) anywhere else.
 impl Schedule for Arc<Shared> {
@@ -217,5 +263,48 @@ impl Schedule for Arc<Shared> {
             // remotely and never adopted, the raw task cancels it) and the entry is dropped.
             Some(task) => self.push_remote(task),
         }
+    }
+}
+
+#[cfg(all(test, baton_loom))]
+mod loom_models {
+    use loom::sync::Arc;
+    use loom::thread;
+
+    use super::ParkFlags;
+
+    /// A notification racing the loop going to park: the loop sees it before it blocks, or
+    /// the notifier unparks it. Never neither (the loop would sleep with work queued).
+    #[test]
+    fn a_notification_racing_a_park_is_never_lost() {
+        loom::model(|| {
+            let flags = Arc::new(ParkFlags::default());
+            let notifier = {
+                let flags = flags.clone();
+                thread::spawn(move || flags.notify())
+            };
+            flags.begin_parking();
+            let saw_it = flags.is_notified();
+            let unparked = notifier.join().unwrap();
+            assert!(saw_it || unparked, "the notification was lost");
+            flags.end_parking();
+        });
+    }
+
+    /// A notification while the loop is busy (after it drained): no unpark, and the loop sees
+    /// it on its next look.
+    #[test]
+    fn a_notification_to_a_busy_loop_costs_no_unpark() {
+        loom::model(|| {
+            let flags = Arc::new(ParkFlags::default());
+            flags.clear_notified();
+            let notifier = {
+                let flags = flags.clone();
+                thread::spawn(move || flags.notify())
+            };
+            let unparked = notifier.join().unwrap();
+            assert!(!unparked);
+            assert!(flags.is_notified());
+        });
     }
 }
