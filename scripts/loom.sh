@@ -4,7 +4,9 @@
 # oneshot senders against their receiver, Semaphore and BoundedSemaphore release vs. a cancelled
 # acquire, and the worker pool's queues (a worker's ring: owner push/pop vs. one thief, two
 # thieves vs. the owner, an overflow vs. a steal, a batch refill vs. a steal; the injector:
-# push and pop vs. close). Every model lives in a `loom_models` test module.
+# push and pop vs. close; a wake racing a steal; a worker going to sleep vs. a queuer), the loop's
+# notify/park handshake, and a socket's readiness (an event vs. an operation's clear, a wake or
+# shutdown vs. a waiter's registration). Every model lives in a `loom_models` test module.
 #
 # Usage: scripts/loom.sh                     every model
 #        scripts/loom.sh task::state         the models of one module (its path in the crate)
