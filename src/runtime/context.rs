@@ -103,10 +103,10 @@ impl<'a> LoopContext<'a> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        match pool::current_pool() {
-            Some(pool) => Pool::spawn(&pool, future),
+        pool::with_current_pool(|pool| match pool {
+            Some(pool) => Pool::spawn(pool, future),
             None => self.core.spawn(future),
-        }
+        })
     }
 
     /// The task being polled, if the caller runs inside one.

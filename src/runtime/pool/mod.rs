@@ -31,7 +31,7 @@ use std::sync::OnceLock;
 use self::idle::Idle;
 use self::injector::Injector;
 use self::local_queue::{Local, Steal};
-pub(crate) use self::worker::{current_pool, run_worker};
+pub(crate) use self::worker::{current_pool, run_worker, with_current_pool};
 use super::owned::OwnedTable;
 use super::shared::{next_owner_id, Shared};
 use super::task::{allocate, JoinRef, Notified, Schedule, TaskRef};

@@ -102,9 +102,15 @@ pub(super) fn push_if_worker_of(pool: &Arc<Pool>, task: Notified) -> Option<Noti
 
 /// The pool of the worker running on this thread, if any.
 pub(crate) fn current_pool() -> Option<Arc<Pool>> {
+    with_current_pool(|pool| pool.cloned())
+}
+
+/// Calls `f` with the pool of the worker running on this thread, if any, without touching the
+/// pool's reference count (`spawn_send` asks on every spawn).
+pub(crate) fn with_current_pool<R>(f: impl FnOnce(Option<&Arc<Pool>>) -> R) -> R {
     CURRENT.with(|current| {
         // SAFETY: as in `push_if_worker_of`.
-        unsafe { current.get().as_ref() }.map(|worker| worker.pool.clone())
+        f(unsafe { current.get().as_ref() }.map(|worker| &worker.pool))
     })
 }
 
