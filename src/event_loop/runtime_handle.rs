@@ -146,18 +146,8 @@ impl RuntimeHandle {
         self.worker(index).spawn(async move {
             // `make()`'s future never crosses threads: it is spawned here, on the worker, and
             // only its `Send` handle is held across the await.
-            let mut inner = CancelOnDrop(crate::task::spawn(make()));
-            match (&mut inner).await {
-                Ok(output) => output,
-                Err(TaskError::Panicked(payload)) => std::panic::resume_unwind(payload),
-                Err(TaskError::Cancelled(_)) => {
-                    // Cancelled on the worker (the worker is shutting down): so is this task.
-                    if let Some(this) = crate::task::current_task() {
-                        this.cancel();
-                    }
-                    std::future::pending().await
-                }
-            }
+            let inner = crate::task::spawn(make());
+            output_of(inner).await
         })
     }
 
@@ -181,27 +171,31 @@ impl RuntimeHandle {
         F::Output: Send + 'static,
     {
         let tasks: Vec<_> = (0..self.workers())
-            .map(|index| {
-                let make = make.clone();
-                CancelOnDrop(self.run_on_worker(index, make))
-            })
+            .map(|index| CancelOnDrop(self.run_on_worker(index, make.clone())))
             .collect();
         self.spawn(async move {
             let mut outputs = Vec::with_capacity(tasks.len());
-            for mut task in tasks {
-                match (&mut task).await {
-                    Ok(output) => outputs.push(output),
-                    Err(TaskError::Panicked(payload)) => std::panic::resume_unwind(payload),
-                    Err(TaskError::Cancelled(_)) => {
-                        if let Some(this) = crate::task::current_task() {
-                            this.cancel();
-                        }
-                        std::future::pending::<()>().await;
-                    }
-                }
+            for task in tasks {
+                outputs.push(output_of(task).await);
             }
             outputs
         })
+    }
+}
+
+/// The output of a task awaited on another task's behalf: its panic resumes here, its
+/// cancellation (its worker is shutting down) cancels the caller too, and dropping the caller
+/// first cancels it.
+async fn output_of<T>(task: impl Into<CancelOnDrop<T>>) -> T {
+    match task.into().await {
+        Ok(output) => output,
+        Err(TaskError::Panicked(payload)) => std::panic::resume_unwind(payload),
+        Err(TaskError::Cancelled(_)) => {
+            if let Some(this) = crate::task::current_task() {
+                this.cancel();
+            }
+            std::future::pending().await
+        }
     }
 }
 
@@ -209,11 +203,17 @@ impl RuntimeHandle {
 /// the caller's behalf takes it down with it.
 struct CancelOnDrop<T>(Task<T>);
 
-impl<T> Future for &mut CancelOnDrop<T> {
+impl<T> From<Task<T>> for CancelOnDrop<T> {
+    fn from(task: Task<T>) -> CancelOnDrop<T> {
+        CancelOnDrop(task)
+    }
+}
+
+impl<T> Future for CancelOnDrop<T> {
     type Output = Result<T, TaskError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.get_mut().0).poll(cx)
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
     }
 }
 
