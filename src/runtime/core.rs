@@ -269,7 +269,6 @@ impl Core {
     pub(crate) fn shutdown(&self) {
         let _enter = context::enter_for_shutdown(self);
         self.closing.set(true);
-        self.shared.unlist();
         for task in self.shared.close_remote() {
             if task.awaits_adoption() {
                 self.owned.adopt(task.to_owned_task());
@@ -297,7 +296,7 @@ impl Core {
 
 impl Drop for Core {
     fn drop(&mut self) {
-        // Normally done by `shutdown`; this covers a loop that never ran it.
+        // Here, not in `shutdown`: every `Core` is dropped, whether or not it ran a shutdown.
         self.shared.unlist();
     }
 }

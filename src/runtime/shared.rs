@@ -15,7 +15,7 @@ static NEXT_LOOP_ID: AtomicU32 = AtomicU32::new(1);
 
 /// The open loops by number, so a `Sleep` armed on one loop and dropped elsewhere (a `Send`
 /// task that moved between workers) can cancel its timer knowing only the loop's number. A
-/// loop is listed from `Core::new` until its shutdown.
+/// loop is listed from `Core::new` until its `Core` is dropped.
 static OPEN_LOOPS: std::sync::Mutex<Vec<(u32, Arc<Shared>)>> = std::sync::Mutex::new(Vec::new());
 
 /// A fresh owner number for a loop or a worker pool.
@@ -71,7 +71,7 @@ impl Shared {
         lock_static(&OPEN_LOOPS).push((this.id, this.clone()));
     }
 
-    /// Takes this loop off the open loops (its shutdown).
+    /// Takes this loop off the open loops (its `Core` is dropped).
     pub(crate) fn unlist(&self) {
         let removed = {
             let mut open = lock_static(&OPEN_LOOPS);
