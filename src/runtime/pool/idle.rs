@@ -106,24 +106,31 @@ mod loom_models {
     use crate::loom::atomic::AtomicBool;
     use crate::loom::Arc;
 
+    /// Worker 0 goes to sleep (searching or not) while another thread queues a task and looks
+    /// for a worker to wake. Returns whether the worker's last look found the task, and whom
+    /// the queuer woke.
+    fn queue_racing_sleep(idle: &Arc<Idle>, was_searching: bool) -> (bool, Option<usize>) {
+        let queued = Arc::new(AtomicBool::new(false));
+        let queuer = {
+            let idle = idle.clone();
+            let queued = queued.clone();
+            loom::thread::spawn(move || {
+                queued.store(true, SeqCst);
+                idle.worker_to_notify()
+            })
+        };
+        idle.sleep(0, was_searching);
+        let found = queued.load(SeqCst);
+        (found, queuer.join().unwrap())
+    }
+
     /// A worker going to sleep while a task is queued: the worker finds the task on its last
     /// look, or the queuer wakes it — never neither (a lost wake-up would strand the task).
     #[test]
     fn a_queued_task_is_never_stranded_by_a_worker_going_to_sleep() {
         loom::model(|| {
             let idle = Arc::new(Idle::new(2));
-            let queued = Arc::new(AtomicBool::new(false));
-            let queuer = {
-                let idle = idle.clone();
-                let queued = queued.clone();
-                loom::thread::spawn(move || {
-                    queued.store(true, SeqCst);
-                    idle.worker_to_notify()
-                })
-            };
-            idle.sleep(0, false);
-            let found = queued.load(SeqCst);
-            let woken = queuer.join().unwrap();
+            let (found, woken) = queue_racing_sleep(&idle, false);
             assert!(found || woken == Some(0), "the task was stranded");
             if woken == Some(0) {
                 // The woken worker counts as searching until it finds work or sleeps again.
@@ -133,25 +140,15 @@ mod loom_models {
         });
     }
 
-    /// A searching worker that gives up (sleeps) while a task is queued by a queuer that saw
-    /// it searching: the worker's last look finds the task.
+    /// A searching worker that gives up (sleeps) while a task is queued by a queuer that may
+    /// have seen it searching (and so woken nobody): the worker's last look finds the task, or
+    /// the queuer woke it.
     #[test]
     fn a_searcher_giving_up_sees_work_queued_while_it_searched() {
         loom::model(|| {
             let idle = Arc::new(Idle::new(2));
             assert!(idle.try_start_searching());
-            let queued = Arc::new(AtomicBool::new(false));
-            let queuer = {
-                let idle = idle.clone();
-                let queued = queued.clone();
-                loom::thread::spawn(move || {
-                    queued.store(true, SeqCst);
-                    idle.worker_to_notify()
-                })
-            };
-            idle.sleep(0, true);
-            let found = queued.load(SeqCst);
-            let woken = queuer.join().unwrap();
+            let (found, woken) = queue_racing_sleep(&idle, true);
             assert!(found || woken == Some(0), "the task was stranded");
         });
     }
