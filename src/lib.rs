@@ -79,10 +79,12 @@
 )]
 #![doc(test(attr(deny(warnings))))]
 
+mod awaits;
 mod blocking;
 pub mod channel;
 mod combinators;
 mod coop;
+pub mod debug;
 pub mod event_loop;
 mod io;
 mod loom;

@@ -31,6 +31,15 @@ pub(crate) fn contain<R>(f: impl FnOnce() -> R) -> Option<R> {
     }
 }
 
+/// A panic's message, when its payload is the usual `&str` or `String` (`panic!("…")`).
+pub(crate) fn message(payload: &(dyn Any + Send)) -> Option<String> {
+    if let Some(message) = payload.downcast_ref::<&'static str>() {
+        Some((*message).to_owned())
+    } else {
+        payload.downcast_ref::<String>().cloned()
+    }
+}
+
 /// Drops `value`; a panic from its `Drop` is contained.
 pub(crate) fn drop_quietly<T>(value: T) {
     contain(move || drop(value));

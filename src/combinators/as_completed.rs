@@ -10,6 +10,7 @@ use futures_core::Stream;
 use super::maybe_done::pin_index;
 use super::pop_within_budget;
 use super::wake_set::WakeSet;
+use crate::awaits::{AwaitVia, ThroughGuard};
 use crate::coop;
 
 /// Runs every future in `futures` concurrently and yields their outputs in the
@@ -161,6 +162,7 @@ impl<F: Future> AsCompleted<F> {
             return Poll::Ready(None);
         }
         self.set.register(cx.waker());
+        let _through = ThroughGuard::enter(AwaitVia::AsCompleted);
         // Work through the local list, then at most one batch of children
         // woken since; see `WakeSet::refill` for why that batch is needed.
         let mut refilled = false;

@@ -8,6 +8,7 @@ use std::task::{Context, Poll};
 use super::maybe_done::{pin_index, MaybeDone};
 use super::pop_within_budget;
 use super::wake_set::WakeSet;
+use crate::awaits::{AwaitVia, ThroughGuard};
 use crate::coop;
 
 /// Runs every future in `futures` concurrently and resolves to their outputs,
@@ -105,6 +106,7 @@ impl<F: Future> Future for Gather<F> {
         let this = self.get_mut();
         assert!(!this.finished, "`Gather` polled after it resolved");
         this.set.register(cx.waker());
+        let through = ThroughGuard::enter(AwaitVia::Gather);
         // Poll what is queued locally (every child, on the first poll), then
         // one batch of children woken since; those woken while we work wait
         // for the next poll, which their wake-up has already asked for.
@@ -122,6 +124,7 @@ impl<F: Future> Future for Gather<F> {
             }
             refilled = true;
         }
+        drop(through);
         if !this.is_done() {
             if coop::spent() {
                 // Children are left queued: come back for them after the loop's other work.

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::maybe_done::MaybeDone;
+use crate::awaits::{AwaitVia, ThroughGuard};
 
 /// Runs up to twelve futures of any types concurrently and resolves to the
 /// tuple of their outputs, like asyncio's `gather(a, b, c)`.
@@ -111,7 +112,11 @@ impl<T: sealed::FutureTuple> Future for GatherTuple<T> {
         assert!(!this.finished, "`GatherTuple` polled after it resolved");
         // SAFETY: see above: `slots` is pinned along with `self`.
         let mut slots = unsafe { Pin::new_unchecked(&mut this.slots) };
-        if !T::poll_slots(slots.as_mut(), cx) {
+        let polled = {
+            let _through = ThroughGuard::enter(AwaitVia::Gather);
+            T::poll_slots(slots.as_mut(), cx)
+        };
+        if !polled {
             return Poll::Pending;
         }
         this.finished = true;

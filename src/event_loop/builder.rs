@@ -1,8 +1,11 @@
-//! `Builder`: options for a new `EventLoop`.
+//! `Builder`: options for a new `EventLoop`, and the environment variables that set them
+//! (`BATON_DEBUG`, `BATON_SEED`).
 
 use std::io;
+use std::time::Duration;
 
 use super::event_loop::EventLoop;
+use crate::runtime::diagnostics::{DebugOptions, DEFAULT_SLOW_POLL};
 
 /// Options for a new [`EventLoop`]; from [`EventLoop::builder`].
 ///
@@ -19,6 +22,9 @@ use super::event_loop::EventLoop;
 #[derive(Debug, Default, Clone)]
 pub struct Builder {
     paused_clock: bool,
+    debug: Option<bool>,
+    slow_poll: Option<Duration>,
+    seed: Option<u64>,
 }
 
 impl Builder {
@@ -52,6 +58,97 @@ impl Builder {
         self
     }
 
+    /// Debug mode (asyncio's `loop.set_debug`): every poll is timed, and one that takes at least
+    /// [`slow_poll_threshold`](Self::slow_poll_threshold) (100 ms by default) is reported with
+    /// the task's name and spawn site; tasks still pending when the loop closes are reported;
+    /// a [dump](EventLoop::dump) shows each task's age and busy time. Reports go to the
+    /// [exception handler](EventLoop::set_exception_handler) (stderr by default).
+    ///
+    /// Unset, the `BATON_DEBUG` environment variable decides: on when it is set to anything but
+    /// `0`, `false`, `off` or nothing.
+    ///
+    /// # Examples
+    /// ```
+    /// let lp = baton::EventLoop::builder().debug(true).build()?;
+    /// assert!(lp.debug());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn debug(mut self, on: bool) -> Builder {
+        self.debug = Some(on);
+        self
+    }
+
+    /// How long one poll may take before debug mode reports it (asyncio's
+    /// `loop.slow_callback_duration`); 100 ms by default.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let lp = baton::EventLoop::builder()
+    ///     .debug(true)
+    ///     .slow_poll_threshold(Duration::from_millis(20))
+    ///     .build()?;
+    /// assert!(lp.debug());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Builder {
+        self.slow_poll = Some(threshold);
+        self
+    }
+
+    /// Seeded scheduling: among the tasks ready in the same iteration of the loop, the order
+    /// is a permutation drawn from `seed` instead of first-come first-served. A race between
+    /// tasks shows up under some seeds; with the [paused clock](Self::paused_clock) and no real
+    /// I/O, a run replays exactly under the same seed (task ids included: they count per loop).
+    /// `baton::testing::run_seeds` (or `#[baton::test(seeds = N)]`) sweeps many.
+    ///
+    /// Unset, the `BATON_SEED` environment variable gives the seed, if it is set.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    ///
+    /// fn order(seed: u64) -> Vec<u32> {
+    ///     let mut lp = baton::EventLoop::builder().paused_clock().seed(seed).build().unwrap();
+    ///     let seen = Rc::new(RefCell::new(Vec::new()));
+    ///     for i in 0..8 {
+    ///         let seen = seen.clone();
+    ///         lp.spawn(async move { seen.borrow_mut().push(i) });
+    ///     }
+    ///     lp.run_until_complete(baton::sleep(std::time::Duration::from_secs(1)));
+    ///     let order = seen.borrow().clone();
+    ///     order
+    /// }
+    /// assert_eq!(order(7), order(7)); // the same seed replays the same order
+    /// assert!((0..20).any(|seed| order(seed) != order(7)));
+    /// ```
+    pub fn seed(mut self, seed: u64) -> Builder {
+        self.seed = Some(seed);
+        self
+    }
+
+    /// The debug options, with the environment's defaults.
+    pub(crate) fn debug_options(&self) -> DebugOptions {
+        DebugOptions {
+            debug: self.debug.unwrap_or_else(debug_from_env),
+            slow_poll: self.slow_poll.unwrap_or(DEFAULT_SLOW_POLL),
+        }
+    }
+
+    /// The seed, from the builder or `BATON_SEED`.
+    pub(crate) fn seed_option(&self) -> io::Result<Option<u64>> {
+        match self.seed {
+            Some(seed) => Ok(Some(seed)),
+            None => seed_from_env(),
+        }
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.paused_clock
+    }
+
     /// Creates the loop.
     ///
     /// # Examples
@@ -62,8 +159,34 @@ impl Builder {
     /// ```
     ///
     /// # Errors
-    /// When the OS refuses the poller (e.g. out of file descriptors).
+    /// When the OS refuses the poller (e.g. out of file descriptors); `InvalidInput` when
+    /// `BATON_SEED` is set to something that is not a number.
     pub fn build(self) -> io::Result<EventLoop> {
-        EventLoop::from_builder(self.paused_clock)
+        EventLoop::from_builder(&self)
+    }
+}
+
+/// `BATON_DEBUG`: on unless unset, empty, `0`, `false` or `off`.
+pub(crate) fn debug_from_env() -> bool {
+    match std::env::var("BATON_DEBUG") {
+        Ok(value) => {
+            let value = value.trim().to_ascii_lowercase();
+            !matches!(value.as_str(), "" | "0" | "false" | "off" | "no")
+        }
+        Err(_) => false,
+    }
+}
+
+/// `BATON_SEED`, if set; an error naming it if it is not a number.
+pub(crate) fn seed_from_env() -> io::Result<Option<u64>> {
+    match std::env::var("BATON_SEED") {
+        Ok(value) => match value.trim().parse() {
+            Ok(seed) => Ok(Some(seed)),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("BATON_SEED={value:?} is not a seed: it must be a whole number (a u64)"),
+            )),
+        },
+        Err(_) => Ok(None),
     }
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
+use std::panic::Location;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
@@ -13,8 +14,9 @@ use super::builder::Builder;
 use super::callback::CallbackHandle;
 use super::error::LoopStopped;
 use super::handle::LoopHandle;
-use crate::coop;
+use crate::debug::{Dump, Exception};
 use crate::loom::Arc;
+use crate::runtime::diagnostics::Diagnostics;
 use crate::runtime::driver::{Clock, Io};
 use crate::runtime::{Core, Shared};
 use crate::task::Task;
@@ -83,9 +85,16 @@ impl EventLoop {
         Builder::new()
     }
 
-    pub(crate) fn from_builder(paused_clock: bool) -> io::Result<EventLoop> {
+    pub(crate) fn from_builder(options: &Builder) -> io::Result<EventLoop> {
+        let seed = options.seed_option()?;
+        let diagnostics = Arc::new(Diagnostics::new(options.debug_options()));
         Ok(EventLoop {
-            core: Box::new(Core::new(Io::new()?, Clock::new(paused_clock))),
+            core: Box::new(Core::new(
+                Io::new()?,
+                Clock::new(options.is_paused()),
+                diagnostics,
+                seed,
+            )),
             _not_send: PhantomData,
         })
     }
@@ -171,9 +180,7 @@ impl EventLoop {
         let mut future = pin!(future);
         loop {
             if main.woken.swap(false, Ordering::AcqRel) {
-                let budget = coop::Budgeted::start();
-                let poll = future.as_mut().poll(&mut cx);
-                budget.finish();
+                let poll = core.poll_main(|| future.as_mut().poll(&mut cx));
                 if let Poll::Ready(output) = poll {
                     return Ok(output);
                 }
@@ -240,12 +247,13 @@ impl EventLoop {
     /// assert_eq!(lp.run_until_complete(t).unwrap(), 7);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        Task::new(self.core.spawn(future))
+        Task::new(self.core.spawn(future, Location::caller()))
     }
 
     /// The loop's clock (asyncio's `loop.time()`); under the paused clock, virtual time.
@@ -279,8 +287,12 @@ impl EventLoop {
     /// assert_eq!(hits.get(), 1);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn call_soon<F: FnOnce() + 'static>(&self, callback: F) -> CallbackHandle {
-        CallbackHandle::new(Task::new(self.core.spawn(async move { callback() })))
+        CallbackHandle::new(Task::new(
+            self.core
+                .spawn(async move { callback() }, Location::caller()),
+        ))
     }
 
     /// Runs `callback` on the loop once `delay` has passed (asyncio's `call_later`).
@@ -295,19 +307,23 @@ impl EventLoop {
     /// lp.run_until_complete(baton::sleep(Duration::from_secs(2)));
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn call_later<F: FnOnce() + 'static>(
         &self,
         delay: Duration,
         callback: F,
     ) -> CallbackHandle {
         let when = self.time().checked_add(delay);
-        CallbackHandle::new(Task::new(self.core.spawn(async move {
-            match when {
-                Some(when) => sleep_until(when).await,
-                None => std::future::pending().await,
-            }
-            callback()
-        })))
+        CallbackHandle::new(Task::new(self.core.spawn(
+            async move {
+                match when {
+                    Some(when) => sleep_until(when).await,
+                    None => std::future::pending().await,
+                }
+                callback()
+            },
+            Location::caller(),
+        )))
     }
 
     /// Runs `callback` on the loop at `when`, on the loop's clock (asyncio's `call_at`).
@@ -324,11 +340,15 @@ impl EventLoop {
     /// assert_eq!(lp.time(), when);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn call_at<F: FnOnce() + 'static>(&self, when: Instant, callback: F) -> CallbackHandle {
-        CallbackHandle::new(Task::new(self.core.spawn(async move {
-            sleep_until(when).await;
-            callback()
-        })))
+        CallbackHandle::new(Task::new(self.core.spawn(
+            async move {
+                sleep_until(when).await;
+                callback()
+            },
+            Location::caller(),
+        )))
     }
 
     /// A handle for other threads: spawn `Send` futures, call functions, stop the loop.
@@ -345,6 +365,88 @@ impl EventLoop {
     /// ```
     pub fn handle(&self) -> LoopHandle {
         LoopHandle::new(self.core.shared().clone())
+    }
+
+    /// A [task dump](Dump): every task of the loop — id, name, state, spawn site, polls, and in
+    /// debug mode age and busy time — and the tree of who awaits whom, through `gather`,
+    /// `as_completed`, `wait`, `TaskGroup` and `shield` (asyncio 3.14's `ps` and `pstree`).
+    /// From another thread, or from inside a task, use [`LoopHandle::dump`].
+    ///
+    /// # Examples
+    /// ```
+    /// let lp = baton::EventLoop::new()?;
+    /// let t = lp.spawn(async {}).named("greeter");
+    /// let dump = lp.dump();
+    /// assert_eq!(dump.tasks()[0].task.id, t.id());
+    /// println!("{dump}");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn dump(&self) -> Dump {
+        Dump::new(self.core.task_snapshots(None))
+    }
+
+    /// Whether the loop runs in [debug mode](Builder::debug).
+    ///
+    /// # Examples
+    /// ```
+    /// let lp = baton::EventLoop::builder().debug(true).build()?;
+    /// assert!(lp.debug());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn debug(&self) -> bool {
+        self.core.diagnostics().debug()
+    }
+
+    /// Sends the loop's reports — [slow polls](crate::debug::ExceptionKind::SlowPoll) and
+    /// [tasks pending at close](crate::debug::ExceptionKind::PendingAtClose) in debug mode, and
+    /// [panics nobody retrieved](crate::debug::ExceptionKind::UnobservedPanic) always — to
+    /// `handler` instead of the default, which writes one line to stderr (or, with the `tracing`
+    /// feature, a `tracing` event). asyncio's `loop.set_exception_handler`.
+    ///
+    /// The handler may be called on any thread (a panic's last handle can be dropped anywhere)
+    /// and must not block; a panic in it is contained.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use baton::debug::{Exception, ExceptionKind};
+    ///
+    /// let mut lp = baton::EventLoop::builder().paused_clock().debug(true).build()?;
+    /// let slow = Arc::new(Mutex::new(Vec::new()));
+    /// let log = slow.clone();
+    /// lp.set_exception_handler(move |e: &Exception| {
+    ///     if let ExceptionKind::SlowPoll { took } = e.kind {
+    ///         log.lock().unwrap().push(took);
+    ///     }
+    /// });
+    /// lp.run_until_complete(async {
+    ///     baton::spawn(async {
+    ///         baton::time::advance(Duration::from_millis(150)); // a poll that "takes" 150 ms
+    ///     })
+    ///     .await
+    ///     .unwrap();
+    /// });
+    /// assert_eq!(*slow.lock().unwrap(), [Duration::from_millis(150)]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn set_exception_handler(&self, handler: impl Fn(&Exception) + Send + Sync + 'static) {
+        self.core
+            .diagnostics()
+            .set_handler(Some(std::sync::Arc::new(handler)));
+    }
+
+    /// Goes back to the default exception handler (stderr, or `tracing`).
+    ///
+    /// # Examples
+    /// ```
+    /// let lp = baton::EventLoop::new()?;
+    /// lp.set_exception_handler(|_: &baton::debug::Exception| {});
+    /// lp.reset_exception_handler();
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn reset_exception_handler(&self) {
+        self.core.diagnostics().set_handler(None);
     }
 
     /// Cancels every task that remains (dropping their futures here) and frees the loop

@@ -2,9 +2,13 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
+use std::time::Duration;
 
 use super::callback::CallbackHandle;
+use crate::debug::{Dump, DumpError, Exception};
 use crate::loom::Arc;
+use crate::runtime::shared::InspectError;
 use crate::runtime::{context, Shared};
 use crate::task::Task;
 
@@ -59,16 +63,18 @@ impl LoopHandle {
     /// let not_send = std::rc::Rc::new(1);
     /// lp.handle().spawn(async move { *not_send }); // error: `Rc<i32>` cannot be sent
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        let site = Location::caller();
         if self.shared.is_current() {
             // On the loop's own thread the local path is cheaper and keeps FIFO order.
-            return Task::new(context::with(|cx| cx.spawn(future)));
+            return Task::new(context::with(|cx| cx.spawn(future, site)));
         }
-        Task::new(Shared::spawn_remote(&self.shared, future))
+        Task::new(Shared::spawn_remote(&self.shared, future, site))
     }
 
     /// Runs `callback` on the loop soon, from any thread (asyncio's `call_soon_threadsafe`).
@@ -91,6 +97,7 @@ impl LoopHandle {
     /// assert!(ran.load(Ordering::SeqCst));
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn call_soon_threadsafe<F: FnOnce() + Send + 'static>(
         &self,
         callback: F,
@@ -110,6 +117,109 @@ impl LoopHandle {
     /// ```
     pub fn stop(&self) {
         self.shared.request_stop();
+    }
+
+    /// A [task dump](Dump) of the loop: every task, its state, spawn site and polls, and the
+    /// tree of who awaits whom. From any thread: the loop answers between two polls (never
+    /// polling a task for it); on the loop's own thread, at once.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut lp = baton::EventLoop::new()?;
+    /// let handle = lp.handle();
+    /// let asker = std::thread::spawn(move || handle.dump());
+    /// let t = lp.spawn(std::future::pending::<()>()).named("idle");
+    /// // The loop answers while it runs.
+    /// let dump = lp.run_until_complete(async move {
+    ///     baton::to_thread(move || asker.join().unwrap()).await
+    /// });
+    /// let dump = dump.unwrap();
+    /// assert_eq!(dump.task(t.id()).unwrap().task.name.as_deref(), Some("idle"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`DumpError::NotRunning`] when no thread is running the loop (no `run_until_complete` or
+    /// `run_forever` in progress) and the caller is not on its thread, [`DumpError::Closed`] if
+    /// it closes first. A loop blocked by a task that never returns never answers: use
+    /// [`dump_timeout`](Self::dump_timeout) where that may happen.
+    pub fn dump(&self) -> Result<Dump, DumpError> {
+        self.dump_within(None)
+    }
+
+    /// As [`dump`](Self::dump), giving up after `limit`.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut lp = baton::EventLoop::new()?;
+    /// let handle = lp.handle();
+    /// let dump = lp.run_until_complete(baton::to_thread(move || {
+    ///     handle.dump_timeout(Duration::from_secs(10))
+    /// }));
+    /// assert!(dump.is_ok());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`dump`](Self::dump), and [`DumpError::TimedOut`] when the loop did not answer within
+    /// `limit` (a task is blocking its thread).
+    pub fn dump_timeout(&self, limit: Duration) -> Result<Dump, DumpError> {
+        self.dump_within(Some(limit))
+    }
+
+    fn dump_within(&self, limit: Option<Duration>) -> Result<Dump, DumpError> {
+        self.shared
+            .inspect(|core| Dump::new(core.task_snapshots(None)), limit)
+            .map_err(dump_error)
+    }
+
+    /// Whether the loop runs in [debug mode](super::Builder::debug).
+    ///
+    /// # Examples
+    /// ```
+    /// let lp = baton::EventLoop::builder().debug(false).build()?;
+    /// assert!(!lp.handle().debug());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn debug(&self) -> bool {
+        self.shared.diagnostics().debug()
+    }
+
+    /// Sends the loop's reports (slow polls, panics nobody retrieved, tasks pending at close)
+    /// to `handler` instead of stderr (asyncio's `loop.set_exception_handler`); see
+    /// [`EventLoop::set_exception_handler`].
+    ///
+    /// # Examples
+    /// ```
+    /// let lp = baton::EventLoop::new()?;
+    /// lp.handle().set_exception_handler(|e: &baton::debug::Exception| eprintln!("app: {e}"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn set_exception_handler(&self, handler: impl Fn(&Exception) + Send + Sync + 'static) {
+        self.shared
+            .diagnostics()
+            .set_handler(Some(std::sync::Arc::new(handler)));
+    }
+
+    /// Hands `exception` to the loop's handler, as the loop does with its own reports
+    /// (asyncio's `loop.call_exception_handler`).
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::debug::{Exception, ExceptionKind};
+    ///
+    /// let lp = baton::EventLoop::new()?;
+    /// let seen = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    /// let flag = seen.clone();
+    /// lp.handle().set_exception_handler(move |_: &Exception| flag.store(true, std::sync::atomic::Ordering::SeqCst));
+    /// lp.handle().call_exception_handler(&Exception::new(ExceptionKind::UnobservedPanic));
+    /// assert!(seen.load(std::sync::atomic::Ordering::SeqCst));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn call_exception_handler(&self, exception: &Exception) {
+        self.shared.diagnostics().report(exception);
     }
 
     /// True once the loop was closed (or dropped).
@@ -162,5 +272,14 @@ impl fmt::Debug for LoopHandle {
         f.debug_struct("LoopHandle")
             .field("closed", &self.is_closed())
             .finish()
+    }
+}
+
+/// The public face of an unanswered inspection.
+pub(crate) fn dump_error(error: InspectError) -> DumpError {
+    match error {
+        InspectError::NotRunning => DumpError::NotRunning,
+        InspectError::Closed => DumpError::Closed,
+        InspectError::TimedOut => DumpError::TimedOut,
     }
 }

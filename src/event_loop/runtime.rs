@@ -13,6 +13,7 @@ use super::runtime_builder::RuntimeBuilder;
 use super::runtime_handle::RuntimeHandle;
 use crate::loom::Arc;
 use crate::runtime::context;
+use crate::runtime::diagnostics::Diagnostics;
 use crate::runtime::driver::{Clock, ClockSource, Io};
 use crate::runtime::pool::{current_pool, run_worker, Pool};
 use crate::runtime::Core;
@@ -98,7 +99,13 @@ impl Runtime {
     }
 
     pub(super) fn start(options: RuntimeBuilder, workers: usize) -> io::Result<Runtime> {
-        let (pool, locals) = Pool::new(workers, options.stealing, options.lifo_slot);
+        let diagnostics = Arc::new(Diagnostics::new(options.debug_options()));
+        let (pool, locals) = Pool::new(
+            workers,
+            options.stealing,
+            options.lifo_slot,
+            diagnostics.clone(),
+        );
         let clocks = ClockSource::new(options.paused_clock);
         let cpus = if options.pin_workers {
             allowed_cpus()
@@ -114,6 +121,7 @@ impl Runtime {
         for (index, local) in locals.into_iter().enumerate() {
             let pool = runtime.pool.clone();
             let clocks = clocks.clone();
+            let diagnostics = diagnostics.clone();
             let started = started.clone();
             let cpu = (!cpus.is_empty()).then(|| cpus[index % cpus.len()]);
             let spawned = thread::Builder::new()
@@ -123,13 +131,16 @@ impl Runtime {
                         pin_to_cpu(cpu);
                     }
                     let core = match Io::new() {
-                        Ok(io) => Core::new(io, Clock::shared(&clocks)),
+                        Ok(io) => Core::new(io, Clock::shared(&clocks), diagnostics, None),
                         Err(e) => {
                             let _ = started.send(Err(e));
                             return;
                         }
                     };
                     pool.attach(index, core.shared().clone());
+                    // Inspections (a dump) sent from now on wait for the worker's first
+                    // iteration instead of finding it not running.
+                    drop(core.shared().set_running(true));
                     let _ = started.send(Ok(()));
                     drop(started);
                     run_worker(pool, index, local, &core);
@@ -184,6 +195,7 @@ impl Runtime {
     /// assert_eq!(rt.block_on(task).unwrap(), 42);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + Send + 'static,

@@ -2,8 +2,11 @@
 
 use std::io;
 use std::num::NonZeroUsize;
+use std::time::Duration;
 
+use super::builder::debug_from_env;
 use super::runtime::Runtime;
+use crate::runtime::diagnostics::{DebugOptions, DEFAULT_SLOW_POLL};
 
 /// Options for a [`Runtime`]: how many workers, their thread names, CPU pinning, work
 /// stealing, a paused clock.
@@ -26,6 +29,8 @@ pub struct RuntimeBuilder {
     pub(super) stealing: bool,
     pub(super) lifo_slot: bool,
     pub(super) paused_clock: bool,
+    pub(super) debug: Option<bool>,
+    pub(super) slow_poll: Option<Duration>,
 }
 
 impl Default for RuntimeBuilder {
@@ -37,6 +42,8 @@ impl Default for RuntimeBuilder {
             stealing: true,
             lifo_slot: true,
             paused_clock: false,
+            debug: None,
+            slow_poll: None,
         }
     }
 }
@@ -145,6 +152,46 @@ impl RuntimeBuilder {
     pub fn paused_clock(mut self) -> RuntimeBuilder {
         self.paused_clock = true;
         self
+    }
+
+    /// Debug mode on every worker, as [`Builder::debug`](super::Builder::debug) for one loop:
+    /// slow polls and tasks pending at shutdown are reported through the runtime's exception
+    /// handler. Unset, `BATON_DEBUG` decides.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = baton::Runtime::builder().workers(2).debug(true).build()?;
+    /// assert!(rt.handle().debug());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn debug(mut self, on: bool) -> RuntimeBuilder {
+        self.debug = Some(on);
+        self
+    }
+
+    /// How long one poll may take before debug mode reports it; 100 ms by default.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = baton::Runtime::builder()
+    ///     .workers(1)
+    ///     .debug(true)
+    ///     .slow_poll_threshold(std::time::Duration::from_millis(10))
+    ///     .build()?;
+    /// assert!(rt.handle().debug());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> RuntimeBuilder {
+        self.slow_poll = Some(threshold);
+        self
+    }
+
+    /// The debug options, with the environment's defaults.
+    pub(super) fn debug_options(&self) -> DebugOptions {
+        DebugOptions {
+            debug: self.debug.unwrap_or_else(debug_from_env),
+            slow_poll: self.slow_poll.unwrap_or(DEFAULT_SLOW_POLL),
+        }
     }
 
     /// Starts the workers.

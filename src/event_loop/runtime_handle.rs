@@ -2,10 +2,13 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
-use super::handle::LoopHandle;
+use super::handle::{dump_error, LoopHandle};
+use crate::debug::{Dump, DumpError, Exception};
 use crate::loom::Arc;
 use crate::runtime::pool::{current_pool, Pool};
 use crate::task::{Task, TaskError};
@@ -87,12 +90,100 @@ impl RuntimeHandle {
     /// assert_eq!(rt.block_on(task).unwrap(), "anywhere");
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Task::new(Pool::spawn(&self.pool, future))
+        Task::new(Pool::spawn(&self.pool, future, Location::caller()))
+    }
+
+    /// A [task dump](Dump) of the whole runtime: every worker's own tasks (labelled with the
+    /// worker) and the pool's `Send` tasks, with one await tree across them. Each worker answers
+    /// between two polls; a worker that does not answer within `limit` (a task blocking it) is
+    /// left out and named in the error.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = baton::Runtime::builder().workers(2).build()?;
+    /// let stuck = rt.spawn(std::future::pending::<()>()).named("stuck");
+    /// let dump = rt.handle().dump(Duration::from_secs(10)).unwrap();
+    /// let found = dump.task(stuck.id()).unwrap();
+    /// assert_eq!(found.task.name.as_deref(), Some("stuck"));
+    /// assert_eq!(found.worker, None); // a `Send` task: the pool's
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`DumpError::TimedOut`] when a worker did not answer within `limit`;
+    /// [`DumpError::Closed`] after shutdown.
+    pub fn dump(&self, limit: Duration) -> Result<Dump, DumpError> {
+        let deadline = Instant::now() + limit;
+        let mut tasks = Vec::new();
+        for index in 0..self.workers() {
+            let Some(shared) = self.pool.worker_loop(index) else {
+                return Err(DumpError::NotRunning);
+            };
+            let left = deadline.saturating_duration_since(Instant::now());
+            let pool = self.pool.clone();
+            let answer = shared.inspect(
+                move |core| {
+                    let mut tasks = core.task_snapshots(Some(index));
+                    if index == 0 {
+                        // The pool's tasks, read on worker 0 so their ages use the workers' clock.
+                        tasks.extend(pool.task_snapshots(core.driver().now()));
+                    }
+                    tasks
+                },
+                Some(left),
+            );
+            tasks.extend(answer.map_err(dump_error)?);
+        }
+        Ok(Dump::new(tasks))
+    }
+
+    /// Whether the runtime runs in [debug mode](super::RuntimeBuilder::debug).
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = baton::Runtime::builder().workers(1).debug(false).build()?;
+    /// assert!(!rt.handle().debug());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn debug(&self) -> bool {
+        self.pool.diagnostics().debug()
+    }
+
+    /// Sends every worker's reports (slow polls, panics nobody retrieved, tasks pending at
+    /// shutdown) to `handler`; see [`EventLoop::set_exception_handler`](crate::EventLoop::set_exception_handler).
+    /// It may be called on any worker, or any thread that drops a task's last handle.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let rt = baton::Runtime::builder().workers(2).build()?;
+    /// let lost = Arc::new(AtomicUsize::new(0));
+    /// let count = lost.clone();
+    /// rt.handle().set_exception_handler(move |_: &baton::debug::Exception| {
+    ///     count.fetch_add(1, Ordering::SeqCst);
+    /// });
+    /// let task = rt.spawn(async { panic!("nobody looks") });
+    /// while !task.done() {
+    ///     std::thread::yield_now();
+    /// }
+    /// drop(task);
+    /// assert_eq!(lost.load(Ordering::SeqCst), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn set_exception_handler(&self, handler: impl Fn(&Exception) + Send + Sync + 'static) {
+        self.pool
+            .diagnostics()
+            .set_handler(Some(std::sync::Arc::new(handler)));
     }
 
     /// The loop of worker `index`: spawn on it from any thread, call soon on it, stop it.
@@ -164,6 +255,7 @@ impl RuntimeHandle {
     /// assert_eq!(names.unwrap(), ["baton-worker-0", "baton-worker-1"]);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn run_on_every_worker<M, F>(&self, make: M) -> Task<Vec<F::Output>>
     where
         M: Fn() -> F + Clone + Send + 'static,

@@ -8,6 +8,7 @@
 
 use std::cell::Cell;
 use std::future::Future;
+use std::panic::Location;
 use std::ptr;
 use std::task::Waker;
 use std::time::Instant;
@@ -17,7 +18,9 @@ use super::done_callbacks::DoneCallback;
 use super::driver::{Registrations, TimerKey, TimerPoll};
 use super::pool::{self, Pool};
 use super::shared::Shared;
+use super::task::trace::AwaitedBy;
 use super::task::{JoinRef, TaskRef};
+use crate::awaits::AwaitVia;
 use crate::loom::Arc;
 
 thread_local! {
@@ -85,27 +88,31 @@ pub(crate) struct LoopContext<'a> {
 }
 
 impl<'a> LoopContext<'a> {
-    /// Makes a task of `future` on this loop.
+    /// Makes a task of `future` on this loop, spawned at `site`.
     #[inline]
-    pub(crate) fn spawn<F>(self, future: F) -> JoinRef<F::Output>
+    pub(crate) fn spawn<F>(self, future: F, site: &'static Location<'static>) -> JoinRef<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.core.spawn(future)
+        self.core.spawn(future, site)
     }
 
     /// Makes a task of a `Send` future: on a worker of a pool, a pool task that any worker may
     /// run (and idle ones steal); on a plain loop, a task of this loop.
     #[inline]
-    pub(crate) fn spawn_send<F>(self, future: F) -> JoinRef<F::Output>
+    pub(crate) fn spawn_send<F>(
+        self,
+        future: F,
+        site: &'static Location<'static>,
+    ) -> JoinRef<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         pool::with_current_pool(|pool| match pool {
-            Some(pool) => Pool::spawn(pool, future),
-            None => self.core.spawn(future),
+            Some(pool) => Pool::spawn(pool, future, site),
+            None => self.core.spawn(future, site),
         })
     }
 
@@ -113,6 +120,12 @@ impl<'a> LoopContext<'a> {
     #[inline]
     pub(crate) fn current_task(self) -> Option<TaskRef> {
         self.core.current_task()
+    }
+
+    /// The caller as an awaiter: the task being polled's owner and number, or this loop's
+    /// number and 0 for its main future.
+    pub(crate) fn awaiter_here(self) -> (u32, u32) {
+        self.core.awaiter_here()
     }
 
     /// Every task of this loop that has not completed.
@@ -133,6 +146,11 @@ impl<'a> LoopContext<'a> {
     #[inline]
     pub(crate) fn now(self) -> Instant {
         self.core.driver().now()
+    }
+
+    /// Moves a paused clock forward; false if the clock is real.
+    pub(crate) fn advance(self, by: std::time::Duration) -> bool {
+        self.core.driver().advance(by)
     }
 
     /// `instant` in timer ticks, saturating at both ends of the clock's range.
@@ -176,6 +194,16 @@ impl<'a> LoopContext<'a> {
     pub(crate) fn loop_id(self) -> u32 {
         self.core.shared().id()
     }
+}
+
+/// Records that `awaiter` (from [`LoopContext::awaiter_here`]) awaits `task` through `via`, for a
+/// dump's await tree.
+#[inline]
+pub(crate) fn note_awaited(task: &TaskRef, awaiter: (u32, u32), via: AwaitVia) {
+    let (owner, number) = awaiter;
+    task.header()
+        .trace
+        .set_awaited_by(AwaitedBy { owner, number, via });
 }
 
 /// Calls `f` with the running loop, if there is one.

@@ -5,17 +5,21 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::panic::Location;
 use std::ptr::NonNull;
+use std::time::Instant;
 
 use super::context::{self, EnterGuard};
+use super::diagnostics::{report_pending_at_close, task_info, Diagnostics};
 use super::done_callbacks::{DoneCallback, DoneCallbacks};
 use super::driver::{Clock, Driver, Io};
 use super::owned::OwnedTasks;
 use super::ready_queue::ReadyQueue;
 use super::shared::{RemoteBatch, Shared};
 use super::task::raw::Header;
-use super::task::{allocate, JoinRef, Notified, RunOutcome, TaskRef};
+use super::task::{allocate, meta, state, JoinRef, Notified, RunOutcome, TaskId, TaskRef};
 use crate::coop;
+use crate::debug::{Awaiter, TaskSnapshot, TaskState};
 use crate::loom::Arc;
 
 /// How much work one iteration does before the loop looks at timers, other threads and I/O
@@ -41,12 +45,21 @@ pub(crate) struct Core {
     closing: Cell<bool>,
     /// The task being polled right now (`current_task`).
     current: Cell<Option<NonNull<Header>>>,
+    /// Seeded scheduling: the generator that shuffles each iteration's ready tasks (`None`: FIFO).
+    shuffle: Option<Cell<SplitMix64>>,
 }
 
 impl Core {
-    pub(crate) fn new(io: Io, clock: Clock) -> Core {
+    /// A loop parking in `io` on `clock`, reporting through `diagnostics`; with a `seed`, tasks
+    /// ready in the same iteration run in an order drawn from it.
+    pub(crate) fn new(
+        io: Io,
+        clock: Clock,
+        diagnostics: Arc<Diagnostics>,
+        seed: Option<u64>,
+    ) -> Core {
         let driver = Driver::new(io, clock);
-        let shared = Arc::new(Shared::new(driver.unparker()));
+        let shared = Arc::new(Shared::new(driver.unparker(), diagnostics));
         Shared::list_open(&shared);
         Core {
             shared,
@@ -58,6 +71,7 @@ impl Core {
             remote_batch: RefCell::new(RemoteBatch::default()),
             closing: Cell::new(false),
             current: Cell::new(None),
+            shuffle: seed.map(|seed| Cell::new(SplitMix64::new(seed))),
         }
     }
 
@@ -66,8 +80,20 @@ impl Core {
     /// # Panics
     /// If a loop is already running on this thread (a nested `run_until_complete`).
     #[track_caller]
-    pub(crate) fn enter(&self) -> EnterGuard {
-        context::enter(self)
+    pub(crate) fn enter(&self) -> RunGuard<'_> {
+        let enter = context::enter(self);
+        drop(self.shared.set_running(true));
+        RunGuard {
+            core: self,
+            _enter: enter,
+        }
+    }
+
+    /// Answers the inspections (task dumps, metrics) other threads queued.
+    pub(crate) fn answer_inspections(&self) {
+        for inspection in self.shared.take_inspections() {
+            inspection(self);
+        }
     }
 
     /// The part of the loop other threads touch.
@@ -82,14 +108,21 @@ impl Core {
         &self.driver
     }
 
-    /// Makes a task of `future`, queued to run on this loop.
-    pub(crate) fn spawn<F>(&self, future: F) -> JoinRef<F::Output>
+    /// Makes a task of `future`, spawned at `site`, queued to run on this loop.
+    pub(crate) fn spawn<F>(&self, future: F, site: &'static Location<'static>) -> JoinRef<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
     {
-        let (join, owned, queued) =
-            allocate(future, self.shared.clone(), self.shared.next_task_number());
+        let (join, owned, queued) = allocate(
+            future,
+            self.shared.clone(),
+            self.shared.next_task_number(),
+            site,
+        );
+        if self.diagnostics().debug() {
+            meta::set_spawned_at(owned.header(), self.driver.now());
+        }
         if self.closing.get() {
             // Shutdown is dropping tasks; one made now (say, by a `Drop` impl) is cancelled at once.
             drop(owned);
@@ -134,10 +167,65 @@ impl Core {
     /// slow-poll warning) go here.
     #[inline]
     pub(crate) fn poll_task(&self, task: &Notified) -> (RunOutcome, usize) {
+        if self.diagnostics().debug() {
+            return self.poll_task_timed(task);
+        }
         let _current = CurrentTask::enter(self, task);
         let budget = coop::Budgeted::start();
         let outcome = task.run();
+        task.header().trace.record_poll(None);
         (outcome, usize::from(budget.finish()))
+    }
+
+    /// [`poll_task`](Self::poll_task) in debug mode: the poll is timed on the loop's clock, its
+    /// time added to the task's busy time, and a slow one reported.
+    #[cold]
+    fn poll_task_timed(&self, task: &Notified) -> (RunOutcome, usize) {
+        let start = self.driver.now();
+        let (outcome, spent) = {
+            let _current = CurrentTask::enter(self, task);
+            let budget = coop::Budgeted::start();
+            let outcome = task.run();
+            (outcome, usize::from(budget.finish()))
+        };
+        let took = self.driver.now().saturating_duration_since(start);
+        task.header().trace.record_poll(Some(took));
+        if took >= self.diagnostics().slow_poll() {
+            self.diagnostics()
+                .report_if_slow(Some(task_info(task)), took);
+        }
+        (outcome, spent)
+    }
+
+    /// Polls the future `run_until_complete` drives (through `poll`), under a fresh cooperative
+    /// budget; in debug mode, timed and reported if slow, as a task's poll is.
+    #[inline]
+    pub(crate) fn poll_main<R>(&self, poll: impl FnOnce() -> R) -> R {
+        let start = self.diagnostics().debug().then(|| self.driver.now());
+        let budget = coop::Budgeted::start();
+        let output = poll();
+        budget.finish();
+        if let Some(start) = start {
+            let took = self.driver.now().saturating_duration_since(start);
+            self.diagnostics().report_if_slow(None, took);
+        }
+        output
+    }
+
+    /// Debug mode's options and the exception handler.
+    #[inline]
+    pub(crate) fn diagnostics(&self) -> &Arc<Diagnostics> {
+        self.shared.diagnostics()
+    }
+
+    /// A snapshot of every task of this loop for a dump; `worker` labels them.
+    pub(crate) fn task_snapshots(&self, worker: Option<usize>) -> Vec<TaskSnapshot> {
+        let now = self.driver.now();
+        self.owned
+            .snapshot()
+            .iter()
+            .map(|task| snapshot(task, now, worker))
+            .collect()
     }
 
     /// The task being polled, if the caller runs inside one.
@@ -145,6 +233,20 @@ impl Core {
         let ptr = self.current.get()?;
         // SAFETY: `current` is set only while `run_task` holds a reference to this task.
         Some(unsafe { TaskRef::clone_from_ptr(ptr) })
+    }
+
+    /// The task being polled, or the main future, as an awaiter: its owner and number (0 for
+    /// the main future).
+    #[inline]
+    pub(crate) fn awaiter_here(&self) -> (u32, u32) {
+        match self.current.get() {
+            None => (self.shared.id(), 0),
+            Some(ptr) => {
+                // SAFETY: `current` is set only while `poll_task` holds a reference to this task.
+                let id = unsafe { TaskRef::id_at(ptr) };
+                (id.owner(), id.number())
+            }
+        }
     }
 
     /// Every task of this loop that has not completed.
@@ -164,7 +266,7 @@ impl Core {
              of a Runtime has none: await its handle instead)"
         );
         if task.is_done() {
-            drop(self.spawn(async move { callback() }));
+            drop(self.spawn(async move { callback() }, Location::caller()));
         } else {
             self.done_callbacks.add(task.key(), callback);
         }
@@ -173,7 +275,7 @@ impl Core {
     #[inline]
     fn schedule_done_callbacks(&self, task: &TaskRef) {
         for callback in self.done_callbacks.take(task.key()).into_iter().flatten() {
-            drop(self.spawn(async move { callback() }));
+            drop(self.spawn(async move { callback() }, task.header().trace.site));
         }
     }
 
@@ -195,6 +297,11 @@ impl Core {
         self.driver.fire_timers();
         // Tasks queued now run this iteration; those they wake or requeue wait for the next.
         let queued = self.ready.len();
+        if let Some(shuffle) = &self.shuffle {
+            let mut rng = shuffle.get();
+            self.ready.shuffle_front(queued, &mut rng);
+            shuffle.set(rng);
+        }
         let mut work = 0;
         for _ in 0..queued {
             match self.ready.pop() {
@@ -259,7 +366,11 @@ impl Core {
             }
             self.push(task);
         }
+        let inspections = std::mem::take(&mut batch.inspections);
         *self.remote_batch.borrow_mut() = batch;
+        for inspection in inspections {
+            inspection(self);
+        }
     }
 
     /// Cancels every task, dropping the futures on this thread. Runs once, when the loop is
@@ -269,6 +380,9 @@ impl Core {
     pub(crate) fn shutdown(&self) {
         let _enter = context::enter_for_shutdown(self);
         self.closing.set(true);
+        if self.diagnostics().debug() {
+            self.report_pending_at_close();
+        }
         for task in self.shared.close_remote() {
             if task.awaits_adoption() {
                 self.owned.adopt(task.to_owned_task());
@@ -291,6 +405,84 @@ impl Core {
         self.driver.clear();
         // Callbacks of tasks that shutdown cancelled do not run (asyncio's `close` drops them too).
         self.done_callbacks.clear();
+    }
+}
+
+impl Core {
+    /// Debug mode: reports each task still pending as the loop closes (they are cancelled next).
+    #[cold]
+    fn report_pending_at_close(&self) {
+        report_pending_at_close(self.diagnostics(), &self.owned.snapshot());
+    }
+}
+
+/// What a dump shows of `task` at `now` (its loop's clock); `worker` labels it.
+pub(crate) fn snapshot(task: &TaskRef, now: Instant, worker: Option<usize>) -> TaskSnapshot {
+    let header = task.header();
+    let flags = header.state.load();
+    let state = if flags.has(state::RUNNING) {
+        TaskState::Running
+    } else if flags.has(state::SCHEDULED) {
+        TaskState::Ready
+    } else {
+        TaskState::Waiting
+    };
+    let spawned_at = meta::spawned_at(header);
+    let awaited_by = header.trace.awaited_by().map(|by| {
+        let awaiter = if by.number == 0 {
+            Awaiter::MainFuture
+        } else {
+            Awaiter::Task(TaskId::new(by.owner, by.number))
+        };
+        (awaiter, by.via)
+    });
+    TaskSnapshot {
+        task: task_info(task),
+        state,
+        polls: header.trace.polls(),
+        age: spawned_at.map(|at| now.saturating_duration_since(at)),
+        busy: spawned_at.map(|_| header.trace.busy()),
+        awaited_by,
+        worker,
+    }
+}
+
+/// A small, fast generator for seeded scheduling (SplitMix64: every seed, even 0, gives a good
+/// stream).
+#[derive(Clone, Copy)]
+pub(crate) struct SplitMix64(u64);
+
+impl SplitMix64 {
+    pub(crate) fn new(seed: u64) -> SplitMix64 {
+        SplitMix64(seed)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A number below `bound` (`bound > 0`); the slight modulo bias does not matter here.
+    pub(crate) fn below(&mut self, bound: usize) -> usize {
+        (self.next_u64() % bound as u64) as usize
+    }
+}
+
+/// The loop is running on this thread until this drops: it answers inspections meanwhile, and
+/// the ones still queued as it leaves.
+pub(crate) struct RunGuard<'a> {
+    core: &'a Core,
+    _enter: EnterGuard,
+}
+
+impl Drop for RunGuard<'_> {
+    fn drop(&mut self) {
+        for inspection in self.core.shared.set_running(false) {
+            inspection(self.core);
+        }
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub(crate) mod context;
 pub(crate) mod core;
+pub(crate) mod diagnostics;
 mod done_callbacks;
 pub(crate) mod driver;
 mod owned;

@@ -1,12 +1,13 @@
 //! `ReadyQueue`: the tasks ready to run, and the policy that picks the next one.
 //!
-//! Today's policy is FIFO: tasks run in the order they became ready (asyncio's `call_soon`
-//! order). A seeded policy (a reproducible permutation of each iteration's ready tasks) or a
-//! worker's stealable queue plugs in here; nothing else in the loop knows the order.
+//! The policy is FIFO: tasks run in the order they became ready (asyncio's `call_soon` order).
+//! A seeded loop (`Builder::seed`) shuffles the tasks one iteration runs (`shuffle_front`) with a
+//! generator drawn from the seed, so a race shows up under some seed and replays under it.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
+use super::core::SplitMix64;
 use super::task::Notified;
 
 /// The loop's ready tasks. Each entry owns a reference (a [`Notified`]). Loop thread only.
@@ -36,6 +37,17 @@ impl ReadyQueue {
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.tasks.borrow().is_empty()
+    }
+
+    /// Puts the first `n` tasks in an order drawn from `rng` (seeded scheduling): a uniform
+    /// permutation (Fisher–Yates).
+    pub(crate) fn shuffle_front(&self, n: usize, rng: &mut SplitMix64) {
+        let mut tasks = self.tasks.borrow_mut();
+        let n = n.min(tasks.len());
+        for i in (1..n).rev() {
+            let j = rng.below(i + 1);
+            tasks.swap(i, j);
+        }
     }
 
     /// Empties the queue (shutdown); the caller drops the entries after the borrow ends.

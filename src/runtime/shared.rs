@@ -2,11 +2,18 @@
 
 use std::future::Future;
 use std::mem;
+use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::{Duration, Instant};
 
 use super::context;
+use super::core::Core;
+use super::diagnostics::Diagnostics;
 use super::driver::{TimerKey, Unparker};
-use super::task::{allocate, JoinRef, Notified, Schedule};
+use super::task::raw::{Header, PanicPayload};
+use super::task::{allocate, meta, JoinRef, Notified, Schedule, TaskId};
+use crate::debug::{Exception, ExceptionKind, TaskInfo};
 use crate::loom::Arc;
 use crate::util::{lock_static, Mutex};
 
@@ -35,6 +42,8 @@ pub(crate) struct Shared {
     id: u32,
     /// The number of the last task spawned on this loop (the low half of their ids).
     last_task_number: AtomicU32,
+    /// Debug mode's options and the exception handler (shared with a pool's other workers).
+    diagnostics: Arc<Diagnostics>,
 }
 
 #[derive(Default)]
@@ -43,8 +52,23 @@ struct Remote {
     tasks: Vec<Notified>,
     /// Timers whose `Sleep` was dropped away from the running loop.
     cancelled_timers: Vec<TimerKey>,
+    /// Requests from other threads to look at the loop between polls (a task dump, metrics).
+    inspections: Vec<Inspection>,
+    /// A thread is running the loop (`Core::enter`), so queued inspections will be answered.
+    running: bool,
     /// The loop closed: nothing will drain this queue again.
     closed: bool,
+}
+
+/// A request to run on the loop's thread, between polls, with the loop's `Core`.
+pub(crate) type Inspection = Box<dyn FnOnce(&Core) + Send + 'static>;
+
+/// Why an inspection was not answered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum InspectError {
+    NotRunning,
+    Closed,
+    TimedOut,
 }
 
 /// What the loop took from the remote queue.
@@ -52,11 +76,13 @@ struct Remote {
 pub(crate) struct RemoteBatch {
     pub(crate) tasks: Vec<Notified>,
     pub(crate) cancelled_timers: Vec<TimerKey>,
+    pub(crate) inspections: Vec<Inspection>,
 }
 
 impl Shared {
-    pub(crate) fn new(unparker: Unparker) -> Shared {
+    pub(crate) fn new(unparker: Unparker, diagnostics: Arc<Diagnostics>) -> Shared {
         Shared {
+            diagnostics,
             remote: Mutex::new(Remote::default()),
             flags: ParkFlags::default(),
             stop_requested: AtomicBool::new(false),
@@ -90,6 +116,78 @@ impl Shared {
             .map(|(_, shared)| shared.clone())
     }
 
+    /// Debug mode's options and the exception handler.
+    #[inline]
+    pub(crate) fn diagnostics(&self) -> &Arc<Diagnostics> {
+        &self.diagnostics
+    }
+
+    /// Runs `inspect` on the loop's thread between two polls and returns its answer, waiting at
+    /// most `limit` (`None`: as long as the loop runs). On the loop's own thread it runs at once.
+    /// A thread running another loop keeps answering its own loop's inspections while it waits,
+    /// so two loops inspecting each other cannot deadlock.
+    pub(crate) fn inspect<R: Send + 'static>(
+        &self,
+        inspect: impl FnOnce(&Core) -> R + Send + 'static,
+        limit: Option<Duration>,
+    ) -> Result<R, InspectError> {
+        if self.is_current() {
+            return Ok(context::try_with_core(|core| {
+                inspect(core.expect("`is_current` found this loop running here"))
+            }));
+        }
+        let (answer, answered) = std::sync::mpsc::sync_channel(1);
+        let request: Inspection = Box::new(move |core| {
+            let _ = answer.send(inspect(core));
+        });
+        {
+            let mut remote = self.remote.lock();
+            if remote.closed {
+                return Err(InspectError::Closed);
+            }
+            if !remote.running {
+                return Err(InspectError::NotRunning);
+            }
+            remote.inspections.push(request);
+        }
+        self.notify();
+        let deadline = limit.and_then(|limit| Instant::now().checked_add(limit));
+        loop {
+            let wait = Duration::from_millis(1);
+            match answered.recv_timeout(wait) {
+                Ok(answer) => return Ok(answer),
+                // The request was dropped unanswered: the loop closed.
+                Err(RecvTimeoutError::Disconnected) => return Err(InspectError::Closed),
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            context::try_with_core(|core| {
+                if let Some(core) = core {
+                    core.answer_inspections();
+                }
+            });
+            if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+                return Err(InspectError::TimedOut);
+            }
+        }
+    }
+
+    /// Marks the loop running (its thread answers inspections) or not. Leaving, it returns the
+    /// inspections still queued, for the loop to answer before it goes.
+    pub(crate) fn set_running(&self, running: bool) -> Vec<Inspection> {
+        let mut remote = self.remote.lock();
+        remote.running = running;
+        if running {
+            Vec::new()
+        } else {
+            mem::take(&mut remote.inspections)
+        }
+    }
+
+    /// Takes the inspections queued so far. Loop thread only.
+    pub(crate) fn take_inspections(&self) -> Vec<Inspection> {
+        mem::take(&mut self.remote.lock().inspections)
+    }
+
     /// This loop's number, as its tasks' ids record it.
     pub(crate) fn id(&self) -> u32 {
         self.id
@@ -104,12 +202,16 @@ impl Shared {
 
     /// Makes a task of `future` from a thread that is not running this loop: it waits in the
     /// remote queue until the loop adopts it, or is cancelled at once if the loop has closed.
-    pub(crate) fn spawn_remote<F>(this: &Arc<Shared>, future: F) -> JoinRef<F::Output>
+    pub(crate) fn spawn_remote<F>(
+        this: &Arc<Shared>,
+        future: F,
+        site: &'static Location<'static>,
+    ) -> JoinRef<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (join, owned, queued) = allocate(future, this.clone(), this.next_task_number());
+        let (join, owned, queued) = allocate(future, this.clone(), this.next_task_number(), site);
         // The loop takes its owned reference when it adopts the task.
         drop(owned);
         queued.mark_awaiting_adoption();
@@ -172,6 +274,7 @@ impl Shared {
         let mut remote = self.remote.lock();
         mem::swap(&mut remote.tasks, &mut batch.tasks);
         mem::swap(&mut remote.cancelled_timers, &mut batch.cancelled_timers);
+        mem::swap(&mut remote.inspections, &mut batch.inspections);
     }
 
     /// Refuses further remote work and returns what was queued. Loop thread only (shutdown).
@@ -179,6 +282,8 @@ impl Shared {
         let mut remote = self.remote.lock();
         remote.closed = true;
         remote.cancelled_timers.clear();
+        // Dropped unanswered: their requesters see the loop closed.
+        drop(mem::take(&mut remote.inspections));
         mem::take(&mut remote.tasks)
     }
 
@@ -203,6 +308,26 @@ impl Shared {
     pub(crate) fn is_current(&self) -> bool {
         context::try_with_core(|core| core.is_some_and(|core| std::ptr::eq(&**core.shared(), self)))
     }
+}
+
+/// Reports, through `diagnostics`, that the panic of task `task` (owned by `owner`) is being
+/// dropped unseen.
+pub(crate) fn report_unobserved_panic(
+    diagnostics: &Diagnostics,
+    owner: u32,
+    task: &Header,
+    payload: &PanicPayload,
+) {
+    let info = TaskInfo::with_site(
+        TaskId::new(owner, task.number),
+        meta::name(task),
+        task.trace.site,
+    );
+    diagnostics.report(&Exception {
+        kind: ExceptionKind::UnobservedPanic,
+        task: Some(info),
+        panic_message: crate::panic::message(&**payload),
+    });
 }
 
 /// The handshake between threads that queue work for a loop and the loop going to sleep.
@@ -247,6 +372,10 @@ impl ParkFlags {
 impl Schedule for Arc<Shared> {
     fn owner_id(&self) -> u32 {
         self.id
+    }
+
+    fn report_unobserved_panic(&self, task: &Header, payload: &PanicPayload) {
+        report_unobserved_panic(&self.diagnostics, self.id, task, payload);
     }
 
     fn schedule(&self, task: Notified) -> Result<(), Notified> {

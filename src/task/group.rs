@@ -13,6 +13,8 @@ use std::task::{Context, Poll, Waker};
 use slab::Slab;
 
 use super::{spawn, Task, TaskId};
+use crate::awaits::AwaitVia;
+use crate::runtime::context;
 use crate::runtime::task::TaskRef;
 
 /// A group of child tasks that finish together (asyncio's `TaskGroup`).
@@ -136,6 +138,9 @@ pub(super) struct Group<E> {
     /// The `TaskGroupJoin` or scope waiting on the group: woken when the last child leaves or when a
     /// child fails.
     joiner: Cell<Option<Waker>>,
+    /// The task (or main future) that made the group, as an awaiter: a dump shows the children
+    /// under it (asyncio's task groups record their parent task the same way).
+    parent: Option<(u32, u32)>,
 }
 
 impl TaskGroup<Infallible> {
@@ -180,6 +185,7 @@ impl<E: 'static> TaskGroup<E> {
                 cancelling: Cell::new(false),
                 finished: Cell::new(false),
                 joiner: Cell::new(None),
+                parent: context::try_with(|cx| cx.map(|cx| cx.awaiter_here())),
             }),
         }
     }
@@ -478,6 +484,9 @@ impl<E: 'static> Group<E> {
             }
         });
         let raw = task.handle().raw().clone();
+        if let Some(parent) = self.parent {
+            context::note_awaited(&raw, parent, AwaitVia::TaskGroup);
+        }
         if let Some(slot) = self.children.borrow_mut().get_mut(key) {
             *slot = Some(raw);
         }

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use super::task_handle::name_of;
 use super::{TaskHandle, TaskId};
+use crate::awaits;
 use crate::runtime::context;
 use crate::runtime::task::{JoinRef, TaskError};
 
@@ -240,7 +241,20 @@ impl<T> Task<T> {
 
     /// Registers `cx`'s waker to be woken when the task completes, without taking the output.
     pub(crate) fn poll_done(&self, cx: &mut Context<'_>) -> Poll<()> {
-        self.join.poll_done(cx)
+        let poll = self.join.poll_done(cx);
+        if poll.is_pending() {
+            self.note_awaited();
+        }
+        poll
+    }
+
+    /// Records who awaits this task for a dump's await tree: the task (or main future) being
+    /// polled, through the combinator polling this handle, if any.
+    #[inline]
+    fn note_awaited(&self) {
+        if let Some(awaiter) = context::try_with(|cx| cx.map(|cx| cx.awaiter_here())) {
+            context::note_awaited(self.join.task(), awaiter, awaits::current());
+        }
     }
 }
 
@@ -248,7 +262,11 @@ impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        self.join.poll_join(cx)
+        let poll = self.join.poll_join(cx);
+        if poll.is_pending() {
+            self.note_awaited();
+        }
+        poll
     }
 }
 

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::{spawn, Task, TaskError};
+use crate::awaits::{AwaitVia, ThroughGuard};
 
 /// Runs `future` as its own task so that cancelling (dropping) the awaiter does not cancel it
 /// (asyncio's `shield`). Typical use: under a time-out that must not interrupt the work.
@@ -57,6 +58,7 @@ impl<T> Future for Shield<T> {
     type Output = Result<T, TaskError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let _through = ThroughGuard::enter(AwaitVia::Shield);
         Pin::new(&mut self.task).poll(cx)
     }
 }

@@ -1,6 +1,7 @@
 //! `spawn`: asyncio's `create_task`.
 
 use std::future::Future;
+use std::panic::Location;
 
 use super::Task;
 use crate::runtime::context;
@@ -36,7 +37,8 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    Task::new(context::with(|cx| cx.spawn(future)))
+    let site = Location::caller();
+    Task::new(context::with(|cx| cx.spawn(future, site)))
 }
 
 /// Spawns a `Send` future as a task that may run on any worker of a multi-core
@@ -69,5 +71,6 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    Task::new(context::with(|cx| cx.spawn_send(future)))
+    let site = Location::caller();
+    Task::new(context::with(|cx| cx.spawn_send(future, site)))
 }

@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::Task;
+use crate::awaits::{AwaitVia, ThroughGuard};
 use crate::time::{sleep, Sleep};
 
 /// When [`wait`] returns (asyncio's `FIRST_COMPLETED`, `FIRST_EXCEPTION`, `ALL_COMPLETED`).
@@ -78,6 +79,7 @@ impl<T> Future for Wait<T> {
         let this = &mut *self;
         let mut i = 0;
         let mut panicked = false;
+        let through = ThroughGuard::enter(AwaitVia::Wait);
         while i < this.pending.len() {
             if this.pending[i].poll_done(cx).is_ready() {
                 let task = this.pending.remove(i);
@@ -87,6 +89,7 @@ impl<T> Future for Wait<T> {
                 i += 1;
             }
         }
+        drop(through);
         let finished = this.pending.is_empty()
             || match this.return_when {
                 ReturnWhen::FirstCompleted => !this.done.is_empty(),

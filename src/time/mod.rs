@@ -7,7 +7,7 @@ mod sleep;
 mod timeout;
 mod timeout_handle;
 
-pub use now::now;
+pub use now::{advance, now};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, wait_for, TimeoutError, WaitFor};
 pub use timeout_handle::{Guarded, Timeout};

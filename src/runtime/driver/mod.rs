@@ -103,6 +103,19 @@ impl Driver {
         self.clock.now()
     }
 
+    /// Moves a paused clock forward by `by` (timers now due fire at the next iteration); false
+    /// if the clock is real.
+    pub(crate) fn advance(&self, by: Duration) -> bool {
+        match self.clock.paused() {
+            Some(paused) => {
+                let by = u64::try_from(by.as_nanos()).unwrap_or(u64::MAX);
+                paused.advance_to(paused.elapsed().saturating_add(by));
+                true
+            }
+            None => false,
+        }
+    }
+
     #[inline]
     pub(crate) fn ticks_at(&self, instant: Instant) -> u64 {
         self.clock.ticks_at(instant)

@@ -25,16 +25,23 @@ mod local_queue;
 mod worker;
 
 use std::future::Future;
+use std::panic::Location;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use self::idle::Idle;
 use self::injector::Injector;
 use self::local_queue::{Local, Steal};
 pub(crate) use self::worker::{current_pool, run_worker, with_current_pool};
+use super::context;
+use super::core::snapshot;
+use super::diagnostics::{report_pending_at_close, Diagnostics};
 use super::owned::OwnedTable;
-use super::shared::{next_owner_id, Shared};
-use super::task::{allocate, JoinRef, Notified, Schedule, TaskRef};
+use super::shared::{next_owner_id, report_unobserved_panic, Shared};
+use super::task::raw::{Header, PanicPayload};
+use super::task::{allocate, meta, JoinRef, Notified, Schedule, TaskRef};
+use crate::debug::TaskSnapshot;
 use crate::loom::Arc;
 use crate::util::Mutex;
 
@@ -62,6 +69,8 @@ pub(crate) struct Pool {
     lifo_slot: bool,
     /// Shutdown has begun: workers leave their loops.
     shutting_down: AtomicBool,
+    /// Debug mode's options and the exception handler, shared with every worker's loop.
+    diagnostics: Arc<Diagnostics>,
 }
 
 /// What other workers reach of one worker.
@@ -83,6 +92,7 @@ impl Pool {
         workers: usize,
         stealing: bool,
         lifo_slot: bool,
+        diagnostics: Arc<Diagnostics>,
     ) -> (Arc<Pool>, Vec<Local<SendTask>>) {
         assert!(workers > 0, "a pool needs at least one worker");
         let (locals, slots): (Vec<_>, Vec<_>) = (0..workers)
@@ -105,8 +115,14 @@ impl Pool {
             stealing,
             lifo_slot,
             shutting_down: AtomicBool::new(false),
+            diagnostics,
         };
         (Arc::new(pool), locals)
+    }
+
+    /// Debug mode's options and the exception handler of the whole runtime.
+    pub(crate) fn diagnostics(&self) -> &Arc<Diagnostics> {
+        &self.diagnostics
     }
 
     pub(crate) fn workers(&self) -> usize {
@@ -128,7 +144,11 @@ impl Pool {
 
     /// Makes a pool task of `future`, from a worker (onto its own queue) or from anywhere else
     /// (onto the injection queue). After shutdown began, the task is cancelled at once.
-    pub(crate) fn spawn<F>(this: &Arc<Pool>, future: F) -> JoinRef<F::Output>
+    pub(crate) fn spawn<F>(
+        this: &Arc<Pool>,
+        future: F,
+        site: &'static Location<'static>,
+    ) -> JoinRef<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -137,7 +157,11 @@ impl Pool {
             .last_task_number
             .fetch_add(1, Ordering::Relaxed)
             .wrapping_add(1);
-        let (join, owned, queued) = allocate(future, this.clone(), number);
+        let (join, owned, queued) = allocate(future, this.clone(), number, site);
+        if this.diagnostics.debug() {
+            let now = context::try_with(|cx| cx.map(|cx| cx.now())).unwrap_or_else(Instant::now);
+            meta::set_spawned_at(owned.header(), now);
+        }
         let refused = {
             let mut set = this.owned.lock();
             if set.closed {
@@ -186,6 +210,12 @@ impl Pool {
             || (self.stealing && self.workers.iter().any(|w| !w.steal.is_empty()))
     }
 
+    /// A dump's view of every pool task not yet complete, at `now` on the workers' clock.
+    pub(crate) fn task_snapshots(&self, now: Instant) -> Vec<TaskSnapshot> {
+        let tasks = self.owned.lock().table.snapshot();
+        tasks.iter().map(|task| snapshot(task, now, None)).collect()
+    }
+
     pub(crate) fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::Acquire)
     }
@@ -206,6 +236,10 @@ impl Pool {
     pub(crate) fn cancel_all(&self) {
         let queued = self.injector.close();
         drop(queued);
+        if self.diagnostics.debug() {
+            let tasks = self.owned.lock().table.snapshot();
+            report_pending_at_close(&self.diagnostics, &tasks);
+        }
         loop {
             let tasks = {
                 let mut set = self.owned.lock();
@@ -231,6 +265,10 @@ impl Pool {
 impl Schedule for Arc<Pool> {
     fn owner_id(&self) -> u32 {
         self.id
+    }
+
+    fn report_unobserved_panic(&self, task: &Header, payload: &PanicPayload) {
+        report_unobserved_panic(&self.diagnostics, self.id, task, payload);
     }
 
     fn schedule(&self, task: Notified) -> Result<(), Notified> {

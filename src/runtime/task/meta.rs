@@ -1,4 +1,5 @@
-//! Cold per-task data: a task's name and the message it was cancelled with.
+//! Cold per-task data: a task's name, the message it was cancelled with, and (in debug mode)
+//! when it was spawned.
 //!
 //! Few tasks have either, so they live beside the tasks, in one process-wide table keyed by task
 //! id, not in the 64-byte task allocation. A task with an entry has `META` set in its state word
@@ -11,6 +12,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Instant;
 
 use crate::util::lock_static;
 
@@ -22,6 +24,7 @@ use super::state::{Cancel, META};
 struct Meta {
     name: Option<String>,
     cancel_message: Option<String>,
+    spawned_at: Option<Instant>,
 }
 
 static TABLE: Mutex<Option<HashMap<usize, Meta>>> = Mutex::new(None);
@@ -58,6 +61,22 @@ pub(crate) fn name(header: &Header) -> Option<String> {
 
 pub(crate) fn set_name(header: &Header, name: String) {
     entry(&mut table(), header).name = Some(name);
+}
+
+/// Records when the task was spawned, on its loop's clock (debug mode, for a dump's age).
+pub(crate) fn set_spawned_at(header: &Header, at: Instant) {
+    entry(&mut table(), header).spawned_at = Some(at);
+}
+
+/// When the task was spawned, if that was recorded.
+pub(crate) fn spawned_at(header: &Header) -> Option<Instant> {
+    if !header.state.load().has(META) {
+        return None;
+    }
+    table()
+        .as_ref()
+        .and_then(|t| t.get(&key(header)))
+        .and_then(|m| m.spawned_at)
 }
 
 /// Records a cancellation request with its message (`None`: a plain `cancel`, which clears a

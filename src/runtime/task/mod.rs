@@ -51,6 +51,7 @@ pub(crate) mod meta;
 pub(crate) mod raw;
 mod refs;
 pub(crate) mod state;
+pub(crate) mod trace;
 mod waker;
 
 pub use error::TaskError;

@@ -3,7 +3,8 @@
 //! ```text
 //! Cell<F, S> (#[repr(C)], one heap allocation)
 //! +-----------------------------+
-//! | Header (40 bytes)           |  state word, vtable, awaiter waker, owned slot, number
+//! | Header (64 bytes)           |  state word, vtable, awaiter waker, owned slot, number;
+//! |                             |  then the cold trace: spawn site, awaiter, polls, busy time
 //! +-----------------------------+
 //! | S: Schedule                 |  who runs the task (a loop's `Arc<Shared>`; a worker pool)
 //! +-----------------------------+
@@ -27,6 +28,7 @@ use std::any::Any;
 use std::cell::UnsafeCell;
 use std::future::Future;
 use std::mem::ManuallyDrop;
+use std::panic::Location;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::ptr::NonNull;
@@ -37,6 +39,7 @@ use super::error::TaskError;
 use super::meta;
 use super::refs::{JoinRef, Notified, OwnedTask};
 use super::state::{self, Completed, Idle, Outcome, Start, State};
+use super::trace::Trace;
 use super::waker::borrowed_waker;
 use super::TaskId;
 use crate::panic::{contain, drop_payload, drop_quietly};
@@ -67,6 +70,11 @@ pub(crate) trait Schedule: Send + Sync + 'static {
 
     /// The number of the loop (or worker) that owns the task: the high half of its `TaskId`.
     fn owner_id(&self) -> u32;
+
+    /// The task panicked and its payload is being dropped without anyone having taken it
+    /// (asyncio's "Task exception was never retrieved"): report it. Called on whatever thread
+    /// drops it, with no lock held.
+    fn report_unobserved_panic(&self, task: &Header, payload: &PanicPayload);
 }
 
 /// The part of a task every owner of a `TaskRef` may read.
@@ -83,6 +91,8 @@ pub(crate) struct Header {
     /// `TaskId` (the owner's number, the high half, is the scheduler's). 32 bits, so the header
     /// is 40 bytes and a task with a two-word future fits an 80-byte allocation.
     pub(crate) number: u32,
+    /// Cold: what a task dump reads (spawn site, awaiter, polls, busy time).
+    pub(crate) trace: Trace,
 }
 
 /// What a task does, erased over its future type.
@@ -149,12 +159,14 @@ unsafe impl Send for TaskRef {}
 // SAFETY: as for `Send`; shared access goes through atomics only.
 unsafe impl Sync for TaskRef {}
 
-/// Allocates task number `number` of `scheduler`'s for `future`, already scheduled and with a
-/// handle. Returns its three references: the handle's, the owner's, and the queue entry's.
+/// Allocates task number `number` of `scheduler`'s for `future`, spawned at `site`, already
+/// scheduled and with a handle. Returns its three references: the handle's, the owner's, and the
+/// queue entry's.
 pub(crate) fn allocate<F, S>(
     future: F,
     scheduler: S,
     number: u32,
+    site: &'static Location<'static>,
 ) -> (JoinRef<F::Output>, OwnedTask, Notified)
 where
     F: Future + 'static,
@@ -174,6 +186,7 @@ where
             awaiter: UnsafeCell::new(None),
             owned_slot: AtomicU32::new(NOT_OWNED),
             number,
+            trace: Trace::new(site),
         },
         scheduler,
         stage: UnsafeCell::new(Stage {
@@ -223,6 +236,18 @@ impl TaskRef {
         // SAFETY: the vtable matches the cell; `self` keeps it alive.
         let owner = unsafe { (self.header().vtable.owner_id)(self.0) };
         TaskId::new(owner, self.header().number)
+    }
+
+    /// The id of the task at `ptr`, without taking a reference.
+    ///
+    /// # Safety
+    /// `ptr` points at a live task header, kept alive by another reference for this call.
+    pub(crate) unsafe fn id_at(ptr: NonNull<Header>) -> TaskId {
+        // SAFETY: by the caller's contract the header is live; the vtable matches its cell.
+        unsafe {
+            let header = ptr.as_ref();
+            TaskId::new((header.vtable.owner_id)(ptr), header.number)
+        }
     }
 
     /// Whether both refer to the same task.
@@ -355,7 +380,7 @@ unsafe fn owner_id<F: Future, S: Schedule>(ptr: NonNull<Header>) -> u32 {
 
 /// # Safety
 /// `ptr` is a live `Cell<F, S>`, called on its loop's thread, and the caller holds a reference.
-unsafe fn run<F: Future, S>(ptr: NonNull<Header>, force_cancel: bool) -> RunOutcome {
+unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>, force_cancel: bool) -> RunOutcome {
     // SAFETY: `ptr` points at a `Cell<F, S>` (the vtable was built for it) kept alive by the
     // caller.
     let cell = unsafe { ptr.cast::<Cell<F, S>>().as_ref() };
@@ -453,7 +478,7 @@ unsafe fn drop_future_quietly<F>(future: &mut ManuallyDrop<F>) {
 
 /// Marks the task complete and drops what nobody will take (an output or payload without a
 /// handle, or the output of a task cancelled as it returned). The awaiter is woken by the caller.
-fn finish<F: Future, S>(cell: &Cell<F, S>, outcome: Outcome) -> RunOutcome {
+fn finish<F: Future, S: Schedule>(cell: &Cell<F, S>, outcome: Outcome) -> RunOutcome {
     let Completed {
         drop_stage,
         wake_awaiter,
@@ -470,12 +495,16 @@ fn finish<F: Future, S>(cell: &Cell<F, S>, outcome: Outcome) -> RunOutcome {
 ///
 /// # Safety
 /// The stage holds an output (or a payload if `panicked`) that no one else will touch.
-unsafe fn drop_stage_output<F: Future, S>(cell: &Cell<F, S>, panicked: bool) {
+unsafe fn drop_stage_output<F: Future, S: Schedule>(cell: &Cell<F, S>, panicked: bool) {
     let stage = cell.stage.get();
     // SAFETY: by the caller's contract; the value is moved out once and dropped.
     unsafe {
         if panicked {
-            drop_payload(*ManuallyDrop::take(&mut (*stage).panic));
+            let payload = *ManuallyDrop::take(&mut (*stage).panic);
+            // Nobody took it: whoever drops it says so first.
+            cell.scheduler
+                .report_unobserved_panic(&cell.header, &payload);
+            drop_payload(payload);
         } else {
             drop_quietly(ManuallyDrop::take(&mut (*stage).output));
         }
@@ -485,7 +514,7 @@ unsafe fn drop_stage_output<F: Future, S>(cell: &Cell<F, S>, panicked: bool) {
 /// # Safety
 /// `ptr` is a live `Cell<F, S>` whose stage holds an output or payload the caller owns
 /// exclusively; `out` points at an `Option<Result<F::Output, TaskError>>`.
-unsafe fn take_output<F: Future, S>(ptr: NonNull<Header>, out: *mut ()) {
+unsafe fn take_output<F: Future, S: Schedule>(ptr: NonNull<Header>, out: *mut ()) {
     // SAFETY: by the caller's contract.
     unsafe {
         let cell = ptr.cast::<Cell<F, S>>().as_ref();
@@ -508,7 +537,7 @@ unsafe fn take_output<F: Future, S>(ptr: NonNull<Header>, out: *mut ()) {
 
 /// # Safety
 /// As for `take_output`: the caller owns the stage's output exclusively.
-unsafe fn drop_output<F: Future, S>(ptr: NonNull<Header>) {
+unsafe fn drop_output<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: by the caller's contract.
     unsafe {
         let cell = ptr.cast::<Cell<F, S>>().as_ref();
@@ -521,7 +550,7 @@ unsafe fn drop_output<F: Future, S>(ptr: NonNull<Header>) {
 
 /// # Safety
 /// The last reference to the `Cell<F, S>` at `ptr` is gone.
-unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
+unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: nobody else can reach the cell; it was made by `Box::new` in `allocate`.
     let mut cell = unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) };
     let snapshot = cell.header.state.load();
@@ -553,19 +582,19 @@ mod tests {
     type LoopScheduler = std::sync::Arc<()>;
 
     #[test]
-    fn empty_task_fits_in_56_bytes() {
+    fn empty_task_fits_in_80_bytes() {
         async fn nothing() {}
-        assert!(std::mem::size_of::<Cell<std::future::Ready<()>, LoopScheduler>>() <= 64);
         let fut = nothing();
         assert!(std::mem::size_of_val(&fut) <= 8);
         fn cell_size<F: Future>(_: &F) -> usize {
             std::mem::size_of::<Cell<F, LoopScheduler>>()
         }
-        assert_eq!(cell_size(&fut), 56);
-        assert_eq!(cell_size(&async {}), 56);
-        assert_eq!(std::mem::size_of::<Header>(), 40);
-        // A task sleeping in a two-word `Sleep` fits glibc's 80-byte size class.
+        assert_eq!(cell_size(&fut), 80);
+        assert_eq!(cell_size(&async {}), 80);
+        // One cache line: the hot 40 bytes, then the 24-byte trace a dump reads.
+        assert_eq!(std::mem::size_of::<Header>(), 64);
+        // A task sleeping in a two-word `Sleep` fits glibc's 96-byte size class.
         let sleeper = async { crate::time::sleep(std::time::Duration::from_secs(1)).await };
-        assert_eq!(cell_size(&sleeper), 72);
+        assert_eq!(cell_size(&sleeper), 96);
     }
 }

@@ -243,6 +243,7 @@ impl<T> JoinRef<T> {
 
 impl<T> Drop for JoinRef<T> {
     fn drop(&mut self) {
+        self.raw.header().trace.handle_dropped();
         let (drop_output, last) = self.raw.header().state.drop_handle();
         if drop_output {
             self.raw.drop_output();
