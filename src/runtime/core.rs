@@ -10,12 +10,14 @@ use std::ptr::NonNull;
 use super::context::{self, EnterGuard};
 use super::done_callbacks::{DoneCallback, DoneCallbacks};
 use super::driver::{Clock, Driver, Io};
+use super::metrics::{Gauges, LoopMetrics, Running};
 use super::owned::OwnedTasks;
 use super::ready_queue::ReadyQueue;
 use super::shared::{RemoteBatch, Shared};
 use super::task::raw::Header;
 use super::task::{allocate, JoinRef, Notified, RunOutcome, TaskRef};
 use crate::coop;
+use crate::debug::Metrics;
 use crate::loom::Arc;
 
 /// How much work one iteration does before the loop looks at timers, other threads and I/O
@@ -41,6 +43,8 @@ pub(crate) struct Core {
     closing: Cell<bool>,
     /// The task being polled right now (`current_task`).
     current: Cell<Option<NonNull<Header>>>,
+    /// What the loop counts about itself (`metrics`).
+    metrics: LoopMetrics,
 }
 
 impl Core {
@@ -58,16 +62,17 @@ impl Core {
             remote_batch: RefCell::new(RemoteBatch::default()),
             closing: Cell::new(false),
             current: Cell::new(None),
+            metrics: LoopMetrics::default(),
         }
     }
 
-    /// Marks this loop as running on this thread until the guard drops.
+    /// Marks this loop as running on this thread (and times the run) until the guards drop.
     ///
     /// # Panics
     /// If a loop is already running on this thread (a nested `run_until_complete`).
     #[track_caller]
-    pub(crate) fn enter(&self) -> EnterGuard {
-        context::enter(self)
+    pub(crate) fn enter(&self) -> (EnterGuard, Running<'_>) {
+        (context::enter(self), self.metrics.running())
     }
 
     /// The part of the loop other threads touch.
@@ -96,6 +101,7 @@ impl Core {
             queued.cancel_now();
         } else {
             self.owned.adopt(owned);
+            self.metrics.task_spawned();
             self.push(queued);
         }
         join
@@ -118,6 +124,7 @@ impl Core {
             RunOutcome::Requeue => self.push(task),
             RunOutcome::Complete(done) => {
                 self.owned.disown(&task);
+                self.metrics.task_completed();
                 self.schedule_done_callbacks(&task);
                 task.notify_awaiter(done);
                 drop(task);
@@ -135,6 +142,7 @@ impl Core {
     #[inline]
     pub(crate) fn poll_task(&self, task: &Notified) -> (RunOutcome, usize) {
         let _current = CurrentTask::enter(self, task);
+        self.metrics.polled();
         let budget = coop::Budgeted::start();
         let outcome = task.run();
         (outcome, usize::from(budget.finish()))
@@ -150,6 +158,15 @@ impl Core {
     /// Every task of this loop that has not completed.
     pub(crate) fn all_tasks(&self) -> Vec<TaskRef> {
         self.owned.snapshot()
+    }
+
+    /// A snapshot of this loop's counters (`EventLoop::metrics`). Loop thread only.
+    pub(crate) fn metrics(&self) -> Metrics {
+        self.metrics.snapshot(Gauges {
+            ready: self.ready.len(),
+            timers_pending: self.driver.timers_pending(),
+            io_events: self.driver.io_events(),
+        })
     }
 
     /// Runs `callback` (as a loop callback) once `task` completes, or soon if it has.
@@ -195,6 +212,7 @@ impl Core {
         self.driver.fire_timers();
         // Tasks queued now run this iteration; those they wake or requeue wait for the next.
         let queued = self.ready.len();
+        self.metrics.ready_depth(queued);
         let mut work = 0;
         for _ in 0..queued {
             match self.ready.pop() {
@@ -225,12 +243,12 @@ impl Core {
             match pool {
                 None => {
                     if !has_work() {
-                        self.driver.park(&has_work);
+                        self.metrics.park(|| self.driver.park(&has_work));
                     }
                 }
                 Some(pool) => {
                     if pool.before_park() && !has_work() {
-                        self.driver.park(&has_work);
+                        self.metrics.park(|| self.driver.park(&has_work));
                     }
                     pool.after_park();
                 }
@@ -250,12 +268,14 @@ impl Core {
     fn drain_remote(&self) {
         let mut batch = std::mem::take(&mut *self.remote_batch.borrow_mut());
         self.shared.take_remote(&mut batch);
+        self.metrics.remote_tasks(batch.tasks.len());
         if !batch.cancelled_timers.is_empty() {
             self.driver.cancel_timers(batch.cancelled_timers.drain(..));
         }
         for task in batch.tasks.drain(..) {
             if task.awaits_adoption() {
                 self.owned.adopt(task.to_owned_task());
+                self.metrics.task_spawned();
             }
             self.push(task);
         }
