@@ -75,7 +75,8 @@ pub struct Metrics {
     pub busy: Duration,
     /// Real time the loop spent parked, waiting for a timer, I/O or another thread.
     pub parked: Duration,
-    /// How many times the loop parked.
+    /// How many times the loop parked (under the paused clock, a jump of time to the next
+    /// timer counts as one).
     pub parks: u64,
     /// Tasks ready to run now, waiting in the loop's ready queue.
     pub ready_depth: usize,
