@@ -47,7 +47,8 @@
 //! [`TaskGroup`], [`StreamReader`], [`StreamWriter`], [`Server`], [`Promise`]). Everything else
 //! lives in its module: [`task`] (handles, groups and the named futures of the task verbs),
 //! [`time`] (`Sleep`, `Timeout`, …), [`streams`], [`event_loop`] (`Builder`, `CallbackHandle`,
-//! …), [`net`], [`sync`], [`queue`], [`channel`].
+//! …), [`net`], [`sync`], [`queue`], [`channel`], [`debug`] (what a loop tells about itself:
+//! [`debug::Metrics`]).
 //!
 //! # Cancellation
 //!

@@ -6,4 +6,5 @@
 mod pool;
 mod to_thread;
 
+pub(crate) use pool::load;
 pub use to_thread::{to_thread, ToThread};

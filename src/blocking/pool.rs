@@ -40,6 +40,8 @@ struct Pool {
 struct State {
     /// Jobs no thread has taken yet.
     queue: VecDeque<Job>,
+    /// Jobs a thread is running now.
+    running: usize,
     /// Live worker threads.
     threads: usize,
     /// Threads waiting for work.
@@ -87,6 +89,23 @@ pub(crate) fn submit(job: Job) {
     }
 }
 
+/// How busy the pool is right now (process-wide: every loop shares the pool).
+pub(crate) struct Load {
+    /// Jobs waiting for a thread.
+    pub(crate) queued: usize,
+    /// Jobs running on a thread.
+    pub(crate) running: usize,
+}
+
+/// The pool's load now, read under its lock (for metrics snapshots, never on a loop's path).
+pub(crate) fn load() -> Load {
+    let state = pool().state.lock();
+    Load {
+        queued: state.queue.len(),
+        running: state.running,
+    }
+}
+
 /// The number of live pool threads (for tests).
 #[cfg(test)]
 pub(crate) fn threads() -> usize {
@@ -98,10 +117,13 @@ fn worker() {
     let mut state = pool.state.lock();
     loop {
         if let Some(job) = state.queue.pop_front() {
+            state.running += 1;
             drop(state);
-            // A panic must not end this thread: it would keep its place in `threads` forever.
+            // A panic must not end this thread: it would keep its place in `threads` forever
+            // (and its job in `running`).
             contain(job);
             state = pool.state.lock();
+            state.running -= 1;
             continue;
         }
         state.idle += 1;

@@ -10,9 +10,11 @@
 
 mod dump;
 mod exception;
+mod metrics;
 
 pub use crate::awaits::AwaitVia;
 pub use dump::{AwaitTree, Awaiter, Dump, DumpError, TaskSnapshot, TaskState};
 pub use exception::{
     default_exception_handler, Exception, ExceptionHandler, ExceptionKind, TaskInfo,
 };
+pub use metrics::Metrics;

@@ -14,7 +14,7 @@ use super::builder::Builder;
 use super::callback::CallbackHandle;
 use super::error::LoopStopped;
 use super::handle::LoopHandle;
-use crate::debug::{Dump, Exception};
+use crate::debug::{Dump, Exception, Metrics};
 use crate::loom::Arc;
 use crate::runtime::diagnostics::Diagnostics;
 use crate::runtime::driver::{Clock, Io};
@@ -349,6 +349,30 @@ impl EventLoop {
             },
             Location::caller(),
         )))
+    }
+
+    /// A snapshot of this loop's counters: tasks spawned and completed, polls, busy and parked
+    /// time, the ready queue, remote wakes, pending timers, I/O events and the `to_thread`
+    /// pool's load (see [`Metrics`] for what each counts).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let mut lp = baton::EventLoop::builder().paused_clock().build()?;
+    /// let sleeper = lp.spawn(baton::sleep(Duration::from_secs(60)));
+    /// lp.run_until_complete(baton::yield_now());
+    /// let metrics = lp.metrics();
+    /// assert_eq!(metrics.tasks_alive, 1);
+    /// assert_eq!(metrics.timers_pending, 1);
+    ///
+    /// lp.run_until_complete(sleeper).unwrap();
+    /// let metrics = lp.metrics();
+    /// assert_eq!((metrics.tasks_completed, metrics.timers_pending), (1, 0));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn metrics(&self) -> Metrics {
+        self.core.metrics()
     }
 
     /// A handle for other threads: spawn `Send` futures, call functions, stop the loop.

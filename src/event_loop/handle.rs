@@ -6,7 +6,7 @@ use std::panic::Location;
 use std::time::Duration;
 
 use super::callback::CallbackHandle;
-use crate::debug::{Dump, DumpError, Exception};
+use crate::debug::{Dump, DumpError, Exception, Metrics};
 use crate::loom::Arc;
 use crate::runtime::shared::InspectError;
 use crate::runtime::{context, Shared};
@@ -172,6 +172,26 @@ impl LoopHandle {
     fn dump_within(&self, limit: Option<Duration>) -> Result<Dump, DumpError> {
         self.shared
             .inspect(|core| Dump::new(core.task_snapshots(None)), limit)
+            .map_err(dump_error)
+    }
+
+    /// The loop's [`Metrics`], read between two polls as [`dump`](Self::dump) is.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut lp = baton::EventLoop::new()?;
+    /// let handle = lp.handle();
+    /// lp.spawn(async {});
+    /// let metrics = lp.run_until_complete(baton::to_thread(move || handle.metrics()));
+    /// assert_eq!(metrics.unwrap().tasks_spawned, 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`dump`](Self::dump).
+    pub fn metrics(&self) -> Result<Metrics, DumpError> {
+        self.shared
+            .inspect(|core| core.metrics(), None)
             .map_err(dump_error)
     }
 

@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::handle::{dump_error, LoopHandle};
-use crate::debug::{Dump, DumpError, Exception};
+use crate::debug::{Dump, DumpError, Exception, Metrics};
 use crate::loom::Arc;
 use crate::runtime::pool::{current_pool, Pool};
 use crate::task::{Task, TaskError};
@@ -143,6 +143,36 @@ impl RuntimeHandle {
             tasks.extend(answer.map_err(dump_error)?);
         }
         Ok(Dump::new(tasks))
+    }
+
+    /// Each worker's [`Metrics`], in worker order, read between two of its polls; a pool task
+    /// counts in the metrics of the worker that spawned it and of those that polled it.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = baton::Runtime::builder().workers(2).build()?;
+    /// rt.block_on(async {});
+    /// let metrics = rt.handle().metrics(Duration::from_secs(10)).unwrap();
+    /// assert_eq!(metrics.len(), 2);
+    /// assert!(metrics.iter().map(|m| m.polls).sum::<u64>() >= 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`dump`](Self::dump).
+    pub fn metrics(&self, limit: Duration) -> Result<Vec<Metrics>, DumpError> {
+        let deadline = Instant::now() + limit;
+        (0..self.workers())
+            .map(|index| {
+                let shared = self.pool.worker_loop(index).ok_or(DumpError::NotRunning)?;
+                let left = deadline.saturating_duration_since(Instant::now());
+                shared
+                    .inspect(|core| core.metrics(), Some(left))
+                    .map_err(dump_error)
+            })
+            .collect()
     }
 
     /// Whether the runtime runs in [debug mode](super::RuntimeBuilder::debug).

@@ -13,13 +13,14 @@ use super::context::{self, EnterGuard};
 use super::diagnostics::{report_pending_at_close, task_info, Diagnostics};
 use super::done_callbacks::{DoneCallback, DoneCallbacks};
 use super::driver::{Clock, Driver, Io};
+use super::metrics::{Gauges, LoopMetrics, Running};
 use super::owned::OwnedTasks;
 use super::ready_queue::ReadyQueue;
 use super::shared::{RemoteBatch, Shared};
 use super::task::raw::Header;
 use super::task::{allocate, meta, state, JoinRef, Notified, RunOutcome, TaskId, TaskRef};
 use crate::coop;
-use crate::debug::{Awaiter, TaskSnapshot, TaskState};
+use crate::debug::{Awaiter, Metrics, TaskSnapshot, TaskState};
 use crate::loom::Arc;
 
 /// How much work one iteration does before the loop looks at timers, other threads and I/O
@@ -47,6 +48,8 @@ pub(crate) struct Core {
     current: Cell<Option<NonNull<Header>>>,
     /// Seeded scheduling: the generator that shuffles each iteration's ready tasks (`None`: FIFO).
     shuffle: Option<Cell<SplitMix64>>,
+    /// What the loop counts about itself (`metrics`).
+    metrics: LoopMetrics,
 }
 
 impl Core {
@@ -72,10 +75,11 @@ impl Core {
             closing: Cell::new(false),
             current: Cell::new(None),
             shuffle: seed.map(|seed| Cell::new(SplitMix64::new(seed))),
+            metrics: LoopMetrics::default(),
         }
     }
 
-    /// Marks this loop as running on this thread until the guard drops.
+    /// Marks this loop as running on this thread (and times the run) until the guards drop.
     ///
     /// # Panics
     /// If a loop is already running on this thread (a nested `run_until_complete`).
@@ -86,6 +90,7 @@ impl Core {
         RunGuard {
             core: self,
             _enter: enter,
+            _running: self.metrics.running(),
         }
     }
 
@@ -129,6 +134,7 @@ impl Core {
             queued.cancel_now();
         } else {
             self.owned.adopt(owned);
+            self.metrics.task_spawned();
             self.push(queued);
         }
         join
@@ -151,6 +157,7 @@ impl Core {
             RunOutcome::Requeue => self.push(task),
             RunOutcome::Complete(done) => {
                 self.owned.disown(&task);
+                self.metrics.task_completed();
                 self.schedule_done_callbacks(&task);
                 task.notify_awaiter(done);
                 drop(task);
@@ -171,6 +178,7 @@ impl Core {
             return self.poll_task_timed(task);
         }
         let _current = CurrentTask::enter(self, task);
+        self.metrics.polled();
         let budget = coop::Budgeted::start();
         let outcome = task.run();
         task.header().trace.record_poll(None);
@@ -184,6 +192,7 @@ impl Core {
         let start = self.driver.now();
         let (outcome, spent) = {
             let _current = CurrentTask::enter(self, task);
+            self.metrics.polled();
             let budget = coop::Budgeted::start();
             let outcome = task.run();
             (outcome, usize::from(budget.finish()))
@@ -191,6 +200,7 @@ impl Core {
         let took = self.driver.now().saturating_duration_since(start);
         task.header().trace.record_poll(Some(took));
         if took >= self.diagnostics().slow_poll() {
+            self.metrics.record_slow_poll();
             self.diagnostics()
                 .report_if_slow(Some(task_info(task)), took);
         }
@@ -207,7 +217,9 @@ impl Core {
         budget.finish();
         if let Some(start) = start {
             let took = self.driver.now().saturating_duration_since(start);
-            self.diagnostics().report_if_slow(None, took);
+            if self.diagnostics().report_if_slow(None, took) {
+                self.metrics.record_slow_poll();
+            }
         }
         output
     }
@@ -252,6 +264,15 @@ impl Core {
     /// Every task of this loop that has not completed.
     pub(crate) fn all_tasks(&self) -> Vec<TaskRef> {
         self.owned.snapshot()
+    }
+
+    /// A snapshot of this loop's counters (`EventLoop::metrics`). Loop thread only.
+    pub(crate) fn metrics(&self) -> Metrics {
+        self.metrics.snapshot(Gauges {
+            ready: self.ready.len(),
+            timers_pending: self.driver.timers_pending(),
+            io_events: self.driver.io_events(),
+        })
     }
 
     /// Runs `callback` (as a loop callback) once `task` completes, or soon if it has.
@@ -302,6 +323,7 @@ impl Core {
             self.ready.shuffle_front(queued, &mut rng);
             shuffle.set(rng);
         }
+        self.metrics.ready_depth(queued);
         let mut work = 0;
         for _ in 0..queued {
             match self.ready.pop() {
@@ -332,12 +354,12 @@ impl Core {
             match pool {
                 None => {
                     if !has_work() {
-                        self.driver.park(&has_work);
+                        self.metrics.park(|| self.driver.park(&has_work));
                     }
                 }
                 Some(pool) => {
                     if pool.before_park() && !has_work() {
-                        self.driver.park(&has_work);
+                        self.metrics.park(|| self.driver.park(&has_work));
                     }
                     pool.after_park();
                 }
@@ -357,12 +379,14 @@ impl Core {
     fn drain_remote(&self) {
         let mut batch = std::mem::take(&mut *self.remote_batch.borrow_mut());
         self.shared.take_remote(&mut batch);
+        self.metrics.remote_tasks(batch.tasks.len());
         if !batch.cancelled_timers.is_empty() {
             self.driver.cancel_timers(batch.cancelled_timers.drain(..));
         }
         for task in batch.tasks.drain(..) {
             if task.awaits_adoption() {
                 self.owned.adopt(task.to_owned_task());
+                self.metrics.task_spawned();
             }
             self.push(task);
         }
@@ -476,6 +500,8 @@ impl SplitMix64 {
 pub(crate) struct RunGuard<'a> {
     core: &'a Core,
     _enter: EnterGuard,
+    /// Times the run for the loop's busy time (`metrics.rs`).
+    _running: Running<'a>,
 }
 
 impl Drop for RunGuard<'_> {

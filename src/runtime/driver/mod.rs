@@ -43,6 +43,9 @@ pub(crate) trait IoDriver {
     /// The registration table sockets of this loop register in; shared with the sockets, which
     /// may be used (and dropped) on any thread.
     fn registrations(&self) -> Arc<Registrations>;
+
+    /// How many readiness events `park` has delivered to sockets so far (metrics).
+    fn events_delivered(&self) -> u64;
 }
 
 /// The I/O driver this build uses.
@@ -227,6 +230,16 @@ impl Driver {
             });
             self.poll_io(timeout);
         }
+    }
+
+    /// Timers armed and not yet fired or cancelled (metrics).
+    pub(crate) fn timers_pending(&self) -> usize {
+        self.timers.borrow().armed()
+    }
+
+    /// Readiness events the I/O driver has delivered to sockets so far (metrics).
+    pub(crate) fn io_events(&self) -> u64 {
+        self.io.borrow().events_delivered()
     }
 
     /// Drops every waker the driver holds (shutdown), each drop contained.

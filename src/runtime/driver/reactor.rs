@@ -111,6 +111,8 @@ fn closed_error() -> io::Error {
 pub(crate) struct Reactor {
     poll: mio::Poll,
     events: Events,
+    /// Readiness events delivered to sockets so far (metrics).
+    delivered: u64,
     unparker: Unparker,
     driver: Arc<Registrations>,
 }
@@ -194,6 +196,7 @@ impl Reactor {
         Ok(Reactor {
             poll,
             events: Events::with_capacity(1024),
+            delivered: 0,
             unparker: Unparker {
                 waker,
                 paused: None,
@@ -210,6 +213,10 @@ impl IoDriver for Reactor {
 
     fn registrations(&self) -> Arc<Registrations> {
         self.driver.clone()
+    }
+
+    fn events_delivered(&self) -> u64 {
+        self.delivered
     }
 
     /// Blocks until an event, an unpark, or `timeout` (`None`: no limit; zero: just look), and
@@ -254,6 +261,7 @@ impl IoDriver for Reactor {
                 bits |= ERROR;
             }
             slot.io.deliver(bits, woken);
+            self.delivered += 1;
         }
     }
 }

@@ -177,7 +177,6 @@ impl Timers {
     }
 
     /// Number of armed timers.
-    #[cfg(test)]
     pub(crate) fn armed(&self) -> usize {
         self.heap.len() - self.cancelled
     }
