@@ -26,8 +26,8 @@ pub(crate) struct AsyncFn {
 
 /// One outer attribute: `#` and its bracketed contents.
 pub(crate) struct Attribute {
-    pub(crate) pound: TokenTree,
-    pub(crate) brackets: Group,
+    pound: TokenTree,
+    brackets: Group,
 }
 
 impl Attribute {
@@ -82,11 +82,11 @@ impl AsyncFn {
 
         // `async` is checked by `check`, after the whole function is read, so that a missing
         // `async` is reported alone (with a placeholder function, not the tokens as given).
-        let mut asyncness = None;
+        let mut is_async = false;
         let fn_token = loop {
             match tokens.next() {
                 Some(TokenTree::Ident(i)) => match i.to_string().as_str() {
-                    "async" if asyncness.is_none() => asyncness = Some(i.span()),
+                    "async" if !is_async => is_async = true,
                     "fn" => break i,
                     "const" | "unsafe" | "extern" => {
                         return Err(Error::new(
@@ -149,7 +149,7 @@ impl AsyncFn {
         Ok(AsyncFn {
             attrs,
             vis,
-            is_async: asyncness.is_some(),
+            is_async,
             fn_token,
             name,
             args,

@@ -19,15 +19,13 @@ use args::Arg;
 use error::Error;
 use item::AsyncFn;
 
-// Documented at its re-export, `baton::main`.
-#[allow(missing_docs)]
+// Documented at its re-export, `baton::main`, where its examples run as doc tests.
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     main_attr::expand(args, item)
 }
 
-// Documented at its re-export, `baton::test`.
-#[allow(missing_docs)]
+// Documented at its re-export, `baton::test`, where its examples run as doc tests.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     test_attr::expand(args, item)

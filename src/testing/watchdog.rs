@@ -14,13 +14,14 @@ use crate::event_loop::LoopHandle;
 /// between polls, so only a poll that blocks its thread keeps it waiting this long.
 const DUMP_WAIT: Duration = Duration::from_secs(5);
 
-/// Watches one run; [`finish`](Watchdog::finish) it when the run returns.
+/// Watches one run; [`finish`](Watchdog::finish) it when the run returns. Dropped instead
+/// (the run unwound), it tells the thread the same way and lets it end on its own.
 #[derive(Debug)]
 pub(crate) struct Watchdog {
     /// Dropping it tells the thread the run ended.
-    ended: Option<mpsc::Sender<()>>,
+    ended: mpsc::Sender<()>,
     /// Gives what the thread saw if the limit passed first: the dump, or why there is none.
-    thread: Option<JoinHandle<Option<String>>>,
+    thread: JoinHandle<Option<String>>,
 }
 
 impl Watchdog {
@@ -38,26 +39,16 @@ impl Watchdog {
                 Ok(()) | Err(RecvTimeoutError::Disconnected) => None,
             })
             .unwrap_or_else(|e| panic!("baton could not start a test's watchdog thread: {e}"));
-        Watchdog {
-            ended: Some(ended),
-            thread: Some(thread),
-        }
+        Watchdog { ended, thread }
     }
 
     /// Ends the watch; what the watchdog reported if the time limit passed first.
-    pub(crate) fn finish(mut self) -> Option<String> {
-        drop(self.ended.take());
-        let thread = self.thread.take()?;
+    pub(crate) fn finish(self) -> Option<String> {
+        let Watchdog { ended, thread } = self;
+        drop(ended);
         thread
             .join()
             .unwrap_or_else(|payload| panic::resume_unwind(payload))
-    }
-}
-
-impl Drop for Watchdog {
-    /// The run unwound (the body panicked): tell the thread, and let it end on its own.
-    fn drop(&mut self) {
-        drop(self.ended.take());
     }
 }
 
