@@ -174,7 +174,6 @@ fn run_seeds_lets_the_closure_spawn_before_its_future_runs() {
 
 /// The seed reaches the loop: the order of ready tasks changes with it, and replays with it.
 #[test]
-#[ignore = "needs seeded scheduling from main (the lead's Builder::seed); the stub is FIFO"]
 fn different_seeds_give_different_orders_and_a_seed_replays_its_order() {
     fn order(seeds: std::ops::Range<u64>) -> Vec<Vec<u32>> {
         let orders = RefCell::new(Vec::new());
