@@ -22,6 +22,7 @@ use crate::runtime::diagnostics::{DebugOptions, DEFAULT_SLOW_POLL};
 #[derive(Debug, Default, Clone)]
 pub struct Builder {
     paused_clock: bool,
+    dump_on_signal: bool,
     debug: Option<bool>,
     slow_poll: Option<Duration>,
     seed: Option<u64>,
@@ -129,6 +130,26 @@ impl Builder {
         self
     }
 
+    /// Prints a [task dump](EventLoop::dump) of every open loop (and every runtime's `Send`
+    /// tasks) to stderr when the process receives `SIGUSR1` (`kill -USR1 <pid>`), for looking
+    /// inside a live process. Process-wide and installed once; each loop answers between two
+    /// polls, and one blocked by a task for over a second is named as such.
+    ///
+    /// # Examples
+    /// ```
+    /// let lp = baton::EventLoop::builder().dump_on_signal().build()?;
+    /// // From a shell: kill -USR1 <pid>
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn dump_on_signal(mut self) -> Builder {
+        self.dump_on_signal = true;
+        self
+    }
+
+    pub(crate) fn wants_dump_on_signal(&self) -> bool {
+        self.dump_on_signal
+    }
+
     /// The debug options, with the environment's defaults.
     pub(crate) fn debug_options(&self) -> DebugOptions {
         DebugOptions {
@@ -160,7 +181,8 @@ impl Builder {
     ///
     /// # Errors
     /// When the OS refuses the poller (e.g. out of file descriptors); `InvalidInput` when
-    /// `BATON_SEED` is set to something that is not a number.
+    /// `BATON_SEED` is set to something that is not a number; the OS's error if the `SIGUSR1`
+    /// handler of [`dump_on_signal`](Self::dump_on_signal) cannot be installed.
     pub fn build(self) -> io::Result<EventLoop> {
         EventLoop::from_builder(&self)
     }

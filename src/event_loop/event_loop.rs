@@ -87,6 +87,9 @@ impl EventLoop {
 
     pub(crate) fn from_builder(options: &Builder) -> io::Result<EventLoop> {
         let seed = options.seed_option()?;
+        if options.wants_dump_on_signal() {
+            super::dump_signal::install()?;
+        }
         let diagnostics = Arc::new(Diagnostics::new(options.debug_options()));
         Ok(EventLoop {
             core: Box::new(Core::new(

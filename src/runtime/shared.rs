@@ -108,6 +108,11 @@ impl Shared {
         drop(removed); // after the lock: it may be the last reference
     }
 
+    /// Every open loop, by number (a dump of the whole process).
+    pub(crate) fn open_loops() -> Vec<(u32, Arc<Shared>)> {
+        lock_static(&OPEN_LOOPS).clone()
+    }
+
     /// The open loop numbered `id`, if it is still open.
     pub(crate) fn find_open(id: u32) -> Option<Arc<Shared>> {
         lock_static(&OPEN_LOOPS)
