@@ -20,6 +20,7 @@ use super::shared::{RemoteBatch, Shared};
 use super::task::raw::Header;
 use super::task::{allocate, meta, state, JoinRef, Notified, RunOutcome, TaskId, TaskRef};
 use crate::coop;
+use crate::util::SplitMix64;
 use crate::debug::{Awaiter, Metrics, TaskSnapshot, TaskState};
 use crate::loom::Arc;
 
@@ -468,30 +469,6 @@ pub(crate) fn snapshot(task: &TaskRef, now: Instant, worker: Option<usize>) -> T
         busy: spawned_at.map(|_| header.trace.busy()),
         awaited_by,
         worker,
-    }
-}
-
-/// A small, fast generator for seeded scheduling (SplitMix64: every seed, even 0, gives a good
-/// stream).
-#[derive(Clone, Copy)]
-pub(crate) struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> SplitMix64 {
-        SplitMix64(seed)
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `bound` (`bound > 0`); the slight modulo bias does not matter here.
-    pub(crate) fn below(&mut self, bound: usize) -> usize {
-        (self.next_u64() % bound as u64) as usize
     }
 }
 
