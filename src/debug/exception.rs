@@ -71,7 +71,8 @@ pub enum ExceptionKind {
     /// before or after it finished (asyncio's "Task exception was never retrieved").
     UnobservedPanic,
     /// Debug mode: the task was still pending when its loop closed, and was cancelled then
-    /// (asyncio's "Task was destroyed but it is pending!").
+    /// (asyncio's "Task was destroyed but it is pending!"). A task already asked to cancel is
+    /// not reported.
     PendingAtClose,
 }
 

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use super::task::{meta, TaskRef};
+use super::task::{meta, state, TaskRef};
 use crate::debug::{
     default_exception_handler, Exception, ExceptionHandler, ExceptionKind, TaskInfo,
 };
@@ -90,10 +90,14 @@ impl Diagnostics {
     }
 }
 
-/// Debug mode: reports each of `tasks` as still pending at close (they are cancelled next).
+/// Debug mode: reports each of `tasks` as still pending at close (they are cancelled next) —
+/// except those already asked to cancel, which were on their way out anyway.
 #[cold]
 pub(crate) fn report_pending_at_close(diagnostics: &Diagnostics, tasks: &[TaskRef]) {
     for task in tasks {
+        if task.header().state.load().has(state::CANCEL) {
+            continue;
+        }
         diagnostics.report(&Exception {
             kind: ExceptionKind::PendingAtClose,
             task: Some(task_info(task)),
