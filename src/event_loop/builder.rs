@@ -188,15 +188,16 @@ impl Builder {
     }
 }
 
-/// `BATON_DEBUG`: on unless unset, empty, `0`, `false` or `off`.
+/// `BATON_DEBUG`: on unless unset, empty, `0`, `false`, `off` or `no`.
 pub(crate) fn debug_from_env() -> bool {
-    match std::env::var("BATON_DEBUG") {
-        Ok(value) => {
-            let value = value.trim().to_ascii_lowercase();
-            !matches!(value.as_str(), "" | "0" | "false" | "off" | "no")
-        }
-        Err(_) => false,
-    }
+    debug_value_is_on(std::env::var("BATON_DEBUG").ok().as_deref())
+}
+
+fn debug_value_is_on(value: Option<&str>) -> bool {
+    value.is_some_and(|value| {
+        let value = value.trim().to_ascii_lowercase();
+        !matches!(value.as_str(), "" | "0" | "false" | "off" | "no")
+    })
 }
 
 /// `BATON_SEED`, if set; an error naming it if it is not a number.
@@ -210,5 +211,21 @@ pub(crate) fn seed_from_env() -> io::Result<Option<u64>> {
             )),
         },
         Err(_) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::debug_value_is_on;
+
+    #[test]
+    fn baton_debug_is_on_for_any_value_but_the_usual_offs() {
+        for on in ["1", "true", "yes", "on", "2"] {
+            assert!(debug_value_is_on(Some(on)), "{on}");
+        }
+        for off in ["", " ", "0", "false", "FALSE", "off", "no"] {
+            assert!(!debug_value_is_on(Some(off)), "{off:?}");
+        }
+        assert!(!debug_value_is_on(None));
     }
 }

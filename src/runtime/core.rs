@@ -20,9 +20,9 @@ use super::shared::{RemoteBatch, Shared};
 use super::task::raw::Header;
 use super::task::{allocate, meta, state, JoinRef, Notified, RunOutcome, TaskId, TaskRef};
 use crate::coop;
-use crate::util::SplitMix64;
 use crate::debug::{Awaiter, Metrics, TaskSnapshot, TaskState};
 use crate::loom::Arc;
+use crate::util::SplitMix64;
 
 /// How much work one iteration does before the loop looks at timers, other threads and I/O
 /// again: each task run counts one, plus the work it reported from its cooperative budget

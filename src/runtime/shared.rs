@@ -60,6 +60,10 @@ struct Remote {
     closed: bool,
 }
 
+/// How often a thread that runs a loop and waits for another loop's answer looks at its own
+/// loop's requests (two loops inspecting each other must not wait on each other forever).
+const ANSWER_POLL: Duration = Duration::from_millis(1);
+
 /// A request to run on the loop's thread, between polls, with the loop's `Core`.
 pub(crate) type Inspection = Box<dyn FnOnce(&Core) + Send + 'static>;
 
@@ -157,19 +161,30 @@ impl Shared {
         }
         self.notify();
         let deadline = limit.and_then(|limit| Instant::now().checked_add(limit));
+        // A thread running a loop of its own looks at that loop's requests every millisecond;
+        // any other thread just waits.
+        let on_a_loop = context::try_with_core(|core| core.is_some());
         loop {
-            let wait = Duration::from_millis(1);
-            match answered.recv_timeout(wait) {
+            let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            let wait = match (on_a_loop, left) {
+                (true, left) => left.map_or(ANSWER_POLL, |left| left.min(ANSWER_POLL)),
+                (false, Some(left)) => left,
+                (false, None) => Duration::MAX,
+            };
+            let answer = if wait == Duration::MAX {
+                answered.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            } else {
+                answered.recv_timeout(wait)
+            };
+            match answer {
                 Ok(answer) => return Ok(answer),
                 // The request was dropped unanswered: the loop closed.
                 Err(RecvTimeoutError::Disconnected) => return Err(InspectError::Closed),
                 Err(RecvTimeoutError::Timeout) => {}
             }
-            context::try_with_core(|core| {
-                if let Some(core) = core {
-                    core.answer_inspections();
-                }
-            });
+            if on_a_loop {
+                context::try_with_core(|core| core.map(Core::answer_inspections));
+            }
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Err(InspectError::TimedOut);
             }
