@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 
 use super::context;
 use super::core::Core;
-use super::diagnostics::Diagnostics;
+use super::diagnostics::{report_unobserved_panic, Diagnostics};
 use super::driver::{TimerKey, Unparker};
 use super::task::raw::{Header, PanicPayload};
-use super::task::{allocate, meta, JoinRef, Notified, Schedule, TaskId};
-use crate::debug::{Exception, ExceptionKind, TaskInfo};
+use super::task::{allocate, JoinRef, Notified, Schedule};
 use crate::loom::Arc;
 use crate::util::{lock_static, Mutex};
 
@@ -191,16 +190,17 @@ impl Shared {
         }
     }
 
-    /// Marks the loop running (its thread answers inspections) or not. Leaving, it returns the
-    /// inspections still queued, for the loop to answer before it goes.
-    pub(crate) fn set_running(&self, running: bool) -> Vec<Inspection> {
+    /// Marks the loop running: its thread answers inspections from now on.
+    pub(crate) fn start_running(&self) {
+        self.remote.lock().running = true;
+    }
+
+    /// Marks the loop no longer running, and returns the inspections still queued, for the
+    /// loop to answer before it goes; later ones are refused (`NotRunning`).
+    pub(crate) fn stop_running(&self) -> Vec<Inspection> {
         let mut remote = self.remote.lock();
-        remote.running = running;
-        if running {
-            Vec::new()
-        } else {
-            mem::take(&mut remote.inspections)
-        }
+        remote.running = false;
+        mem::take(&mut remote.inspections)
     }
 
     /// Takes the inspections queued so far. Loop thread only.
@@ -328,26 +328,6 @@ impl Shared {
     pub(crate) fn is_current(&self) -> bool {
         context::try_with_core(|core| core.is_some_and(|core| std::ptr::eq(&**core.shared(), self)))
     }
-}
-
-/// Reports, through `diagnostics`, that the panic of task `task` (owned by `owner`) is being
-/// dropped unseen.
-pub(crate) fn report_unobserved_panic(
-    diagnostics: &Diagnostics,
-    owner: u32,
-    task: &Header,
-    payload: &PanicPayload,
-) {
-    let info = TaskInfo::with_site(
-        TaskId::new(owner, task.number),
-        meta::name(task),
-        task.trace.site,
-    );
-    diagnostics.report(&Exception {
-        kind: ExceptionKind::UnobservedPanic,
-        task: Some(info),
-        panic_message: crate::panic::message(&**payload),
-    });
 }
 
 /// The handshake between threads that queue work for a loop and the loop going to sleep.
