@@ -7,6 +7,9 @@
 //!   loop, and tasks still pending at close, through the loop's exception handler.
 //! - **Exception handler**: [`EventLoop::set_exception_handler`](crate::EventLoop::set_exception_handler)
 //!   receives every [`Exception`]; the default writes one line to stderr.
+//! - **Metrics**: [`EventLoop::metrics`](crate::EventLoop::metrics) gives a loop's [`Metrics`].
+//! - **Seeds**: `Builder::seed` (or `BATON_SEED`) shuffles each iteration's ready tasks
+//!   reproducibly; [`testing::run_seeds`](crate::testing::run_seeds) sweeps many.
 
 mod dump;
 mod exception;
