@@ -26,16 +26,17 @@ async fn crawler() {
         gather(pages).await
     })
     .named("pages");
-    tg.spawn(sleep(Duration::from_secs(3600))).named("heartbeat");
+    tg.spawn(sleep(Duration::from_secs(3600)))
+        .named("heartbeat");
     tg.join().await.unwrap();
 }
 
 fn main() -> std::io::Result<()> {
-    let mut lp = EventLoop::builder()
-        .debug(true)
-        .dump_on_signal()
-        .build()?;
-    println!("pid {}: debug mode on, slow-poll threshold 100 ms\n", std::process::id());
+    let mut lp = EventLoop::builder().debug(true).dump_on_signal().build()?;
+    println!(
+        "pid {}: debug mode on, slow-poll threshold 100 ms\n",
+        std::process::id()
+    );
 
     lp.run_until_complete(async {
         // 1. A task that blocks the loop: debug mode names it and where it was spawned.
@@ -52,11 +53,18 @@ fn main() -> std::io::Result<()> {
         // 3. A task tree: the dump shows who awaits whom.
         let crawl = spawn(crawler()).named("crawler");
         sleep(Duration::from_millis(10)).await;
-        let dump = baton::get_running_loop().dump().expect("asked on the loop's own thread");
+        let dump = baton::get_running_loop()
+            .dump()
+            .expect("asked on the loop's own thread");
         println!("\n{dump}");
 
         // 4. The loop's counters.
-        println!("{}", baton::get_running_loop().metrics().expect("the loop is running"));
+        println!(
+            "{}",
+            baton::get_running_loop()
+                .metrics()
+                .expect("the loop is running")
+        );
         // 5. Cancelling the crawler cancels its group's children too, and tasks on their way out
         //    are not reported when the loop closes. But "fetch a" and "fetch b" were only
         //    awaited by `gather`: dropping a `Task` handle detaches it (it does not cancel), so

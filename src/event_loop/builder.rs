@@ -137,8 +137,9 @@ impl Builder {
     ///
     /// # Examples
     /// ```
-    /// let lp = baton::EventLoop::builder().dump_on_signal().build()?;
-    /// // From a shell: kill -USR1 <pid>
+    /// let mut lp = baton::EventLoop::builder().dump_on_signal().build()?;
+    /// // From a shell, while the loop runs: kill -USR1 <pid>
+    /// lp.run_until_complete(async {});
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn dump_on_signal(mut self) -> Builder {

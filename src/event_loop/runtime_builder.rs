@@ -194,6 +194,7 @@ impl RuntimeBuilder {
     /// # Examples
     /// ```
     /// let rt = baton::Runtime::builder().workers(1).dump_on_signal().build()?;
+    /// rt.block_on(async {}); // kill -USR1 <pid> meanwhile prints a dump
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn dump_on_signal(mut self) -> RuntimeBuilder {
