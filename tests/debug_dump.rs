@@ -172,11 +172,14 @@ fn another_thread_gets_a_dump_between_polls_and_clear_errors_otherwise() {
         // Not running: nobody can answer.
         assert_eq!(handle.dump().unwrap_err(), DumpError::NotRunning);
         let idle = lp.spawn(pending::<()>()).named("idle");
-        let (answer, answered) = baton::channel::oneshot::channel();
         let asker = handle.clone();
-        let asker = std::thread::spawn(move || answer.send(asker.dump()).unwrap());
-        let dump = lp.run_until_complete(answered).unwrap().unwrap();
-        asker.join().unwrap();
+        let (asked, dump) = lp.run_until_complete(async move {
+            // Asked while the loop runs (asked before, it would rightly be `NotRunning`).
+            let (answer, answered) = baton::channel::oneshot::channel();
+            let asked = std::thread::spawn(move || answer.send(asker.dump()).unwrap());
+            (asked, answered.await.unwrap().unwrap())
+        });
+        asked.join().unwrap();
         assert_eq!(dump.task(idle.id()).unwrap().state, TaskState::Waiting);
         // Closed: the loop is gone.
         lp.close();
