@@ -8,7 +8,7 @@
 //!   poll, not in `spawn`: baton names a task after spawning it (`spawn(f).named(…)`), and a task
 //!   spawned on its loop's thread is not polled before its spawner awaits, so the span carries
 //!   the name. It is made only while some subscriber wants it (if none does, a poll pays one
-//!   relaxed load and tries again next time).
+//!   relaxed load and the next poll tries again).
 //! - Every poll runs inside the span (entered, then exited); completion (returned, panicked,
 //!   cancelled) closes it, so console shows the task as done even if its handle lives on.
 //! - Each waker operation is an event of target `tokio::task::waker` with
@@ -29,6 +29,8 @@ use std::{
     cell::UnsafeCell,
     sync::atomic::{AtomicU64, Ordering},
 };
+#[cfg(feature = "tracing")]
+use tracing::level_filters::LevelFilter;
 
 /// A task's console span, in its header.
 #[cfg(feature = "tracing")]
@@ -60,8 +62,31 @@ impl TaskSpan {
 /// # Safety
 /// The caller holds the task's `RUNNING` bit: no other thread touches the span meanwhile.
 #[cfg(feature = "tracing")]
-#[inline]
+#[inline(always)]
 pub(crate) unsafe fn in_span<R>(
+    header: &Header,
+    id: impl FnOnce() -> TaskId,
+    size: usize,
+    poll: impl FnOnce() -> R,
+) -> R {
+    // SAFETY: by the caller's contract this thread is the only one touching the slot.
+    let has_span = unsafe { (*header.console.span.get()).is_some() };
+    // Without a span nor a subscriber at `trace` level: two loads, and the poll runs here.
+    if has_span || tracing::Level::TRACE <= LevelFilter::current() {
+        // SAFETY: the caller's contract, passed on.
+        return unsafe { in_span_traced(header, id, size, poll) };
+    }
+    poll()
+}
+
+/// [`in_span`] when a span exists or may be made: out of line, so that the common case stays
+/// small.
+///
+/// # Safety
+/// As for `in_span`.
+#[cfg(feature = "tracing")]
+#[inline(never)]
+unsafe fn in_span_traced<R>(
     header: &Header,
     id: impl FnOnce() -> TaskId,
     size: usize,
@@ -69,7 +94,7 @@ pub(crate) unsafe fn in_span<R>(
 ) -> R {
     let slot = header.console.span.get();
     // SAFETY: by the caller's contract this thread is the only one touching the slot, and no
-    // reference into it outlives this statement.
+    // reference into it outlives these statements.
     if unsafe { (*slot).is_none() } {
         let span = open(header, id, size);
         // SAFETY: as above.
@@ -77,13 +102,8 @@ pub(crate) unsafe fn in_span<R>(
     }
     // SAFETY: as above; the slot is written again only by `close`, by this same `RUNNING` holder
     // after this call returned, so the shared reference stays valid for the poll.
-    match unsafe { (*slot).as_deref() } {
-        Some(span) => {
-            let _entered = span.enter();
-            poll()
-        }
-        None => poll(),
-    }
+    let _entered = unsafe { (*slot).as_deref() }.map(tracing::Span::enter);
+    poll()
 }
 
 /// Without the `tracing` feature: just `poll()`.
@@ -104,6 +124,7 @@ pub(crate) unsafe fn in_span<R>(
 /// The task's `runtime.spawn` span, if a subscriber wants it.
 #[cfg(feature = "tracing")]
 #[cold]
+#[inline(never)]
 fn open(header: &Header, id: impl FnOnce() -> TaskId, size: usize) -> Option<Box<tracing::Span>> {
     let site = header.trace.site;
     // Field values are evaluated only if the span is enabled, so the name's lookup and the id
@@ -158,8 +179,16 @@ pub(crate) unsafe fn close(_header: &Header) {}
 pub(crate) fn waker_op(header: &Header, op: &'static str) {
     let id = header.console.id.load(Ordering::Relaxed);
     if id != 0 {
-        tracing::trace!(target: "tokio::task::waker", op, task.id = id);
+        report_waker_op(id, op);
     }
+}
+
+/// The event itself, out of line: a waker of a task without a span pays a load and a branch.
+#[cfg(feature = "tracing")]
+#[cold]
+#[inline(never)]
+fn report_waker_op(span_id: u64, op: &'static str) {
+    tracing::trace!(target: "tokio::task::waker", op, task.id = span_id);
 }
 
 /// Without the `tracing` feature: nothing.

@@ -5,6 +5,7 @@
 //! +-----------------------------+
 //! | Header (64 bytes)           |  state word, vtable, awaiter waker, owned slot, number;
 //! |                             |  then the cold trace: spawn site, awaiter, polls, busy time
+//! |                             |  (+16 with the `tracing` feature: the console span)
 //! +-----------------------------+
 //! | S: Schedule                 |  who runs the task (a loop's `Arc<Shared>`; a worker pool)
 //! +-----------------------------+
@@ -617,5 +618,9 @@ mod tests {
     #[cfg(feature = "tracing")]
     fn the_console_span_costs_16_bytes() {
         assert_eq!(std::mem::size_of::<Header>(), 64 + 16);
+        fn cell_size<F: Future>(_: &F) -> usize {
+            std::mem::size_of::<Cell<F, LoopScheduler>>()
+        }
+        assert_eq!(cell_size(&async {}), 80 + 16);
     }
 }
