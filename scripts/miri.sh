@@ -4,7 +4,9 @@
 # gather/as_completed's shared waker set; task_panics drives every entry point where user code
 # may panic inside the raw task; runtime_workers drives the worker pool (the stealable ring, the
 # LIFO slot, cross-worker wakes and shutdown) on real threads; the task-group, cancellation and
-# re-entrant-waker suites drive the raw task through the primitives. (Suites that need real sockets, which Miri's isolation
+# re-entrant-waker suites drive the raw task through the primitives; debug_dump and debug_mode
+# read tasks' traces from other threads and report panics dropped unseen (and catch a handler
+# that keeps its loop alive). (Suites that need real sockets, which Miri's isolation
 # refuses, or real-time bounds across threads, which Miri is too slow for, stay out.)
 # Installs Miri on the nightly toolchain if missing.
 set -euo pipefail
@@ -31,4 +33,6 @@ exec timeout --signal=KILL 1800 cargo +nightly miri test \
   --test combinators_reentrant_waker \
   --test runtime_cross_thread \
   --test runtime_workers \
+  --test debug_dump \
+  --test debug_mode \
   --test runtime_event_loop "$@"

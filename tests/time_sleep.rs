@@ -249,3 +249,26 @@ fn the_paused_clock_keeps_working_at_the_end_of_its_range() {
         lp.run_until_complete(sleep(Duration::MAX));
     });
 }
+
+#[test]
+fn advance_moves_the_paused_clock_and_fires_what_fell_due() {
+    let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
+    lp.run_until_complete(async {
+        let start = baton::time::now();
+        let sleeper = baton::spawn(baton::sleep(Duration::from_secs(10)));
+        baton::yield_now().await;
+        baton::time::advance(Duration::from_secs(10));
+        assert_eq!(baton::time::now() - start, Duration::from_secs(10));
+        baton::yield_now().await;
+        assert!(
+            sleeper.done(),
+            "the timer fell due and fired at the next iteration"
+        );
+    });
+}
+
+#[test]
+#[should_panic(expected = "baton::time::advance needs the paused clock")]
+fn advance_on_the_real_clock_names_the_mistake() {
+    baton::run(async { baton::time::advance(Duration::from_secs(1)) });
+}

@@ -8,7 +8,18 @@ use std::time::Duration;
 
 use crate::runtime::task::TaskId;
 
-/// A handler for the loop's reports; see `EventLoop::set_exception_handler`.
+/// A handler for the loop's reports, as the loop keeps it; see
+/// [`EventLoop::set_exception_handler`](crate::EventLoop::set_exception_handler), which takes any
+/// such closure.
+///
+/// # Examples
+/// ```
+/// let handler: baton::debug::ExceptionHandler = std::sync::Arc::new(|e| eprintln!("{e}"));
+/// let lp = baton::EventLoop::new()?;
+/// let shared = handler.clone();
+/// lp.set_exception_handler(move |e| shared(e));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub type ExceptionHandler = Arc<dyn Fn(&Exception) + Send + Sync + 'static>;
 
 /// One report of the loop's: what happened, to which task, with a readable message.
@@ -71,7 +82,8 @@ pub enum ExceptionKind {
     /// before or after it finished (asyncio's "Task exception was never retrieved").
     UnobservedPanic,
     /// Debug mode: the task was still pending when its loop closed, and was cancelled then
-    /// (asyncio's "Task was destroyed but it is pending!").
+    /// (asyncio's "Task was destroyed but it is pending!"). A task already asked to cancel is
+    /// not reported.
     PendingAtClose,
 }
 

@@ -8,6 +8,9 @@
 //! - **Exception handler**: [`EventLoop::set_exception_handler`](crate::EventLoop::set_exception_handler)
 //!   receives every [`Exception`]; the default writes one line to stderr (with the `tracing`
 //!   feature, a `tracing` event of target `baton`).
+//! - **Metrics**: [`EventLoop::metrics`](crate::EventLoop::metrics) gives a loop's [`Metrics`].
+//! - **Seeds**: `Builder::seed` (or `BATON_SEED`) shuffles each iteration's ready tasks
+//!   reproducibly; [`testing::run_seeds`](crate::testing::run_seeds) sweeps many.
 //! - **tokio-console**: with the `tracing` feature, each task has the `runtime.spawn` span and
 //!   emits the waker events that tokio-console's `console-subscriber` reads, so calling
 //!   `console_subscriber::init()` first thing in `main` and running `tokio-console` in another

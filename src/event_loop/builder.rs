@@ -22,6 +22,7 @@ use crate::runtime::diagnostics::{DebugOptions, DEFAULT_SLOW_POLL};
 #[derive(Debug, Default, Clone)]
 pub struct Builder {
     paused_clock: bool,
+    dump_on_signal: bool,
     debug: Option<bool>,
     slow_poll: Option<Duration>,
     seed: Option<u64>,
@@ -129,6 +130,27 @@ impl Builder {
         self
     }
 
+    /// Prints a [task dump](EventLoop::dump) of every open loop (and every runtime's `Send`
+    /// tasks) to stderr when the process receives `SIGUSR1` (`kill -USR1 <pid>`), for looking
+    /// inside a live process. Process-wide and installed once; each loop answers between two
+    /// polls, and one blocked by a task for over a second is named as such.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut lp = baton::EventLoop::builder().dump_on_signal().build()?;
+    /// // From a shell, while the loop runs: kill -USR1 <pid>
+    /// lp.run_until_complete(async {});
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn dump_on_signal(mut self) -> Builder {
+        self.dump_on_signal = true;
+        self
+    }
+
+    pub(crate) fn wants_dump_on_signal(&self) -> bool {
+        self.dump_on_signal
+    }
+
     /// The debug options, with the environment's defaults.
     pub(crate) fn debug_options(&self) -> DebugOptions {
         DebugOptions {
@@ -160,21 +182,23 @@ impl Builder {
     ///
     /// # Errors
     /// When the OS refuses the poller (e.g. out of file descriptors); `InvalidInput` when
-    /// `BATON_SEED` is set to something that is not a number.
+    /// `BATON_SEED` is set to something that is not a number; the OS's error if the `SIGUSR1`
+    /// handler of [`dump_on_signal`](Self::dump_on_signal) cannot be installed.
     pub fn build(self) -> io::Result<EventLoop> {
         EventLoop::from_builder(&self)
     }
 }
 
-/// `BATON_DEBUG`: on unless unset, empty, `0`, `false` or `off`.
+/// `BATON_DEBUG`: on unless unset, empty, `0`, `false`, `off` or `no`.
 pub(crate) fn debug_from_env() -> bool {
-    match std::env::var("BATON_DEBUG") {
-        Ok(value) => {
-            let value = value.trim().to_ascii_lowercase();
-            !matches!(value.as_str(), "" | "0" | "false" | "off" | "no")
-        }
-        Err(_) => false,
-    }
+    debug_value_is_on(std::env::var("BATON_DEBUG").ok().as_deref())
+}
+
+fn debug_value_is_on(value: Option<&str>) -> bool {
+    value.is_some_and(|value| {
+        let value = value.trim().to_ascii_lowercase();
+        !matches!(value.as_str(), "" | "0" | "false" | "off" | "no")
+    })
 }
 
 /// `BATON_SEED`, if set; an error naming it if it is not a number.
@@ -188,5 +212,21 @@ pub(crate) fn seed_from_env() -> io::Result<Option<u64>> {
             )),
         },
         Err(_) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::debug_value_is_on;
+
+    #[test]
+    fn baton_debug_is_on_for_any_value_but_the_usual_offs() {
+        for on in ["1", "true", "yes", "on", "2"] {
+            assert!(debug_value_is_on(Some(on)), "{on}");
+        }
+        for off in ["", " ", "0", "false", "FALSE", "off", "no"] {
+            assert!(!debug_value_is_on(Some(off)), "{off:?}");
+        }
+        assert!(!debug_value_is_on(None));
     }
 }

@@ -87,6 +87,9 @@ impl EventLoop {
 
     pub(crate) fn from_builder(options: &Builder) -> io::Result<EventLoop> {
         let seed = options.seed_option()?;
+        if options.wants_dump_on_signal() {
+            super::dump_signal::install()?;
+        }
         let diagnostics = Arc::new(Diagnostics::new(options.debug_options()));
         Ok(EventLoop {
             core: Box::new(Core::new(
@@ -428,7 +431,9 @@ impl EventLoop {
     /// feature, a `tracing` event). asyncio's `loop.set_exception_handler`.
     ///
     /// The handler may be called on any thread (a panic's last handle can be dropped anywhere)
-    /// and must not block; a panic in it is contained.
+    /// and must not block; a panic in it is contained. The loop lets go of it when it closes
+    /// (so it may hold the loop's own [`LoopHandle`]); reports made after that go to the
+    /// default handler.
     ///
     /// # Examples
     /// ```
@@ -492,6 +497,9 @@ impl EventLoop {
 impl Drop for EventLoop {
     fn drop(&mut self) {
         self.core.shutdown();
+        // The handler may hold a `LoopHandle` of this loop (a cycle through `Shared`): let it
+        // go once shutdown's reports are made.
+        self.core.diagnostics().set_handler(None);
     }
 }
 

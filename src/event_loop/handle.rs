@@ -209,7 +209,7 @@ impl LoopHandle {
 
     /// Sends the loop's reports (slow polls, panics nobody retrieved, tasks pending at close)
     /// to `handler` instead of stderr (asyncio's `loop.set_exception_handler`); see
-    /// [`EventLoop::set_exception_handler`].
+    /// [`EventLoop::set_exception_handler`](crate::EventLoop::set_exception_handler).
     ///
     /// # Examples
     /// ```

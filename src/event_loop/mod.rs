@@ -5,6 +5,7 @@
 
 mod builder;
 mod callback;
+mod dump_signal;
 mod error;
 #[allow(clippy::module_inception)]
 mod event_loop;

@@ -140,7 +140,7 @@ impl Runtime {
                     pool.attach(index, core.shared().clone());
                     // Inspections (a dump) sent from now on wait for the worker's first
                     // iteration instead of finding it not running.
-                    drop(core.shared().set_running(true));
+                    core.shared().start_running();
                     let _ = started.send(Ok(()));
                     drop(started);
                     run_worker(pool, index, local, &core);
@@ -283,6 +283,8 @@ impl Runtime {
             }
         }
         self.pool.cancel_all();
+        // The handler may hold a handle of this runtime (a cycle through the pool): let it go.
+        self.pool.diagnostics().set_handler(None);
         if let Some(payload) = worker_panic {
             std::panic::resume_unwind(payload);
         }

@@ -31,6 +31,7 @@ pub struct RuntimeBuilder {
     pub(super) paused_clock: bool,
     pub(super) debug: Option<bool>,
     pub(super) slow_poll: Option<Duration>,
+    pub(super) dump_on_signal: bool,
 }
 
 impl Default for RuntimeBuilder {
@@ -44,6 +45,7 @@ impl Default for RuntimeBuilder {
             paused_clock: false,
             debug: None,
             slow_poll: None,
+            dump_on_signal: false,
         }
     }
 }
@@ -186,6 +188,20 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Prints a task dump of every worker and of the pool's `Send` tasks to stderr on
+    /// `SIGUSR1`, as [`Builder::dump_on_signal`](super::Builder::dump_on_signal).
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = baton::Runtime::builder().workers(1).dump_on_signal().build()?;
+    /// rt.block_on(async {}); // kill -USR1 <pid> meanwhile prints a dump
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn dump_on_signal(mut self) -> RuntimeBuilder {
+        self.dump_on_signal = true;
+        self
+    }
+
     /// The debug options, with the environment's defaults.
     pub(super) fn debug_options(&self) -> DebugOptions {
         DebugOptions {
@@ -217,6 +233,9 @@ impl RuntimeBuilder {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, NonZeroUsize::get),
         };
+        if self.dump_on_signal {
+            super::dump_signal::install()?;
+        }
         Runtime::start(self, workers)
     }
 }

@@ -7,7 +7,6 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::Location;
 use std::ptr::NonNull;
-use std::time::Instant;
 
 use super::context::{self, EnterGuard};
 use super::diagnostics::{report_pending_at_close, task_info, Diagnostics};
@@ -17,11 +16,13 @@ use super::metrics::{Gauges, LoopMetrics, Running};
 use super::owned::OwnedTasks;
 use super::ready_queue::ReadyQueue;
 use super::shared::{RemoteBatch, Shared};
+use super::snapshot::snapshot;
 use super::task::raw::Header;
-use super::task::{allocate, meta, state, JoinRef, Notified, RunOutcome, TaskId, TaskRef};
+use super::task::{allocate, meta, JoinRef, Notified, RunOutcome, TaskRef};
 use crate::coop;
-use crate::debug::{Awaiter, Metrics, TaskSnapshot, TaskState};
+use crate::debug::{Metrics, TaskSnapshot};
 use crate::loom::Arc;
+use crate::util::SplitMix64;
 
 /// How much work one iteration does before the loop looks at timers, other threads and I/O
 /// again: each task run counts one, plus the work it reported from its cooperative budget
@@ -86,7 +87,7 @@ impl Core {
     #[track_caller]
     pub(crate) fn enter(&self) -> RunGuard<'_> {
         let enter = context::enter(self);
-        drop(self.shared.set_running(true));
+        self.shared.start_running();
         RunGuard {
             core: self,
             _enter: enter,
@@ -405,7 +406,7 @@ impl Core {
         let _enter = context::enter_for_shutdown(self);
         self.closing.set(true);
         if self.diagnostics().debug() {
-            self.report_pending_at_close();
+            report_pending_at_close(self.diagnostics(), &self.owned.snapshot());
         }
         for task in self.shared.close_remote() {
             if task.awaits_adoption() {
@@ -432,69 +433,6 @@ impl Core {
     }
 }
 
-impl Core {
-    /// Debug mode: reports each task still pending as the loop closes (they are cancelled next).
-    #[cold]
-    fn report_pending_at_close(&self) {
-        report_pending_at_close(self.diagnostics(), &self.owned.snapshot());
-    }
-}
-
-/// What a dump shows of `task` at `now` (its loop's clock); `worker` labels it.
-pub(crate) fn snapshot(task: &TaskRef, now: Instant, worker: Option<usize>) -> TaskSnapshot {
-    let header = task.header();
-    let flags = header.state.load();
-    let state = if flags.has(state::RUNNING) {
-        TaskState::Running
-    } else if flags.has(state::SCHEDULED) {
-        TaskState::Ready
-    } else {
-        TaskState::Waiting
-    };
-    let spawned_at = meta::spawned_at(header);
-    let awaited_by = header.trace.awaited_by().map(|by| {
-        let awaiter = if by.number == 0 {
-            Awaiter::MainFuture
-        } else {
-            Awaiter::Task(TaskId::new(by.owner, by.number))
-        };
-        (awaiter, by.via)
-    });
-    TaskSnapshot {
-        task: task_info(task),
-        state,
-        polls: header.trace.polls(),
-        age: spawned_at.map(|at| now.saturating_duration_since(at)),
-        busy: spawned_at.map(|_| header.trace.busy()),
-        awaited_by,
-        worker,
-    }
-}
-
-/// A small, fast generator for seeded scheduling (SplitMix64: every seed, even 0, gives a good
-/// stream).
-#[derive(Clone, Copy)]
-pub(crate) struct SplitMix64(u64);
-
-impl SplitMix64 {
-    pub(crate) fn new(seed: u64) -> SplitMix64 {
-        SplitMix64(seed)
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `bound` (`bound > 0`); the slight modulo bias does not matter here.
-    pub(crate) fn below(&mut self, bound: usize) -> usize {
-        (self.next_u64() % bound as u64) as usize
-    }
-}
-
 /// The loop is running on this thread until this drops: it answers inspections meanwhile, and
 /// the ones still queued as it leaves.
 pub(crate) struct RunGuard<'a> {
@@ -506,7 +444,7 @@ pub(crate) struct RunGuard<'a> {
 
 impl Drop for RunGuard<'_> {
     fn drop(&mut self) {
-        for inspection in self.core.shared.set_running(false) {
+        for inspection in self.core.shared.stop_running() {
             inspection(self.core);
         }
     }

@@ -8,7 +8,8 @@
 
 use std::time::Duration;
 
-use super::task::{meta, TaskRef};
+use super::task::raw::{Header, PanicPayload};
+use super::task::{meta, state, TaskId, TaskRef};
 use crate::debug::{
     default_exception_handler, Exception, ExceptionHandler, ExceptionKind, TaskInfo,
 };
@@ -90,10 +91,14 @@ impl Diagnostics {
     }
 }
 
-/// Debug mode: reports each of `tasks` as still pending at close (they are cancelled next).
+/// Debug mode: reports each of `tasks` as still pending at close (they are cancelled next) —
+/// except those already asked to cancel, which were on their way out anyway.
 #[cold]
 pub(crate) fn report_pending_at_close(diagnostics: &Diagnostics, tasks: &[TaskRef]) {
     for task in tasks {
+        if task.header().state.load().has(state::CANCEL) {
+            continue;
+        }
         diagnostics.report(&Exception {
             kind: ExceptionKind::PendingAtClose,
             task: Some(task_info(task)),
@@ -106,4 +111,24 @@ pub(crate) fn report_pending_at_close(diagnostics: &Diagnostics, tasks: &[TaskRe
 pub(crate) fn task_info(task: &TaskRef) -> TaskInfo {
     let header = task.header();
     TaskInfo::with_site(task.id(), meta::name(header), header.trace.site)
+}
+
+/// Reports, through `diagnostics`, that the panic of task `task` (owned by `owner`) is being
+/// dropped unseen.
+pub(crate) fn report_unobserved_panic(
+    diagnostics: &Diagnostics,
+    owner: u32,
+    task: &Header,
+    payload: &PanicPayload,
+) {
+    let info = TaskInfo::with_site(
+        TaskId::new(owner, task.number),
+        meta::name(task),
+        task.trace.site,
+    );
+    diagnostics.report(&Exception {
+        kind: ExceptionKind::UnobservedPanic,
+        task: Some(info),
+        panic_message: crate::panic::message(&**payload),
+    });
 }

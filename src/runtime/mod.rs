@@ -16,6 +16,7 @@ mod owned;
 pub(crate) mod pool;
 mod ready_queue;
 pub(crate) mod shared;
+mod snapshot;
 pub(crate) mod task;
 
 pub(crate) use self::core::Core;

@@ -7,8 +7,8 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 
-use super::core::SplitMix64;
 use super::task::Notified;
+use crate::util::SplitMix64;
 
 /// The loop's ready tasks. Each entry owns a reference (a [`Notified`]). Loop thread only.
 #[derive(Default)]

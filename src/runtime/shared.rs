@@ -9,11 +9,10 @@ use std::time::{Duration, Instant};
 
 use super::context;
 use super::core::Core;
-use super::diagnostics::Diagnostics;
+use super::diagnostics::{report_unobserved_panic, Diagnostics};
 use super::driver::{TimerKey, Unparker};
 use super::task::raw::{Header, PanicPayload};
-use super::task::{allocate, meta, JoinRef, Notified, Schedule, TaskId};
-use crate::debug::{Exception, ExceptionKind, TaskInfo};
+use super::task::{allocate, JoinRef, Notified, Schedule};
 use crate::loom::Arc;
 use crate::util::{lock_static, Mutex};
 
@@ -59,6 +58,10 @@ struct Remote {
     /// The loop closed: nothing will drain this queue again.
     closed: bool,
 }
+
+/// How often a thread that runs a loop and waits for another loop's answer looks at its own
+/// loop's requests (two loops inspecting each other must not wait on each other forever).
+const ANSWER_POLL: Duration = Duration::from_millis(1);
 
 /// A request to run on the loop's thread, between polls, with the loop's `Core`.
 pub(crate) type Inspection = Box<dyn FnOnce(&Core) + Send + 'static>;
@@ -108,6 +111,11 @@ impl Shared {
         drop(removed); // after the lock: it may be the last reference
     }
 
+    /// Every open loop, by number (a dump of the whole process).
+    pub(crate) fn open_loops() -> Vec<(u32, Arc<Shared>)> {
+        lock_static(&OPEN_LOOPS).clone()
+    }
+
     /// The open loop numbered `id`, if it is still open.
     pub(crate) fn find_open(id: u32) -> Option<Arc<Shared>> {
         lock_static(&OPEN_LOOPS)
@@ -152,35 +160,47 @@ impl Shared {
         }
         self.notify();
         let deadline = limit.and_then(|limit| Instant::now().checked_add(limit));
+        // A thread running a loop of its own looks at that loop's requests every millisecond;
+        // any other thread just waits.
+        let on_a_loop = context::try_with_core(|core| core.is_some());
         loop {
-            let wait = Duration::from_millis(1);
-            match answered.recv_timeout(wait) {
+            let left = deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()));
+            let wait = match (on_a_loop, left) {
+                (true, left) => left.map_or(ANSWER_POLL, |left| left.min(ANSWER_POLL)),
+                (false, Some(left)) => left,
+                (false, None) => Duration::MAX,
+            };
+            let answer = if wait == Duration::MAX {
+                answered.recv().map_err(|_| RecvTimeoutError::Disconnected)
+            } else {
+                answered.recv_timeout(wait)
+            };
+            match answer {
                 Ok(answer) => return Ok(answer),
                 // The request was dropped unanswered: the loop closed.
                 Err(RecvTimeoutError::Disconnected) => return Err(InspectError::Closed),
                 Err(RecvTimeoutError::Timeout) => {}
             }
-            context::try_with_core(|core| {
-                if let Some(core) = core {
-                    core.answer_inspections();
-                }
-            });
+            if on_a_loop {
+                context::try_with_core(|core| core.map(Core::answer_inspections));
+            }
             if deadline.is_some_and(|deadline| Instant::now() >= deadline) {
                 return Err(InspectError::TimedOut);
             }
         }
     }
 
-    /// Marks the loop running (its thread answers inspections) or not. Leaving, it returns the
-    /// inspections still queued, for the loop to answer before it goes.
-    pub(crate) fn set_running(&self, running: bool) -> Vec<Inspection> {
+    /// Marks the loop running: its thread answers inspections from now on.
+    pub(crate) fn start_running(&self) {
+        self.remote.lock().running = true;
+    }
+
+    /// Marks the loop no longer running, and returns the inspections still queued, for the
+    /// loop to answer before it goes; later ones are refused (`NotRunning`).
+    pub(crate) fn stop_running(&self) -> Vec<Inspection> {
         let mut remote = self.remote.lock();
-        remote.running = running;
-        if running {
-            Vec::new()
-        } else {
-            mem::take(&mut remote.inspections)
-        }
+        remote.running = false;
+        mem::take(&mut remote.inspections)
     }
 
     /// Takes the inspections queued so far. Loop thread only.
@@ -308,26 +328,6 @@ impl Shared {
     pub(crate) fn is_current(&self) -> bool {
         context::try_with_core(|core| core.is_some_and(|core| std::ptr::eq(&**core.shared(), self)))
     }
-}
-
-/// Reports, through `diagnostics`, that the panic of task `task` (owned by `owner`) is being
-/// dropped unseen.
-pub(crate) fn report_unobserved_panic(
-    diagnostics: &Diagnostics,
-    owner: u32,
-    task: &Header,
-    payload: &PanicPayload,
-) {
-    let info = TaskInfo::with_site(
-        TaskId::new(owner, task.number),
-        meta::name(task),
-        task.trace.site,
-    );
-    diagnostics.report(&Exception {
-        kind: ExceptionKind::UnobservedPanic,
-        task: Some(info),
-        panic_message: crate::panic::message(&**payload),
-    });
 }
 
 /// The handshake between threads that queue work for a loop and the loop going to sleep.

@@ -8,6 +8,7 @@
 //!   its waiters: one at a time with a hand-over (a lock, a permit, an item, room in a channel)
 //!   and all at once (an event, a barrier, a broadcast, a watch, a promise); and [`WakeList`],
 //!   the wakers collected under a lock to be woken after it.
+//! - `rng`: [`SplitMix64`], the small generator seeded scheduling shuffles with.
 //!
 //! # Layering
 //! This folder sits below every other module: it imports nothing of baton but `crate::loom` (so
@@ -15,7 +16,9 @@
 //! contained). `sync`, `queue` and `channel` import from here, never from each other.
 
 pub(crate) mod mutex;
+mod rng;
 pub(crate) mod wait_list;
 
 pub(crate) use mutex::{lock_static, Condvar, Mutex, MutexGuard};
+pub(crate) use rng::SplitMix64;
 pub(crate) use wait_list::{leave_locked, wake, wake_all, WaitKey, WaitList, WakeList};

@@ -35,15 +35,23 @@ use self::injector::Injector;
 use self::local_queue::{Local, Steal};
 pub(crate) use self::worker::{current_pool, run_worker, with_current_pool};
 use super::context;
-use super::core::snapshot;
-use super::diagnostics::{report_pending_at_close, Diagnostics};
+use super::diagnostics::{report_pending_at_close, report_unobserved_panic, Diagnostics};
 use super::owned::OwnedTable;
-use super::shared::{next_owner_id, report_unobserved_panic, Shared};
+use super::shared::{next_owner_id, Shared};
+use super::snapshot::snapshot;
 use super::task::raw::{Header, PanicPayload};
 use super::task::{allocate, meta, JoinRef, Notified, Schedule, TaskRef};
 use crate::debug::TaskSnapshot;
 use crate::loom::Arc;
+#[cfg(not(baton_loom))]
+use crate::util::lock_static;
 use crate::util::Mutex;
+#[cfg(not(baton_loom))]
+use std::sync::Weak;
+
+/// The pools alive, weakly, so a process-wide dump (`SIGUSR1`) finds their tasks.
+#[cfg(not(baton_loom))]
+static OPEN_POOLS: std::sync::Mutex<Vec<Weak<Pool>>> = std::sync::Mutex::new(Vec::new());
 
 /// A queue entry of a pool task, which any worker may run.
 pub(crate) struct SendTask(Notified);
@@ -117,7 +125,19 @@ impl Pool {
             shutting_down: AtomicBool::new(false),
             diagnostics,
         };
-        (Arc::new(pool), locals)
+        let pool = Arc::new(pool);
+        // Loom's `Arc` has no weak references; no model dumps the process.
+        #[cfg(not(baton_loom))]
+        lock_static(&OPEN_POOLS).push(Arc::downgrade(&pool));
+        (pool, locals)
+    }
+
+    /// Every pool still alive (a dump of the whole process).
+    #[cfg(not(baton_loom))]
+    pub(crate) fn open_pools() -> Vec<Arc<Pool>> {
+        let mut open = lock_static(&OPEN_POOLS);
+        open.retain(|pool| pool.strong_count() > 0);
+        open.iter().filter_map(Weak::upgrade).collect()
     }
 
     /// Debug mode's options and the exception handler of the whole runtime.
