@@ -127,12 +127,9 @@ impl LoopHandle {
     /// ```
     /// let mut lp = baton::EventLoop::new()?;
     /// let handle = lp.handle();
-    /// let asker = std::thread::spawn(move || handle.dump());
     /// let t = lp.spawn(std::future::pending::<()>()).named("idle");
-    /// // The loop answers while it runs.
-    /// let dump = lp.run_until_complete(async move {
-    ///     baton::to_thread(move || asker.join().unwrap()).await
-    /// });
+    /// // Another thread asks while the loop runs; the loop answers between polls.
+    /// let dump = lp.run_until_complete(baton::to_thread(move || handle.dump()));
     /// let dump = dump.unwrap();
     /// assert_eq!(dump.task(t.id()).unwrap().task.name.as_deref(), Some("idle"));
     /// # Ok::<(), std::io::Error>(())
