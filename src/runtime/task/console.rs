@@ -7,8 +7,8 @@
 //!   `loc.file`/`loc.line`/`loc.col` (its spawn site). The span is made at the task's first
 //!   poll, not in `spawn`: baton names a task after spawning it (`spawn(f).named(…)`), and a task
 //!   spawned on its loop's thread is not polled before its spawner awaits, so the span carries
-//!   the name. It is made only while some subscriber wants it (if none does, a poll pays one
-//!   relaxed load and the next poll tries again).
+//!   the name. It is made only while some subscriber wants `trace` spans; while none does, a
+//!   poll pays two relaxed loads (the slot, tracing's max level) and the next poll tries again.
 //! - Every poll runs inside the span (entered, then exited); completion (returned, panicked,
 //!   cancelled) closes it, so console shows the task as done even if its handle lives on.
 //! - Each waker operation is an event of target `tokio::task::waker` with
