@@ -56,6 +56,7 @@ enum Entry {
     },
 }
 
+/// Every span made so far (by id) and the log of enters, exits, closes and events.
 #[derive(Default)]
 struct Seen {
     next_id: u64,
@@ -67,6 +68,7 @@ struct Seen {
 #[derive(Clone, Default)]
 struct Recorder(Arc<Mutex<Seen>>);
 
+/// Records fields with the type they were recorded as.
 struct FieldVisitor<'a>(&'a mut Fields);
 
 impl Visit for FieldVisitor<'_> {
