@@ -15,6 +15,8 @@ if ! cargo +nightly miri --version >/dev/null 2>&1; then
   rustup component add --toolchain nightly miri rust-src
 fi
 export MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-strict-provenance"
+# The `tracing` feature's console span sits in the task header behind an `UnsafeCell`.
+timeout --signal=KILL 900 cargo +nightly miri test --features tracing --test tracing_console
 exec timeout --signal=KILL 1800 cargo +nightly miri test \
   --lib \
   --test task_lifecycle \

@@ -6,10 +6,20 @@
 //! - **Debug mode**: `Builder::debug(true)` or `BATON_DEBUG=1` reports polls that block the
 //!   loop, and tasks still pending at close, through the loop's exception handler.
 //! - **Exception handler**: [`EventLoop::set_exception_handler`](crate::EventLoop::set_exception_handler)
-//!   receives every [`Exception`]; the default writes one line to stderr.
+//!   receives every [`Exception`]; the default writes one line to stderr (with the `tracing`
+//!   feature, a `tracing` event of target `baton`).
 //! - **Metrics**: [`EventLoop::metrics`](crate::EventLoop::metrics) gives a loop's [`Metrics`].
 //! - **Seeds**: `Builder::seed` (or `BATON_SEED`) shuffles each iteration's ready tasks
 //!   reproducibly; [`testing::run_seeds`](crate::testing::run_seeds) sweeps many.
+//! - **tokio-console**: with the `tracing` feature, each task has the `runtime.spawn` span and
+//!   emits the waker events that tokio-console's `console-subscriber` reads, so calling
+//!   `console_subscriber::init()` first thing in `main` and running `tokio-console` in another
+//!   terminal lists baton's tasks: name, spawn site, polls, wakes, busy and idle time. The span
+//!   is made at a task's first poll, so it carries a name given with `spawn(f).named(…)`.
+//!   `--cfg tokio_unstable` is tokio's switch for *tokio's* own instrumentation, which baton's
+//!   does not need; but `console-subscriber` refuses to start unless the program is built with
+//!   it or with `--cfg console_without_tokio_unstable`, its switch for other runtimes:
+//!   `RUSTFLAGS="--cfg console_without_tokio_unstable" cargo run`.
 
 mod dump;
 mod exception;

@@ -45,6 +45,7 @@
 //! 6. `State::complete`, which wakes the handle's awaiter; the loop drops its owned reference;
 //! 7. the last `TaskRef`, `Waker` or `Task` is dropped.
 
+mod console;
 pub(crate) mod error;
 mod id;
 pub(crate) mod meta;

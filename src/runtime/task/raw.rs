@@ -5,6 +5,7 @@
 //! +-----------------------------+
 //! | Header (64 bytes)           |  state word, vtable, awaiter waker, owned slot, number;
 //! |                             |  then the cold trace: spawn site, awaiter, polls, busy time
+//! |                             |  (+16 with the `tracing` feature: the console span)
 //! +-----------------------------+
 //! | S: Schedule                 |  who runs the task (a loop's `Arc<Shared>`; a worker pool)
 //! +-----------------------------+
@@ -35,6 +36,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::AtomicU32;
 use std::task::{Context, Poll, Waker};
 
+use super::console;
 use super::error::TaskError;
 use super::meta;
 use super::refs::{JoinRef, Notified, OwnedTask};
@@ -93,6 +95,9 @@ pub(crate) struct Header {
     pub(crate) number: u32,
     /// Cold: what a task dump reads (spawn site, awaiter, polls, busy time).
     pub(crate) trace: Trace,
+    /// tokio-console's span (`console.rs`), with the `tracing` feature only.
+    #[cfg(feature = "tracing")]
+    pub(crate) console: console::TaskSpan,
 }
 
 /// What a task does, erased over its future type.
@@ -187,6 +192,8 @@ where
             owned_slot: AtomicU32::new(NOT_OWNED),
             number,
             trace: Trace::new(site),
+            #[cfg(feature = "tracing")]
+            console: console::TaskSpan::new(),
         },
         scheduler,
         stage: UnsafeCell::new(Stage {
@@ -402,7 +409,12 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>, force_cancel: bool) 
             // SAFETY: RUNNING gives this call exclusive access to the future, which stays at
             // this address until it is dropped in place: it is pinned.
             let future = unsafe { Pin::new_unchecked(&mut *(*stage).future) };
-            let outcome = match catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx))) {
+            let id = || TaskId::new(cell.scheduler.owner_id(), cell.header.number);
+            let poll = || catch_unwind(AssertUnwindSafe(|| future.poll(&mut cx)));
+            // SAFETY: `start` set RUNNING for this thread.
+            let polled =
+                unsafe { console::in_span(&cell.header, id, std::mem::size_of::<F>(), poll) };
+            let outcome = match polled {
                 Ok(Poll::Pending) => {
                     std::mem::forget(unwinding);
                     return match cell.header.state.finish_pending() {
@@ -479,6 +491,8 @@ unsafe fn drop_future_quietly<F>(future: &mut ManuallyDrop<F>) {
 /// Marks the task complete and drops what nobody will take (an output or payload without a
 /// handle, or the output of a task cancelled as it returned). The awaiter is woken by the caller.
 fn finish<F: Future, S: Schedule>(cell: &Cell<F, S>, outcome: Outcome) -> RunOutcome {
+    // SAFETY: the caller (`run`) still holds RUNNING, and the span is no longer entered.
+    unsafe { console::close(&cell.header) };
     let Completed {
         drop_stage,
         wake_awaiter,
@@ -582,6 +596,7 @@ mod tests {
     type LoopScheduler = std::sync::Arc<()>;
 
     #[test]
+    #[cfg(not(feature = "tracing"))]
     fn empty_task_fits_in_80_bytes() {
         async fn nothing() {}
         let fut = nothing();
@@ -596,5 +611,16 @@ mod tests {
         // A task sleeping in a two-word `Sleep` fits glibc's 96-byte size class.
         let sleeper = async { crate::time::sleep(std::time::Duration::from_secs(1)).await };
         assert_eq!(cell_size(&sleeper), 96);
+    }
+
+    /// The `tracing` feature adds the console span's id and pointer to the header, no more.
+    #[test]
+    #[cfg(feature = "tracing")]
+    fn the_console_span_costs_16_bytes() {
+        assert_eq!(std::mem::size_of::<Header>(), 64 + 16);
+        fn cell_size<F: Future>(_: &F) -> usize {
+            std::mem::size_of::<Cell<F, LoopScheduler>>()
+        }
+        assert_eq!(cell_size(&async {}), 80 + 16);
     }
 }

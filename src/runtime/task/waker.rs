@@ -9,6 +9,7 @@ use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
+use super::console::waker_op;
 use super::raw::{dealloc_raw, Header, TaskRef};
 use super::state::Wake;
 
@@ -31,7 +32,9 @@ unsafe fn header<'a>(data: *const ()) -> &'a Header {
 
 unsafe fn clone(data: *const ()) -> RawWaker {
     // SAFETY: see `header`.
-    unsafe { header(data) }.state.ref_inc();
+    let header = unsafe { header(data) };
+    waker_op(header, "waker.clone");
+    header.state.ref_inc();
     RawWaker::new(data, &VTABLE)
 }
 
@@ -39,7 +42,9 @@ unsafe fn wake(data: *const ()) {
     // SAFETY: see `header`; the waker's reference is ours to pass on or release.
     let ptr = unsafe { NonNull::new_unchecked(data as *mut Header) };
     // SAFETY: see `header`.
-    match unsafe { header(data) }.state.wake_by_val() {
+    let header = unsafe { header(data) };
+    waker_op(header, "waker.wake");
+    match header.state.wake_by_val() {
         // SAFETY: `wake_by_val` kept the waker's reference for the queue entry.
         Wake::Submit => unsafe { TaskRef::from_raw(ptr) }.schedule(),
         Wake::Nothing => {}
@@ -52,7 +57,9 @@ unsafe fn wake_by_ref(data: *const ()) {
     // SAFETY: see `header`.
     let ptr = unsafe { NonNull::new_unchecked(data as *mut Header) };
     // SAFETY: see `header`.
-    match unsafe { header(data) }.state.wake_by_ref() {
+    let header = unsafe { header(data) };
+    waker_op(header, "waker.wake_by_ref");
+    match header.state.wake_by_ref() {
         // SAFETY: `wake_by_ref` added a reference for the queue entry.
         Wake::Submit => unsafe { TaskRef::from_raw(ptr) }.schedule(),
         Wake::Nothing | Wake::Dealloc => {}
@@ -60,6 +67,8 @@ unsafe fn wake_by_ref(data: *const ()) {
 }
 
 unsafe fn drop_waker(data: *const ()) {
+    // SAFETY: see `header`.
+    waker_op(unsafe { header(data) }, "waker.drop");
     // SAFETY: see `header`; dropping the waker releases its reference.
     drop(unsafe { TaskRef::from_raw(NonNull::new_unchecked(data as *mut Header)) });
 }
