@@ -48,15 +48,20 @@ fn entry<'a>(table: &'a mut Option<HashMap<usize, Meta>>, header: &Header) -> &'
         .or_default()
 }
 
-/// The name given with `set_name`, if any.
-pub(crate) fn name(header: &Header) -> Option<String> {
+/// Reads the task's entry, if it has one; the lock-free path for a task without (`META` clear).
+fn read<R>(header: &Header, read: impl FnOnce(&mut Meta) -> Option<R>) -> Option<R> {
     if !header.state.load().has(META) {
         return None;
     }
     table()
-        .as_ref()
-        .and_then(|t| t.get(&key(header)))
-        .and_then(|m| m.name.clone())
+        .as_mut()
+        .and_then(|t| t.get_mut(&key(header)))
+        .and_then(read)
+}
+
+/// The name given with `set_name`, if any.
+pub(crate) fn name(header: &Header) -> Option<String> {
+    read(header, |m| m.name.clone())
 }
 
 pub(crate) fn set_name(header: &Header, name: String) {
@@ -70,13 +75,7 @@ pub(crate) fn set_spawned_at(header: &Header, at: Instant) {
 
 /// When the task was spawned, if that was recorded.
 pub(crate) fn spawned_at(header: &Header) -> Option<Instant> {
-    if !header.state.load().has(META) {
-        return None;
-    }
-    table()
-        .as_ref()
-        .and_then(|t| t.get(&key(header)))
-        .and_then(|m| m.spawned_at)
+    read(header, |m| m.spawned_at)
 }
 
 /// Records a cancellation request with its message (`None`: a plain `cancel`, which clears a
@@ -98,13 +97,7 @@ pub(crate) fn cancel(header: &Header, message: Option<String>) -> Cancel {
 
 /// Takes the cancel message, for the `TaskError` of a task that completed cancelled.
 pub(crate) fn take_cancel_message(header: &Header) -> Option<String> {
-    if !header.state.load().has(META) {
-        return None;
-    }
-    table()
-        .as_mut()
-        .and_then(|t| t.get_mut(&key(header)))
-        .and_then(|m| m.cancel_message.take())
+    read(header, |m| m.cancel_message.take())
 }
 
 /// Removes the task's entry; called when the task is freed, if `META` is set.
