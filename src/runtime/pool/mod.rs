@@ -140,6 +140,12 @@ impl Pool {
         open.iter().filter_map(Weak::upgrade).collect()
     }
 
+    /// Under loom no pool is listed (its `Arc` has no weak references).
+    #[cfg(baton_loom)]
+    pub(crate) fn open_pools() -> Vec<Arc<Pool>> {
+        Vec::new()
+    }
+
     /// Debug mode's options and the exception handler of the whole runtime.
     pub(crate) fn diagnostics(&self) -> &Arc<Diagnostics> {
         &self.diagnostics
