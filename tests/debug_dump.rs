@@ -227,3 +227,33 @@ fn a_runtime_dump_covers_every_worker_and_the_pool() {
         );
     });
 }
+
+#[test]
+fn tasks_awaiting_each_other_in_a_cycle_are_still_listed() {
+    let mut lp = paused_loop();
+    lp.run_until_complete(async {
+        let slot: std::rc::Rc<std::cell::RefCell<Option<baton::Task<()>>>> = Default::default();
+        let theirs = slot.clone();
+        // A awaits B, and B awaits A: a deadlock no root leads to.
+        let a = spawn(async move {
+            settle().await;
+            let b = theirs.borrow_mut().take().unwrap();
+            b.await.unwrap();
+        })
+        .named("a");
+        let b = spawn(async move {
+            a.await.unwrap();
+        })
+        .named("b");
+        *slot.borrow_mut() = Some(b);
+        settle().await;
+        settle().await;
+        let dump = get_running_loop().dump().unwrap();
+        assert_eq!(
+            dump.tree().to_string(),
+            "Task-1 \"a\" (waiting) (awaits in a cycle)\n\
+             └── Task-2 \"b\" (waiting)\n\
+             \x20   └── Task-1 \"a\" (waiting)\n"
+        );
+    });
+}

@@ -404,6 +404,15 @@ impl fmt::Display for AwaitTree<'_> {
             seen.insert(root);
             self.write_children(f, root, "", &children, &mut seen)?;
         }
+        // Tasks that await each other in a ring (a deadlock) have no root: each is shown from
+        // the first of them, marked, so the dump that matters most still lists them.
+        for i in 0..self.dump.tasks.len() {
+            let node = Node::Task(i);
+            if seen.insert(node) {
+                writeln!(f, "{} (awaits in a cycle)", self.label(node))?;
+                self.write_children(f, node, "", &children, &mut seen)?;
+            }
+        }
         Ok(())
     }
 }
@@ -419,7 +428,10 @@ impl fmt::Display for Dump {
     /// The table (id, state, polls, busy, age, worker, name, spawn site), a blank line, then
     /// the await tree.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} tasks", self.tasks.len())?;
+        match self.tasks.len() {
+            1 => writeln!(f, "1 task")?,
+            n => writeln!(f, "{n} tasks")?,
+        }
         writeln!(
             f,
             "{:>8}  {:<8} {:>7} {:>10} {:>10} {:>6}  {:<20} spawned at",
