@@ -19,7 +19,9 @@
 //!    setting `COMPLETE` (release) and never touches it again, except to drop it when no handle
 //!    existed at that moment. `STAGE_EMPTY` records that it was taken or dropped.
 //! 3. **The awaiter slot has one writer at a time.** The handle writes it only while `AWAITER` is
-//!    clear; the loop reads it only if `AWAITER` was set when it completed the task; the slot is
+//!    clear; the loop reads it only if `AWAITER` was set when it completed the task and the
+//!    handle still existed. If the handle was dropped after publishing a waker, the loop drops
+//!    that waker at completion (nobody else touches the slot any more); otherwise the slot is
 //!    freed with the allocation.
 //! 4. **Each reference is counted.** The handle (`JoinRef`), the loop's owned set (`OwnedTask`,
 //!    until completion), every queue entry (`Notified`) and every `Waker` hold one. A wake that finds the task idle adds the queue

@@ -496,11 +496,19 @@ fn finish<F: Future, S: Schedule>(cell: &Cell<F, S>, outcome: Outcome) -> RunOut
     let Completed {
         drop_stage,
         wake_awaiter,
+        drop_awaiter,
     } = cell.header.state.complete(outcome);
     if drop_stage {
         // SAFETY: `complete` set STAGE_EMPTY on our behalf, so nobody else will touch the stage,
         // which holds what `outcome` says.
         unsafe { drop_stage_output::<F, S>(cell, outcome == Outcome::Panicked) };
+    }
+    if drop_awaiter {
+        // SAFETY: the handle published the slot (AWAITER, with release) and was dropped before
+        // the completion (HANDLE clear), and a dropped handle never touches the slot again;
+        // the loop reads it only when the handle still exists. So it is ours alone.
+        let waker = unsafe { (*cell.header.awaiter.get()).take() };
+        drop_quietly(waker);
     }
     RunOutcome::Complete(Completion { wake_awaiter })
 }

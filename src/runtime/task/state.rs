@@ -158,6 +158,11 @@ pub(crate) struct Completed {
     pub(crate) drop_stage: bool,
     /// The handle published a waker: wake it.
     pub(crate) wake_awaiter: bool,
+    /// The handle published a waker and was dropped since: nobody will read or write the slot
+    /// again, so the loop drops the waker now. Kept until the task is freed instead, it would
+    /// keep its own task alive — and two tasks awaiting each other (a deadlock) would keep each
+    /// other alive after their loop closed.
+    pub(crate) drop_awaiter: bool,
 }
 
 impl State {
@@ -314,6 +319,7 @@ impl State {
         Completed {
             drop_stage: outcome != Outcome::Cancelled && nobody_reads,
             wake_awaiter: prev.has(HANDLE) && prev.has(AWAITER),
+            drop_awaiter: !prev.has(HANDLE) && prev.has(AWAITER),
         }
     }
 
@@ -471,6 +477,22 @@ mod tests {
     }
 
     #[test]
+    fn completion_drops_the_waker_of_a_handle_dropped_before_it() {
+        let s = State::new_scheduled(3);
+        assert!(s.set_awaiter().is_ok());
+        assert_eq!(s.start(false), Start::Poll);
+        let _ = s.drop_handle();
+        let done = s.complete(Outcome::Returned);
+        assert!(done.drop_awaiter && !done.wake_awaiter);
+        // With the handle still there, the loop wakes the waker and leaves it in the slot.
+        let s = State::new_scheduled(3);
+        assert!(s.set_awaiter().is_ok());
+        assert_eq!(s.start(false), Start::Poll);
+        let done = s.complete(Outcome::Returned);
+        assert!(done.wake_awaiter && !done.drop_awaiter);
+    }
+
+    #[test]
     fn shutdown_skips_completed_tasks() {
         let s = State::new_scheduled(3);
         assert_eq!(s.start(true), Start::Cancel);
@@ -567,6 +589,41 @@ mod loom_models {
             let (handle_drops, _last) = state.drop_handle();
             let loop_drops = loop_thread.join().unwrap();
             assert_eq!(handle_drops as u8 + loop_drops as u8, 1);
+        });
+    }
+
+    /// A handle that published a waker and is dropped while the loop completes: the loop reads
+    /// the slot (to wake it) only if the handle is still there, and drops the waker only if it
+    /// is gone — never while the handle could still write it (loom checks the slot's accesses).
+    #[test]
+    fn a_dropped_handles_waker_is_dropped_by_the_loop_without_racing_the_handle() {
+        loom::model(|| {
+            let state = Arc::new(State::new_scheduled(3));
+            let slot = Arc::new(loom::cell::UnsafeCell::new(0u8));
+            assert_eq!(state.start(false), Start::Poll);
+            // The handle publishes its waker (writes the slot while AWAITER is clear).
+            // SAFETY: loom checks every access to the cell; that is what the model tests.
+            slot.with_mut(|waker| unsafe { *waker = 1 });
+            assert!(state.set_awaiter().is_ok());
+            let (s, cell) = (state.clone(), slot.clone());
+            let loop_thread = thread::spawn(move || {
+                let done = s.complete(Outcome::Returned);
+                assert!(!(done.wake_awaiter && done.drop_awaiter));
+                if done.wake_awaiter {
+                    // SAFETY: as above.
+                    cell.with(|waker| assert_eq!(unsafe { *waker }, 1));
+                }
+                if done.drop_awaiter {
+                    // SAFETY: as above.
+                    cell.with_mut(|waker| unsafe { *waker = 0 });
+                }
+                done.drop_awaiter
+            });
+            let _ = state.drop_handle();
+            let loop_dropped = loop_thread.join().unwrap();
+            // Either the loop dropped it, or it waits for the allocation's free.
+            // SAFETY: as above.
+            slot.with(|waker| assert_eq!(unsafe { *waker } == 0, loop_dropped));
         });
     }
 }
