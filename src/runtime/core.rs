@@ -7,6 +7,7 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::panic::Location;
 use std::ptr::NonNull;
+use std::time::{Duration, Instant};
 
 use super::context::{self, EnterGuard};
 use super::diagnostics::{report_pending_at_close, task_info, Diagnostics};
@@ -20,7 +21,7 @@ use super::snapshot::snapshot;
 use super::task::raw::Header;
 use super::task::{allocate, meta, JoinRef, Notified, RunOutcome, TaskRef};
 use crate::coop;
-use crate::debug::{Metrics, TaskSnapshot};
+use crate::debug::{Metrics, TaskInfo, TaskSnapshot};
 use crate::loom::Arc;
 use crate::util::SplitMix64;
 
@@ -51,6 +52,8 @@ pub(crate) struct Core {
     shuffle: Option<Cell<SplitMix64>>,
     /// What the loop counts about itself (`metrics`).
     metrics: LoopMetrics,
+    /// Debug mode, copied from the diagnostics so a poll reads one field to know it.
+    debug: bool,
 }
 
 impl Core {
@@ -63,6 +66,7 @@ impl Core {
         seed: Option<u64>,
     ) -> Core {
         let driver = Driver::new(io, clock);
+        let debug = diagnostics.debug();
         let shared = Arc::new(Shared::new(driver.unparker(), diagnostics));
         Shared::list_open(&shared);
         Core {
@@ -77,6 +81,7 @@ impl Core {
             current: Cell::new(None),
             shuffle: seed.map(|seed| Cell::new(SplitMix64::new(seed))),
             metrics: LoopMetrics::default(),
+            debug,
         }
     }
 
@@ -126,7 +131,7 @@ impl Core {
             self.shared.next_task_number(),
             site,
         );
-        if self.diagnostics().debug() {
+        if self.debug {
             meta::set_spawned_at(owned.header(), self.driver.now());
         }
         if self.closing.get() {
@@ -175,22 +180,7 @@ impl Core {
     /// slow-poll warning) go here.
     #[inline]
     pub(crate) fn poll_task(&self, task: &Notified) -> (RunOutcome, usize) {
-        if self.diagnostics().debug() {
-            return self.poll_task_timed(task);
-        }
-        let _current = CurrentTask::enter(self, task);
-        self.metrics.polled();
-        let budget = coop::Budgeted::start();
-        let outcome = task.run();
-        task.header().trace.record_poll(None);
-        (outcome, usize::from(budget.finish()))
-    }
-
-    /// [`poll_task`](Self::poll_task) in debug mode: the poll is timed on the loop's clock, its
-    /// time added to the task's busy time, and a slow one reported.
-    #[cold]
-    fn poll_task_timed(&self, task: &Notified) -> (RunOutcome, usize) {
-        let start = self.driver.now();
+        let start = self.debug.then(|| self.driver.now());
         let (outcome, spent) = {
             let _current = CurrentTask::enter(self, task);
             self.metrics.polled();
@@ -198,13 +188,8 @@ impl Core {
             let outcome = task.run();
             (outcome, usize::from(budget.finish()))
         };
-        let took = self.driver.now().saturating_duration_since(start);
-        task.header().trace.record_poll(Some(took));
-        if took >= self.diagnostics().slow_poll() {
-            self.metrics.record_slow_poll();
-            self.diagnostics()
-                .report_if_slow(Some(task_info(task)), took);
-        }
+        let busy = start.map(|start| self.end_timed_poll(start, || Some(task_info(task))));
+        task.header().trace.record_poll(busy);
         (outcome, spent)
     }
 
@@ -212,17 +197,25 @@ impl Core {
     /// budget; in debug mode, timed and reported if slow, as a task's poll is.
     #[inline]
     pub(crate) fn poll_main<R>(&self, poll: impl FnOnce() -> R) -> R {
-        let start = self.diagnostics().debug().then(|| self.driver.now());
+        let start = self.debug.then(|| self.driver.now());
         let budget = coop::Budgeted::start();
         let output = poll();
         budget.finish();
         if let Some(start) = start {
-            let took = self.driver.now().saturating_duration_since(start);
-            if self.diagnostics().report_if_slow(None, took) {
-                self.metrics.record_slow_poll();
-            }
+            self.end_timed_poll(start, || None);
         }
         output
+    }
+
+    /// Debug mode, after a poll that began at `start`: reports it (about `task()`, read only
+    /// then: a name costs the side table's lock) if it was slow; returns how long it took.
+    #[cold]
+    fn end_timed_poll(&self, start: Instant, task: impl FnOnce() -> Option<TaskInfo>) -> Duration {
+        let took = self.driver.now().saturating_duration_since(start);
+        if self.diagnostics().report_if_slow(task, took) {
+            self.metrics.record_slow_poll();
+        }
+        took
     }
 
     /// Debug mode's options and the exception handler.
@@ -405,7 +398,7 @@ impl Core {
     pub(crate) fn shutdown(&self) {
         let _enter = context::enter_for_shutdown(self);
         self.closing.set(true);
-        if self.diagnostics().debug() {
+        if self.debug {
             report_pending_at_close(self.diagnostics(), &self.owned.snapshot());
         }
         for task in self.shared.close_remote() {

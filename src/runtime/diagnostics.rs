@@ -56,10 +56,6 @@ impl Diagnostics {
         self.options.debug
     }
 
-    pub(crate) fn slow_poll(&self) -> Duration {
-        self.options.slow_poll
-    }
-
     /// Replaces the handler (`None`: the default one, which writes to stderr).
     pub(crate) fn set_handler(&self, handler: Option<ExceptionHandler>) {
         let old = std::mem::replace(&mut *self.handler.lock(), handler);
@@ -77,14 +73,18 @@ impl Diagnostics {
         }
     }
 
-    /// Reports a poll that took `took`, if that is slow; true if it was.
-    pub(crate) fn report_if_slow(&self, task: Option<TaskInfo>, took: Duration) -> bool {
+    /// Reports a poll of `task()` that took `took`, if that is slow; true if it was.
+    pub(crate) fn report_if_slow(
+        &self,
+        task: impl FnOnce() -> Option<TaskInfo>,
+        took: Duration,
+    ) -> bool {
         if took < self.options.slow_poll {
             return false;
         }
         self.report(&Exception {
             kind: ExceptionKind::SlowPoll { took },
-            task,
+            task: task(),
             panic_message: None,
         });
         true
