@@ -154,10 +154,7 @@ impl Builder {
 
     /// The debug options, with the environment's defaults.
     pub(crate) fn debug_options(&self) -> DebugOptions {
-        DebugOptions {
-            debug: self.debug.unwrap_or_else(debug_from_env),
-            slow_poll: self.slow_poll.unwrap_or(DEFAULT_SLOW_POLL),
-        }
+        debug_options(self.debug, self.slow_poll)
     }
 
     /// The seed, from the builder or `BATON_SEED`.
@@ -190,8 +187,17 @@ impl Builder {
     }
 }
 
+/// The debug options a builder was given, with `BATON_DEBUG` and the default threshold for
+/// what it was not (`Builder` and `RuntimeBuilder` alike).
+pub(crate) fn debug_options(debug: Option<bool>, slow_poll: Option<Duration>) -> DebugOptions {
+    DebugOptions {
+        debug: debug.unwrap_or_else(debug_from_env),
+        slow_poll: slow_poll.unwrap_or(DEFAULT_SLOW_POLL),
+    }
+}
+
 /// `BATON_DEBUG`: on unless unset, empty, `0`, `false`, `off` or `no`.
-pub(crate) fn debug_from_env() -> bool {
+fn debug_from_env() -> bool {
     debug_value_is_on(std::env::var("BATON_DEBUG").ok().as_deref())
 }
 

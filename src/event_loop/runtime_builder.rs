@@ -4,9 +4,9 @@ use std::io;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use super::builder::debug_from_env;
+use super::builder::debug_options;
 use super::runtime::Runtime;
-use crate::runtime::diagnostics::{DebugOptions, DEFAULT_SLOW_POLL};
+use crate::runtime::diagnostics::DebugOptions;
 
 /// Options for a [`Runtime`]: how many workers, their thread names, CPU pinning, work
 /// stealing, a paused clock.
@@ -204,10 +204,7 @@ impl RuntimeBuilder {
 
     /// The debug options, with the environment's defaults.
     pub(super) fn debug_options(&self) -> DebugOptions {
-        DebugOptions {
-            debug: self.debug.unwrap_or_else(debug_from_env),
-            slow_poll: self.slow_poll.unwrap_or(DEFAULT_SLOW_POLL),
-        }
+        debug_options(self.debug, self.slow_poll)
     }
 
     /// Starts the workers.
