@@ -5,16 +5,19 @@
 //! `reader.rs` finds lines within a limit, as asyncio does; `read_buffer.rs` holds the bytes it
 //! has read; `feed.rs` lets code push bytes into a reader with no transport; `writer/`
 //! buffers writes and applies flow control (water marks) with a flusher task; `open.rs` has
-//! the entry points (`open_connection`, `start_server`, `ServerOptions`); `server.rs` the
-//! `Server`, its accept loop and its connections; `error.rs` holds the errors that travel
-//! inside `io::Error`.
+//! the entry points (`open_connection`, `start_server`, `ServerOptions`); `unix.rs` their Unix
+//! socket forms (`open_unix_connection`, `start_unix_server`); `server.rs` the `Server`, its
+//! accept loop and its connections, over any listener `listen.rs` describes (TCP or Unix);
+//! `error.rs` holds the errors that travel inside `io::Error`.
 
 mod error;
 mod feed;
+mod listen;
 mod open;
 mod read_buffer;
 mod reader;
 mod server;
+mod unix;
 mod writer;
 
 pub use error::{IncompleteReadError, LimitOverrunError};
@@ -22,4 +25,7 @@ pub use feed::StreamFeeder;
 pub use open::{open_connection, start_server, OpenConnection, ServerOptions, StartServer};
 pub use reader::{ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, StreamReader};
 pub use server::{ServeForever, Server, ServerClose, ServerWaitClosed};
+pub use unix::{
+    open_unix_connection, start_unix_server, OpenUnixConnection, StartUnixServer, UnixStreamWriter,
+};
 pub use writer::{StreamWriter, WriterClose, WriterDrain, WriterWaitClosed};
