@@ -89,7 +89,7 @@ mod combinators;
 mod coop;
 pub mod debug;
 pub mod event_loop;
-mod io;
+pub mod io;
 mod loom;
 pub mod net;
 mod panic;

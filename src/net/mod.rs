@@ -35,6 +35,9 @@ mod addr;
 mod datagram;
 #[cfg(feature = "hyper")]
 pub mod hyper_rt;
+mod options;
+mod peek;
+mod readiness;
 mod split;
 mod stream_core;
 mod tcp_listener;
@@ -49,6 +52,7 @@ pub use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
 pub(crate) use addr::Resolve;
 pub use addr::{lookup_host, LookupHost, ToSocketAddrs};
 pub use datagram::{RecvDatagram, SendDatagram};
+pub use peek::{Peek, PeekFrom};
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 pub use stream_core::SplitStream;
 pub use tcp_listener::{Accept, Bind, TcpListener, DEFAULT_BACKLOG};
