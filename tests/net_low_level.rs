@@ -166,3 +166,44 @@ fn a_zero_linger_resets_the_connection_and_ttl_and_keepalive_stick() {
         .unwrap();
     });
 }
+
+#[test]
+fn send_to_takes_every_address_form_and_fails_cleanly_on_a_bad_one() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let a = UdpSocket::bind("127.0.0.1:0").await?;
+            let b = UdpSocket::bind("127.0.0.1:0").await?;
+            let to = b.local_addr()?;
+            let port = to.port();
+            let mut buf = [0; 16];
+            a.send_to(b"addr", to).await?;
+            a.send_to(b"pair", (std::net::Ipv4Addr::LOCALHOST, port))
+                .await?;
+            a.send_to(b"string", format!("127.0.0.1:{port}")).await?;
+            a.send_to(b"name", format!("localhost:{port}").as_str())
+                .await?;
+            a.send_to(b"tuple", ("localhost", port)).await?;
+            for want in [&b"addr"[..], b"pair", b"string", b"name", b"tuple"] {
+                let (n, from) = b.recv_from(&mut buf).await?;
+                assert_eq!((&buf[..n], from), (want, a.local_addr()?));
+            }
+
+            let malformed = a.send_to(b"x", "not an address").await.unwrap_err();
+            assert_eq!(malformed.kind(), io::ErrorKind::InvalidInput, "{malformed}");
+            let unknown = a
+                .send_to(b"x", ("no-such-host.invalid", 9))
+                .await
+                .unwrap_err();
+            assert!(!unknown.to_string().is_empty());
+            let nothing: &[std::net::SocketAddr] = &[];
+            let empty = a.send_to(b"x", nothing).await.unwrap_err();
+            assert_eq!(empty.kind(), io::ErrorKind::InvalidInput, "{empty}");
+            // The socket still works after the failures.
+            a.send_to(b"after", to).await?;
+            let (n, _) = b.recv_from(&mut buf).await?;
+            assert_eq!(&buf[..n], b"after");
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}

@@ -40,6 +40,12 @@ pub(crate) mod sealed {
     pub trait ToSocketAddrsPriv {
         /// Starts resolving: ready at once for literals, a blocking lookup for names.
         fn to_addrs(&self) -> Resolve;
+
+        /// The one address a literal names, known without a lookup or an allocation: the
+        /// fast path of `UdpSocket::send_to`.
+        fn literal(&self) -> Option<std::net::SocketAddr> {
+            None
+        }
     }
 }
 
@@ -186,6 +192,11 @@ macro_rules! literal {
                 let $v = self;
                 Resolve::ready(vec![$e])
             }
+
+            fn literal(&self) -> Option<SocketAddr> {
+                let $v = self;
+                Some($e)
+            }
         }
     )*};
 }
@@ -238,5 +249,9 @@ impl<T: ToSocketAddrs + ?Sized> ToSocketAddrs for &T {}
 impl<T: ToSocketAddrs + ?Sized> sealed::ToSocketAddrsPriv for &T {
     fn to_addrs(&self) -> Resolve {
         (**self).to_addrs()
+    }
+
+    fn literal(&self) -> Option<SocketAddr> {
+        (**self).literal()
     }
 }
