@@ -215,7 +215,9 @@ impl<'a, D: DatagramSocket> SendingTo<'a, D> {
 
     pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         if let Target::Resolving(lookup) = &mut self.target {
-            let lookup = lookup.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let lookup = lookup
+                .get_mut()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
             match lookup.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),

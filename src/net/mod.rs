@@ -38,6 +38,7 @@ pub mod hyper_rt;
 mod options;
 mod peek;
 mod readiness;
+mod sendfile;
 mod split;
 mod stream_core;
 mod tcp_listener;
@@ -53,6 +54,9 @@ pub(crate) use addr::Resolve;
 pub use addr::{lookup_host, LookupHost, ToSocketAddrs};
 pub use datagram::{RecvDatagram, SendDatagram};
 pub use peek::{Peek, PeekFrom};
+#[doc(hidden)]
+pub use sendfile::force_sendfile_fallback;
+pub use sendfile::SendFile;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 pub use stream_core::SplitStream;
 pub use tcp_listener::{Accept, Bind, TcpListener, DEFAULT_BACKLOG};
