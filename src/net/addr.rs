@@ -74,7 +74,9 @@ impl Resolve {
         }
         Resolve {
             state: ResolveState::Blocking(to_thread(move || {
-                std::net::ToSocketAddrs::to_socket_addrs(&s).map(Iterator::collect)
+                std::net::ToSocketAddrs::to_socket_addrs(&s)
+                    .map(Iterator::collect)
+                    .map_err(|e| naming(&s, e))
             })),
         }
     }
@@ -88,9 +90,15 @@ impl Resolve {
             state: ResolveState::Blocking(to_thread(move || {
                 std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
                     .map(Iterator::collect)
+                    .map_err(|e| naming(&format!("{host}:{port}"), e))
             })),
         }
     }
+}
+
+/// A lookup's error, naming what was looked up (std's message does not).
+fn naming(what: &str, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("resolve {what:?}: {e}"))
 }
 
 impl Future for Resolve {

@@ -33,6 +33,7 @@
 mod accept;
 mod addr;
 mod datagram;
+mod happy_eyeballs;
 #[cfg(feature = "hyper")]
 pub mod hyper_rt;
 mod options;
@@ -53,6 +54,7 @@ pub use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
 pub(crate) use addr::Resolve;
 pub use addr::{lookup_host, LookupHost, ToSocketAddrs};
 pub use datagram::{RecvDatagram, SendDatagram};
+pub use happy_eyeballs::ConnectOptions;
 pub use peek::{Peek, PeekFrom};
 #[doc(hidden)]
 pub use sendfile::force_sendfile_fallback;

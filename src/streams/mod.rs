@@ -10,6 +10,7 @@
 //! accept loop and its connections, over any listener `listen.rs` describes (TCP or Unix);
 //! `error.rs` holds the errors that travel inside `io::Error`.
 
+mod connect_options;
 mod error;
 mod feed;
 mod listen;
