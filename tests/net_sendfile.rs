@@ -139,3 +139,37 @@ fn sendfile_to_a_unix_stream_and_to_a_closed_peer() {
         .unwrap();
     });
 }
+
+#[test]
+fn a_stream_writer_sends_its_buffer_then_the_file_on_both_paths() {
+    for fallback in [false, true] {
+        bounded(LIMIT, move || {
+            baton::run(async move {
+                force_sendfile_fallback(fallback);
+                let (tmp, data) = TempFile::new("writer", 1 << 20);
+                let (a, b) = UnixStream::pair()?;
+                let (_a_rd, a_wr) = a.split();
+                let mut w = baton::StreamWriter::new(a_wr);
+                let mut r = baton::StreamReader::new(b);
+                // More than the socket takes at once: the flusher is still at work when
+                // sendfile starts, and the file must wait for it.
+                let head = vec![b'h'; 512 * 1024];
+                w.write(&head);
+                assert!(w.write_buffer_size() > 0);
+                let reader =
+                    baton::spawn(async move { r.readexactly(512 * 1024 + (1 << 20)).await });
+                let file = tmp.open();
+                assert_eq!(w.sendfile(&file, 0, None).await?, 1 << 20);
+                let got = reader.await.unwrap()?;
+                assert!(got[..head.len()] == head[..] && got[head.len()..] == data[..]);
+
+                w.write_eof();
+                let err = w.sendfile(&file, 0, None).await.unwrap_err();
+                assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+                force_sendfile_fallback(false);
+                io::Result::Ok(())
+            })
+            .unwrap();
+        });
+    }
+}

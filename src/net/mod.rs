@@ -59,6 +59,7 @@ pub use peek::{Peek, PeekFrom};
 #[doc(hidden)]
 pub use sendfile::force_sendfile_fallback;
 pub use sendfile::SendFile;
+pub(crate) use sendfile::Transfer;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 pub use stream_core::SplitStream;
 pub use tcp_listener::{Accept, Bind, TcpListener, DEFAULT_BACKLOG};

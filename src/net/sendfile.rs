@@ -13,7 +13,8 @@ use std::os::unix::fs::FileExt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::{TcpStream, UnixStream};
+use super::stream_core::{AsStream as _, SplitStream};
+use super::{OwnedWriteHalf, TcpStream, UnixStream};
 use crate::runtime::driver::reactor::{Direction, Waiter};
 
 /// The most one `sendfile(2)` call is asked for (Linux moves at most about 2 GiB a call).
@@ -67,6 +68,18 @@ pub fn force_sendfile_fallback(on: bool) {
 pub struct SendFile<'a> {
     socket: RawFd,
     waiter: Waiter<'a>,
+    transfer: Transfer<'a>,
+}
+
+/// How a transfer writes: runs the given operation on the socket's descriptor once it is
+/// writable, until the operation does not return `WouldBlock` (a `Waiter`'s `poll_io`, or a
+/// stream's through its write half).
+pub(crate) type WriteFd<'w> = dyn FnMut(&mut Context<'_>, &mut dyn FnMut(RawFd) -> io::Result<usize>) -> Poll<io::Result<usize>>
+    + 'w;
+
+/// The state of a `sendfile`, whatever the socket waits through: what is left of the file
+/// and, once `sendfile(2)` proved unusable, the fallback's buffer.
+pub(crate) struct Transfer<'a> {
     file: &'a File,
     /// Where the next byte of the file is read from.
     offset: u64,
@@ -138,11 +151,7 @@ std::fs::remove_file(&path)?;
                 SendFile {
                     socket: self.as_raw_fd(),
                     waiter: self.io.waiter(Direction::Write),
-                    file,
-                    offset,
-                    remaining: count,
-                    sent: 0,
-                    fallback: None,
+                    transfer: Transfer::new(file, offset, count),
                 }
             }
         }
@@ -160,7 +169,60 @@ sendfile!(
     "let (io, mut peer) = baton::net::UnixStream::pair()?;"
 );
 
-impl SendFile<'_> {
+impl<S: SplitStream> OwnedWriteHalf<S> {
+    /// Moves `transfer` on through this half's stream (a `StreamWriter`'s `sendfile`).
+    pub(crate) fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        transfer: &mut Transfer<'_>,
+    ) -> Poll<io::Result<u64>> {
+        let stream = self.as_stream();
+        transfer.poll(cx, &mut |cx, op| stream.poll_write_fd(cx, op))
+    }
+}
+
+impl<'a> Transfer<'a> {
+    pub(crate) fn new(file: &'a File, offset: u64, count: Option<u64>) -> Transfer<'a> {
+        Transfer {
+            file,
+            offset,
+            remaining: count,
+            sent: 0,
+            fallback: None,
+        }
+    }
+
+    /// Sends until the count is sent or the file ends, writing through `write`; the total.
+    pub(crate) fn poll(
+        &mut self,
+        cx: &mut Context<'_>,
+        write: &mut WriteFd<'_>,
+    ) -> Poll<io::Result<u64>> {
+        if self.fallback.is_none() && FORCE_FALLBACK.with(Cell::get) {
+            self.fallback = Some(Fallback::new());
+        }
+        while self.remaining != Some(0) {
+            let step = if self.fallback.is_some() {
+                self.poll_fallback(cx, write)
+            } else {
+                match self.poll_sendfile(cx, write) {
+                    Poll::Ready(Ok(None)) => {
+                        self.fallback = Some(Fallback::new());
+                        continue;
+                    }
+                    other => other.map(|r| r.map(|n| n.unwrap_or(0))),
+                }
+            };
+            match step {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(0)) => break, // the end of the file
+                Poll::Ready(Ok(n)) => self.advance(n),
+            }
+        }
+        Poll::Ready(Ok(self.sent))
+    }
+
     /// Counts `n` bytes as sent.
     fn advance(&mut self, n: u64) {
         self.sent += n;
@@ -176,22 +238,26 @@ impl SendFile<'_> {
     }
 
     /// One step of `sendfile(2)`: `Ok(None)` when the kernel cannot do it for this file.
-    fn poll_sendfile(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<u64>>> {
-        let (socket, file, chunk) = (self.socket, self.file.as_raw_fd(), self.chunk(MAX_CHUNK));
+    fn poll_sendfile(
+        &mut self,
+        cx: &mut Context<'_>,
+        write: &mut WriteFd<'_>,
+    ) -> Poll<io::Result<Option<u64>>> {
+        let (file, chunk) = (self.file.as_raw_fd(), self.chunk(MAX_CHUNK));
         let Ok(mut offset) = libc::off_t::try_from(self.offset) else {
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "sendfile: offset too large",
             )));
         };
-        let result = self.waiter.poll_io(cx, || {
-            // SAFETY: `socket` and `file` are open descriptors borrowed for this future's
+        let result = write(cx, &mut |socket| {
+            // SAFETY: `socket` and `file` are open descriptors borrowed for this transfer's
             // life; `offset` is a valid `off_t` the call updates; `chunk` bounds the count.
             let n = unsafe { libc::sendfile(socket, file, &mut offset, chunk as usize) };
             if n < 0 {
                 Err(io::Error::last_os_error())
             } else {
-                Ok(n as u64)
+                Ok(n as usize)
             }
         });
         match result {
@@ -200,12 +266,16 @@ impl SendFile<'_> {
             {
                 Poll::Ready(Ok(None))
             }
-            other => other.map(|r| r.map(Some)),
+            other => other.map(|r| r.map(|n| Some(n as u64))),
         }
     }
 
     /// One step of the read/write fallback: `Ok(0)` at the end of the file.
-    fn poll_fallback(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+    fn poll_fallback(
+        &mut self,
+        cx: &mut Context<'_>,
+        write: &mut WriteFd<'_>,
+    ) -> Poll<io::Result<u64>> {
         let chunk = self.chunk(FALLBACK_BUF as u64) as usize;
         let fb = self.fallback.get_or_insert_with(Fallback::new);
         if fb.start == fb.end {
@@ -215,10 +285,10 @@ impl SendFile<'_> {
             }
             (fb.start, fb.end) = (0, n);
         }
-        let (socket, pending) = (self.socket, &fb.buf[fb.start..fb.end]);
-        let written = match self.waiter.poll_io(cx, || {
+        let pending = &fb.buf[fb.start..fb.end];
+        let written = match write(cx, &mut |socket| {
             // SAFETY: `pending` is valid for reads of its length for the call; `socket` is
-            // the open descriptor this future borrows.
+            // the open descriptor this transfer borrows.
             let n = unsafe {
                 libc::send(
                     socket,
@@ -246,35 +316,24 @@ impl Future for SendFile<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let this = self.get_mut();
-        if this.fallback.is_none() && FORCE_FALLBACK.with(Cell::get) {
-            this.fallback = Some(Fallback::new());
-        }
-        while this.remaining != Some(0) {
-            let step = if this.fallback.is_some() {
-                this.poll_fallback(cx)
-            } else {
-                match this.poll_sendfile(cx) {
-                    Poll::Ready(Ok(None)) => {
-                        this.fallback = Some(Fallback::new());
-                        continue;
-                    }
-                    other => other.map(|r| r.map(|n| n.unwrap_or(0))),
-                }
-            };
-            match step {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Ready(Ok(0)) => break, // the end of the file
-                Poll::Ready(Ok(n)) => this.advance(n),
-            }
-        }
-        Poll::Ready(Ok(this.sent))
+        let (socket, waiter) = (this.socket, &mut this.waiter);
+        this.transfer
+            .poll(cx, &mut |cx, op| waiter.poll_io(cx, || op(socket)))
     }
 }
 
 impl fmt::Debug for SendFile<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SendFile")
+            .field("socket", &self.socket)
+            .field("transfer", &self.transfer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Transfer<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transfer")
             .field("offset", &self.offset)
             .field("remaining", &self.remaining)
             .field("sent", &self.sent)

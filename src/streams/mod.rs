@@ -29,4 +29,4 @@ pub use server::{ServeForever, Server, ServerClose, ServerWaitClosed};
 pub use unix::{
     open_unix_connection, start_unix_server, OpenUnixConnection, StartUnixServer, UnixStreamWriter,
 };
-pub use writer::{StreamWriter, WriterClose, WriterDrain, WriterWaitClosed};
+pub use writer::{StreamWriter, WriterClose, WriterDrain, WriterSendFile, WriterWaitClosed};
