@@ -66,7 +66,7 @@ impl ConnectOptions {
     /// # Examples
     /// ```
     /// let options = baton::net::ConnectOptions::new();
-    /// # drop(options);
+    /// assert_eq!(options, baton::net::ConnectOptions::default());
     /// ```
     pub fn new() -> ConnectOptions {
         ConnectOptions::default()
@@ -82,7 +82,7 @@ impl ConnectOptions {
     ///
     /// let sequential = baton::net::ConnectOptions::new().happy_eyeballs_delay(None);
     /// let eager = baton::net::ConnectOptions::new().happy_eyeballs_delay(Some(Duration::from_millis(50)));
-    /// # drop((sequential, eager));
+    /// assert_ne!(sequential, eager);
     /// ```
     pub fn happy_eyeballs_delay(mut self, delay: Option<Duration>) -> ConnectOptions {
         self.delay = delay;
@@ -97,7 +97,7 @@ impl ConnectOptions {
     /// ```
     /// // two IPv6 attempts (if the name resolves to IPv6 first), then alternate
     /// let options = baton::net::ConnectOptions::new().interleave(2);
-    /// # drop(options);
+    /// assert_ne!(options, baton::net::ConnectOptions::new());
     /// ```
     pub fn interleave(mut self, count: usize) -> ConnectOptions {
         self.interleave = count;

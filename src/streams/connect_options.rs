@@ -18,7 +18,7 @@ impl ConnectOptions {
     /// baton::run(async {
     ///     let listener = baton::net::TcpListener::bind("127.0.0.1:0").await?;
     ///     let port = listener.local_addr()?.port();
-    ///     let (_r, mut w) = ConnectOptions::new()
+    ///     let (_r, w) = ConnectOptions::new()
     ///         .happy_eyeballs_delay(Some(Duration::from_millis(100)))
     ///         .open_connection(("localhost", port))
     ///         .await?;

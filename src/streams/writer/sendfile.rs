@@ -28,7 +28,7 @@ impl<S: SplitStream> StreamWriter<OwnedWriteHalf<S>> {
     ///     std::fs::File::create(&path)?.write_all(b"body\n")?;
     ///     let file = std::fs::File::open(&path)?;
     ///     let listener = baton::net::TcpListener::bind("127.0.0.1:0").await?;
-    ///     let (mut r, mut w) = baton::open_connection(listener.local_addr()?).await?;
+    ///     let (mut r, w) = baton::open_connection(listener.local_addr()?).await?;
     ///     let (conn, _) = listener.accept().await?;
     ///     let (_conn_rd, conn_wr) = conn.split();
     ///     let mut server = baton::StreamWriter::new(conn_wr);
