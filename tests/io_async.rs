@@ -167,3 +167,21 @@ fn async_is_send_and_its_futures_run_on_any_worker() {
         rt.shutdown();
     });
 }
+
+#[test]
+fn async_write_and_read_by_value_move_more_than_a_pipe_holds() {
+    run_paused(|| async {
+        let (rd, wr) = pipe();
+        let (mut rd, mut wr) = (Async::new(rd).unwrap(), Async::new(wr).unwrap());
+        let data: Vec<u8> = (0..1 << 20).map(|i: u32| i as u8).collect();
+        let writer = baton::spawn(async move {
+            wr.write_all(&data).await.unwrap(); // AsyncWrite for Async<File>: waits when full
+            wr.flush().await.unwrap();
+            wr.close().await.unwrap();
+            data
+        });
+        let mut got = Vec::new();
+        rd.read_to_end(&mut got).await.unwrap(); // EOF once the writer is dropped
+        assert!(got == writer.await.unwrap());
+    });
+}

@@ -358,8 +358,14 @@ impl<T: AsFd + Write> AsyncWrite for Async<T> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut()
-            .poll_with_mut(cx, Direction::Write, |io| io.flush())
+        let this = self.get_mut();
+        // Most objects buffer nothing: flushing them needs no writability.
+        match this.io.get_mut().0.flush() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                this.poll_with_mut(cx, Direction::Write, |io| io.flush())
+            }
+            done => Poll::Ready(done),
+        }
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -394,7 +400,14 @@ where
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_io(cx, Direction::Write, |io| (&io.0).flush())
+        // Most objects buffer nothing: flushing them needs no writability.
+        let mut io: &T = Async::get_ref(*self);
+        match io.flush() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.io.poll_io(cx, Direction::Write, |io| (&io.0).flush())
+            }
+            done => Poll::Ready(done),
+        }
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
