@@ -232,7 +232,7 @@ async fn connect_path(path: &Path) -> io::Result<UnixStream> {
 
 /// `e` with the path it concerns, so "No such file or directory" says which file.
 pub(super) fn naming_path(what: &str, path: &Path, e: io::Error) -> io::Error {
-    io::Error::new(e.kind(), format!("{what} {}: {e}", path.display()))
+    io::Error::new(e.kind(), format!("{what} {path:?}: {e}"))
 }
 
 byte_stream!(
