@@ -34,6 +34,21 @@ fn hanging_listener() -> (Socket, SocketAddr, Vec<Socket>) {
     (listener, addr, fillers)
 }
 
+/// How many of this network namespace's IPv4 sockets are still sending SYNs to `addr`
+/// (`/proc/net/tcp`, state 02 `SYN_SENT`): a connect attempt that hangs there.
+fn syn_sent_to(addr: SocketAddr) -> usize {
+    let remote = format!(":{:04X}", addr.port());
+    std::fs::read_to_string("/proc/net/tcp")
+        .unwrap()
+        .lines()
+        .skip(1)
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields[2].ends_with(&remote) && fields[3] == "02"
+        })
+        .count()
+}
+
 /// An address where nothing listens.
 fn refused_addr() -> SocketAddr {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -45,15 +60,22 @@ fn an_address_that_hangs_really_hangs_a_sequential_connect() {
     run_paused(|| async {
         let (_l, hang, _fillers) = hanging_listener();
         let sequential = ConnectOptions::new().happy_eyeballs_delay(None);
-        let attempt = baton::wait_for(
+        let before = syn_sent_to(hang);
+        let attempt = baton::spawn(baton::wait_for(
             Duration::from_secs(10),
             TcpStream::connect_with(hang, sequential),
-        )
-        .await;
+        ));
+        baton::sleep(Duration::from_millis(1)).await;
+        assert_eq!(
+            syn_sent_to(hang),
+            before + 1,
+            "the attempt waits in SYN_SENT"
+        );
         assert!(
-            attempt.is_err(),
+            attempt.await.unwrap().is_err(),
             "the control: this address does not answer"
         );
+        assert_eq!(syn_sent_to(hang), before, "a timed-out attempt is closed");
     });
 }
 
@@ -63,8 +85,14 @@ fn after_a_hanging_address_the_next_one_connects_after_the_delay() {
         let (_l, hang, _fillers) = hanging_listener();
         let good = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addrs = [hang, good.local_addr().unwrap()];
+        let hanging_before = syn_sent_to(hang);
         let start = now();
         let stream = TcpStream::connect(&addrs[..]).await.unwrap();
+        assert_eq!(
+            syn_sent_to(hang),
+            hanging_before,
+            "the losing attempt was closed with the race"
+        );
         let took = now() - start;
         assert_eq!(stream.peer_addr().unwrap(), addrs[1]);
         assert!(
