@@ -207,3 +207,27 @@ fn send_to_takes_every_address_form_and_fails_cleanly_on_a_bad_one() {
         .unwrap();
     });
 }
+
+#[test]
+fn a_task_awaiting_readiness_in_a_loop_still_lets_others_run() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let (a, mut b) = UnixStream::pair()?;
+            b.write_all(b"x").await?; // readable, and never read: readable() is always ready
+            let ran = std::rc::Rc::new(std::cell::Cell::new(false));
+            let other = baton::spawn({
+                let ran = ran.clone();
+                async move { ran.set(true) }
+            });
+            let mut polls = 0;
+            while !ran.get() {
+                a.readable().await?;
+                polls += 1;
+                assert!(polls < 100_000, "the readiness loop starved the other task");
+            }
+            other.await.unwrap();
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}

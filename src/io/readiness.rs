@@ -7,6 +7,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::coop;
 use crate::runtime::driver::reactor::Waiter;
 
 /// The future of `readable()` and `writable()` (on [`Async`](super::Async) and every socket
@@ -53,10 +54,11 @@ impl Future for Readiness<'_> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut()
-            .waiter
-            .poll_ready(cx)
-            .map(|ready| ready.map(|_event| ()))
+        let waiter = &mut self.get_mut().waiter;
+        // Budgeted, so a task that awaits readiness without doing the I/O still yields.
+        coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
+            waiter.poll_ready(cx).map(|ready| ready.map(|_event| ()))
+        })
     }
 }
 
