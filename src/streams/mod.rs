@@ -27,6 +27,7 @@ pub use open::{open_connection, start_server, OpenConnection, ServerOptions, Sta
 pub use reader::{ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, StreamReader};
 pub use server::{ServeForever, Server, ServerClose, ServerWaitClosed};
 pub use unix::{
-    open_unix_connection, start_unix_server, OpenUnixConnection, StartUnixServer, UnixStreamWriter,
+    open_unix_connection, start_unix_server, OpenUnixConnection, StartUnixServer, UnixServer,
+    UnixStreamWriter,
 };
 pub use writer::{StreamWriter, WriterClose, WriterDrain, WriterSendFile, WriterWaitClosed};

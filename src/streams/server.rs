@@ -52,9 +52,9 @@ pub(super) fn streams_of(stream: TcpStream, limit: usize) -> (StreamReader, Stre
 }
 
 /// A TCP server from [`start_server`] (asyncio's `Server`), or, as
-/// `Server<std::os::unix::net::SocketAddr>`, a Unix one from
-/// [`start_unix_server`](super::start_unix_server); `A` is the address type. Dropping it closes
-/// it; the connections it accepted carry on.
+/// `Server<std::os::unix::net::SocketAddr>` ([`UnixServer`](super::UnixServer)), a Unix one
+/// from [`start_unix_server`](super::start_unix_server); `A` is the address type. Dropping it
+/// closes it; the connections it accepted carry on.
 ///
 /// `Send + Sync`: any thread may start, close or await it, while its accept loop and the
 /// handlers run on the loop that started it (the handler need not be `Send`).

@@ -19,7 +19,46 @@ use crate::io::boxed::boxed_future;
 use crate::net::{OwnedWriteHalf, UnixListener, UnixStream};
 
 /// The writer of a Unix-socket stream: a [`StreamWriter`] over the socket's write half.
+///
+/// # Examples
+/// ```
+/// use baton::streams::UnixStreamWriter;
+///
+/// baton::run(async {
+///     let (a, b) = baton::net::UnixStream::pair()?;
+///     let (_rd, wr) = a.split();
+///     let mut w: UnixStreamWriter = baton::StreamWriter::new(wr);
+///     w.write(b"x");
+///     w.drain().await?;
+///     # drop(b);
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub type UnixStreamWriter = StreamWriter<OwnedWriteHalf<UnixStream>>;
+
+/// A server on a Unix socket, from [`start_unix_server`]: the same [`Server`] as over TCP,
+/// with Unix addresses.
+///
+/// # Examples
+/// ```
+/// use baton::streams::UnixServer;
+///
+/// /// Keeps a server and where it listens.
+/// struct App {
+///     server: UnixServer,
+/// }
+///
+/// baton::run(async {
+///     let name = format!("\0baton-doc-us-{}", std::process::id());
+///     let app = App { server: baton::start_unix_server(|_r, _w| async {}, &name).await? };
+///     assert!(app.server.local_addr()?.as_pathname().is_none()); // abstract: no file
+///     app.server.close().await;
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub type UnixServer = Server<SocketAddr>;
 
 boxed_future! {
     /// The future returned by [`open_unix_connection`].
@@ -57,7 +96,7 @@ boxed_future! {
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub struct StartUnixServer -> io::Result<Server<SocketAddr>>;
+    pub struct StartUnixServer -> io::Result<UnixServer>;
 }
 
 /// Connects to the Unix socket at `path` and returns its reader and writer (asyncio's
