@@ -95,6 +95,7 @@ pub mod net;
 mod panic;
 pub mod queue;
 mod runtime;
+pub mod signal;
 pub mod streams;
 pub mod sync;
 pub mod task;
