@@ -166,6 +166,25 @@ impl StreamReader {
         )
     }
 
+    /// For `start_tls`: the reader taken apart into the bytes it read but nobody consumed (the
+    /// first bytes of the peer's handshake, say), its transport and its limit. A fed reader, or
+    /// one that saw EOF, has no transport to give: it comes back as the error.
+    #[cfg(feature = "tls")]
+    pub(crate) fn into_transport(
+        mut self,
+    ) -> Result<(Vec<u8>, Box<dyn AsyncRead + Unpin + Send>, usize), StreamReader> {
+        if self.eof {
+            return Err(self);
+        }
+        match self.source {
+            Source::Io(io) => Ok((self.buffer.take(self.buffer.len()), io, self.limit)),
+            source @ Source::Fed(_) => {
+                self.source = source;
+                Err(self)
+            }
+        }
+    }
+
     fn from_source(source: Source, limit: usize) -> StreamReader {
         assert!(limit > 0, "a StreamReader's limit must be positive");
         StreamReader {

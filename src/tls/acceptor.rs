@@ -115,8 +115,8 @@ impl TlsAcceptor {
     /// # }
     /// # let (_, server) = configs();
     /// baton::run(async {
-    ///     let (a, b) = baton::net::UnixStream::pair()?;
-    ///     a.try_write(b"GET / HTTP/1.1\r\n\r\n")?; // not TLS
+    ///     let (mut a, b) = baton::net::UnixStream::pair()?;
+    ///     a.write_all(b"GET / HTTP/1.1\r\n\r\n").await?; // not TLS
     ///     let err = baton::tls::TlsAcceptor::from(server).accept(b).await.unwrap_err();
     ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
     ///     std::io::Result::Ok(())

@@ -262,6 +262,12 @@ impl<S> TlsStream<S> {
         (self.io, self.conn)
     }
 
+    /// The stream and the rustls connection, both mutably, for a caller that drives rustls
+    /// itself (the streams API's writer side sends without registering a waker).
+    pub(crate) fn parts_mut(&mut self) -> (&mut S, &mut Connection) {
+        (&mut self.io, &mut self.conn)
+    }
+
     /// From here on reads never write (see `read_may_write`).
     pub(crate) fn set_read_only_reads(&mut self) {
         self.read_may_write = false;
