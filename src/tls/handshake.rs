@@ -34,7 +34,7 @@ use super::stream::TlsStream;
 /// #         .with_single_cert(vec![cert.cert.der().clone()], key).unwrap();
 /// #     (Arc::new(client), Arc::new(server))
 /// # }
-/// # let (client, server) = configs();
+/// # let (client, _) = configs();
 /// use std::time::Duration;
 ///
 /// baton::run(async {

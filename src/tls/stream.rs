@@ -252,8 +252,8 @@ impl<S> TlsStream<S> {
     ///     let tls = baton::tls::TlsConnector::from(client).connect("localhost", a).await?;
     ///     let (unix, connection) = tls.into_inner();
     ///     assert!(!connection.is_handshaking());
+    ///     accepting.await.unwrap()?; // the server's last flight is in before `unix` goes
     ///     drop(unix);
-    ///     accepting.await.unwrap()?;
     ///     std::io::Result::Ok(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())

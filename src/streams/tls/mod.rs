@@ -198,11 +198,13 @@ pub async fn start_tls<W: WriteTransport + Send + Sync>(
 ///     let connector = baton::tls::TlsConnector::from(client);
 ///     let client = baton::spawn(async move {
 ///         let (r, w) = (baton::StreamReader::new(a_rd), baton::StreamWriter::new(a_wr));
-///         baton::streams::start_tls(r, w, &connector, "localhost").await.map(drop)
+///         baton::streams::start_tls(r, w, &connector, "localhost").await
 ///     });
 ///     let (r, w) = (baton::StreamReader::new(b_rd), baton::StreamWriter::new(b_wr));
-///     let (_r, _w) = baton::streams::start_tls_server(r, w, &acceptor).await?;
-///     client.await.unwrap()?;
+///     let (_r, mut w) = baton::streams::start_tls_server(r, w, &acceptor).await?;
+///     w.write(b"over TLS\n");
+///     let (mut client_r, _client_w) = client.await.unwrap()?;
+///     assert_eq!(client_r.readline().await?, b"over TLS\n");
 ///     std::io::Result::Ok(())
 /// })?;
 /// # Ok::<(), std::io::Error>(())

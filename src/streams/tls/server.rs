@@ -179,7 +179,7 @@ impl TlsServerOptions {
     /// #         .with_single_cert(vec![cert.cert.der().clone()], key).unwrap();
     /// #     (Arc::new(client), Arc::new(server))
     /// # }
-    /// # let (client, server_config) = configs();
+    /// # let (_, server_config) = configs();
     /// baton::run(async {
     ///     let server = baton::streams::ServerOptions::new()
     ///         .tls(server_config)
