@@ -75,9 +75,9 @@ pub struct TlsStream<S> {
     conn: Connection,
     /// The stream reported EOF: no more TLS bytes will come.
     read_eof: bool,
-    /// `close_notify` was queued by `poll_close`.
+    /// `close_notify` was queued (by `poll_close`, or a streams writer's shutdown).
     close_notify_queued: bool,
-    /// Whether reading may write (a handshake's flight, an alert): false once the stream is
+    /// Whether a read that fails may send the alert rustls queued: false once the stream is
     /// split between a reader and a writer task, where only the writer writes, so the reader
     /// never takes the stream's one write-waker slot from the writer.
     read_may_write: bool,
@@ -268,6 +268,14 @@ impl<S> TlsStream<S> {
         (&mut self.io, &mut self.conn)
     }
 
+    /// Queues TLS's `close_notify` alert, once.
+    pub(crate) fn queue_close_notify(&mut self) {
+        if !self.close_notify_queued {
+            self.conn.send_close_notify();
+            self.close_notify_queued = true;
+        }
+    }
+
     /// From here on reads never write (see `read_may_write`).
     pub(crate) fn set_read_only_reads(&mut self) {
         self.read_may_write = false;
@@ -357,11 +365,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> TlsStream<S> {
                 // rustls saw the EOF and still has nothing to say: treat as truncation.
                 return Poll::Ready(Err(io::ErrorKind::UnexpectedEof.into()));
             }
-            if self.read_may_write && self.conn.wants_write() {
-                // A flight rustls owes the peer (a key update's answer, an alert): send what
-                // the stream takes now; the read does not wait for it.
-                let _ = self.poll_send_all(cx);
-            }
+            // TLS bytes rustls owes the peer after a read (a key update's answer) go with the
+            // next write or flush: a read never waits on, or registers for, writing.
             ready!(self.poll_read_tls(cx))?;
         }
     }
@@ -417,10 +422,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<S> {
     /// Sends `close_notify`, then closes the stream for writing.
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if !this.close_notify_queued {
-            this.conn.send_close_notify();
-            this.close_notify_queued = true;
-        }
+        this.queue_close_notify();
         ready!(this.poll_send_all(cx))?;
         Pin::new(&mut this.io).poll_close(cx)
     }

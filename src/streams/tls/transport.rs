@@ -281,8 +281,8 @@ impl<W: WriteTransport> crate::net::TransportImpl for TlsTransport<W> {
     /// `close_notify` first (what the socket takes now), then the socket's shutdown.
     fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         let mut tls = self.session.lock();
+        tls.queue_close_notify();
         let (io, conn) = tls.parts_mut();
-        conn.send_close_notify();
         let _ = send_now(io, conn);
         io.write.io().shutdown(how)
     }
