@@ -31,7 +31,11 @@ fn configs() -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
 }
 
 /// baton: a `TlsStream` echo server task and a client on one event loop.
-fn baton_arm(rounds: usize, client: Arc<rustls::ClientConfig>, server: Arc<rustls::ServerConfig>) -> Duration {
+fn baton_arm(
+    rounds: usize,
+    client: Arc<rustls::ClientConfig>,
+    server: Arc<rustls::ServerConfig>,
+) -> Duration {
     use baton::net::{TcpListener, TcpStream};
     use baton::tls::{TlsAcceptor, TlsConnector};
     use futures_lite::{AsyncReadExt, AsyncWriteExt};
@@ -52,7 +56,10 @@ fn baton_arm(rounds: usize, client: Arc<rustls::ClientConfig>, server: Arc<rustl
         });
         let tcp = TcpStream::connect(addr).await.unwrap();
         tcp.set_nodelay(true).unwrap();
-        let mut tls = TlsConnector::from(client).connect("localhost", tcp).await.unwrap();
+        let mut tls = TlsConnector::from(client)
+            .connect("localhost", tcp)
+            .await
+            .unwrap();
         let mut buf = [7; MESSAGE];
         let mut start = Instant::now();
         for i in 0..WARMUP + rounds {
@@ -71,7 +78,11 @@ fn baton_arm(rounds: usize, client: Arc<rustls::ClientConfig>, server: Arc<rustl
 }
 
 /// baton's streams API: a TLS server and `open_tls_connection`, `readexactly` per round trip.
-fn baton_streams_arm(rounds: usize, client: Arc<rustls::ClientConfig>, server: Arc<rustls::ServerConfig>) -> Duration {
+fn baton_streams_arm(
+    rounds: usize,
+    client: Arc<rustls::ClientConfig>,
+    server: Arc<rustls::ServerConfig>,
+) -> Duration {
     use baton::streams::{open_tls_connection, ServerOptions};
     use baton::tls::TlsConnector;
 
@@ -89,9 +100,10 @@ fn baton_streams_arm(rounds: usize, client: Arc<rustls::ClientConfig>, server: A
             .await
             .unwrap();
         let connector = TlsConnector::from(client);
-        let (mut r, mut w) = open_tls_connection(server.local_addr().unwrap(), "localhost", &connector)
-            .await
-            .unwrap();
+        let (mut r, mut w) =
+            open_tls_connection(server.local_addr().unwrap(), "localhost", &connector)
+                .await
+                .unwrap();
         let msg = [7; MESSAGE];
         let mut start = Instant::now();
         for i in 0..WARMUP + rounds {
@@ -109,7 +121,11 @@ fn baton_streams_arm(rounds: usize, client: Arc<rustls::ClientConfig>, server: A
 }
 
 /// tokio-rustls on tokio's current-thread runtime, the same workload.
-fn tokio_arm(rounds: usize, client: Arc<rustls::ClientConfig>, server: Arc<rustls::ServerConfig>) -> Duration {
+fn tokio_arm(
+    rounds: usize,
+    client: Arc<rustls::ClientConfig>,
+    server: Arc<rustls::ServerConfig>,
+) -> Duration {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -168,6 +184,12 @@ fn main() {
     let streams = rate(baton_streams_arm(rounds, client, server));
     println!("TLS echo, {MESSAGE}-byte messages, {rounds} round trips on one connection:");
     println!("  tokio-rustls (current thread)  {tokio:>10.0} round trips/s");
-    println!("  baton TlsStream                {baton:>10.0} round trips/s   ratio {:.2}", baton / tokio);
-    println!("  baton streams API over TLS     {streams:>10.0} round trips/s   ratio {:.2}", streams / tokio);
+    println!(
+        "  baton TlsStream                {baton:>10.0} round trips/s   ratio {:.2}",
+        baton / tokio
+    );
+    println!(
+        "  baton streams API over TLS     {streams:>10.0} round trips/s   ratio {:.2}",
+        streams / tokio
+    );
 }

@@ -68,7 +68,8 @@ fn main() -> std::io::Result<()> {
             // stalls its handshake holds up nobody else.
             drop(baton::spawn(async move {
                 let handshake = acceptor.accept(tcp);
-                let tls = match baton::timeout(std::time::Duration::from_secs(60), handshake).await {
+                let tls = match baton::timeout(std::time::Duration::from_secs(60), handshake).await
+                {
                     Ok(Ok(tls)) => tls,
                     Ok(Err(e)) => return eprintln!("TLS handshake failed: {e}"),
                     Err(_) => return eprintln!("TLS handshake timed out"),

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use baton::net::{TcpListener, TcpStream, UnixStream};
-use baton::streams::{open_tls_connection, start_tls, start_tls_server, ServerOptions, TlsTransport};
+use baton::streams::{
+    open_tls_connection, start_tls, start_tls_server, ServerOptions, TlsTransport,
+};
 use baton::tls::rustls::{self, pki_types::PrivateKeyDer};
 use baton::tls::{TlsAcceptor, TlsConnector, TlsStream};
 use baton::{StreamReader, StreamWriter};
@@ -193,17 +195,29 @@ fn a_client_that_trusts_another_root_fails_the_handshake_and_the_server_serves_o
                 .await
                 .unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
-            let cause = err.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>());
+            let cause = err
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<rustls::Error>());
             assert!(
                 matches!(cause, Some(rustls::Error::InvalidCertificate(_))),
                 "{err:?}"
             );
-            assert!(err.to_string().contains("invalid peer certificate"), "{err}");
+            assert!(
+                err.to_string().contains("invalid peer certificate"),
+                "{err}"
+            );
             // A client asking for a name the certificate is not for fails too.
-            let wrong_name = open_tls_connection(addr, "example.com", &TlsConnector::from(good_client.clone()))
-                .await
-                .unwrap_err();
-            assert!(wrong_name.to_string().contains("certificate"), "{wrong_name}");
+            let wrong_name = open_tls_connection(
+                addr,
+                "example.com",
+                &TlsConnector::from(good_client.clone()),
+            )
+            .await
+            .unwrap_err();
+            assert!(
+                wrong_name.to_string().contains("certificate"),
+                "{wrong_name}"
+            );
             echo_once(addr, &TlsConnector::from(good_client)).await?;
             server.close().await;
             std::io::Result::Ok(())
@@ -263,10 +277,12 @@ fn garbage_or_a_reset_fails_only_that_connection() {
             let connector = TlsConnector::from(client.clone());
             // Plain HTTP at a TLS server: its handshake fails, the connection is closed.
             let mut garbage = TcpStream::connect(addr).await?;
-            garbage.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await?;
+            garbage
+                .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await?;
             let mut answer = Vec::new();
             let _ = garbage.read_to_end(&mut answer).await; // an alert, then EOF
-            // A client that resets in the middle of its handshake.
+                                                            // A client that resets in the middle of its handshake.
             let resetter = std::net::TcpStream::connect(addr)?;
             socket2::SockRef::from(&resetter).set_linger(Some(Duration::ZERO))?;
             (&resetter).write_all(&[0x16, 0x03, 0x01, 0x01, 0x00])?;
@@ -277,7 +293,9 @@ fn garbage_or_a_reset_fails_only_that_connection() {
             // After a handshake: a peer that sends garbage is an error on that stream.
             let (a, b) = UnixStream::pair()?;
             let accepting = baton::spawn(TlsAcceptor::from(server_config.clone()).accept(b));
-            let mut tls = TlsConnector::from(client.clone()).connect("localhost", a).await?;
+            let mut tls = TlsConnector::from(client.clone())
+                .connect("localhost", a)
+                .await?;
             let (mut raw, _session) = accepting.await.unwrap()?.into_inner();
             raw.write_all(b"\x17\x03\x03\x00\x05nonsense").await?;
             let mut buf = [0; 16];
@@ -286,7 +304,9 @@ fn garbage_or_a_reset_fails_only_that_connection() {
             // And a peer that goes away without close_notify is a truncation, not an EOF.
             let (a, b) = UnixStream::pair()?;
             let accepting = baton::spawn(TlsAcceptor::from(server_config.clone()).accept(b));
-            let mut tls = TlsConnector::from(client.clone()).connect("localhost", a).await?;
+            let mut tls = TlsConnector::from(client.clone())
+                .connect("localhost", a)
+                .await?;
             drop(accepting.await.unwrap()?);
             let err = tls.read(&mut buf).await.unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof, "{err}");
@@ -351,7 +371,9 @@ fn start_tls_upgrades_a_connection_and_keeps_the_bytes_the_reader_had_buffered()
             // A fed reader has no connection to upgrade.
             let (fed, _feeder) = StreamReader::fed();
             let (_r, w) = baton::open_connection(addr).await?;
-            let err = start_tls(fed, w, &connector, "localhost").await.unwrap_err();
+            let err = start_tls(fed, w, &connector, "localhost")
+                .await
+                .unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
             server.close().await;
             std::io::Result::Ok(())
@@ -456,10 +478,13 @@ fn tls_works_on_runtime_workers() {
         let started = rt.handle().run_on_worker(0, move || async move {
             let server = echo_server(server).await.unwrap();
             let addr = server.local_addr().unwrap();
-            (addr, baton::spawn(async move {
-                baton::sleep(Duration::from_secs(3600)).await;
-                drop(server);
-            }))
+            (
+                addr,
+                baton::spawn(async move {
+                    baton::sleep(Duration::from_secs(3600)).await;
+                    drop(server);
+                }),
+            )
         });
         let (addr, server) = rt.block_on(started).unwrap();
         rt.block_on(async move {
@@ -494,6 +519,55 @@ fn tls_works_on_runtime_workers() {
             }
             server.cancel();
             std::io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[cfg(feature = "hyper")]
+#[test]
+fn curl_fetches_from_hyper_over_a_tls_stream() {
+    use http_body_util::Full;
+    use hyper::body::Bytes;
+
+    let curl = "/usr/bin/curl";
+    if !std::path::Path::new(curl).exists() {
+        eprintln!("note: {curl} is missing; the curl test is skipped");
+        return;
+    }
+    let (_, server) = configs();
+    bounded(LIMIT, move || {
+        baton::run(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let url = format!("https://localhost:{}/", listener.local_addr()?.port());
+            let acceptor = TlsAcceptor::from(server);
+            let serve = baton::spawn(async move {
+                let (tcp, _) = listener.accept().await?;
+                let tls = acceptor.accept(tcp).await?;
+                let service = hyper::service::service_fn(|_req| async {
+                    let body = Full::new(Bytes::from_static(b"Hello over hyper"));
+                    Ok::<_, std::convert::Infallible>(hyper::Response::new(body))
+                });
+                hyper::server::conn::http1::Builder::new()
+                    .timer(baton::net::hyper_rt::HyperTimer)
+                    .serve_connection(tls, service)
+                    .await
+                    .map_err(std::io::Error::other)
+            });
+            let out = baton::to_thread(move || {
+                std::process::Command::new(curl)
+                    .args(["-k", "-s", "-S", "--max-time", "20", &url])
+                    .output()
+                    .unwrap()
+            })
+            .await;
+            assert!(
+                out.status.success(),
+                "curl failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(out.stdout, b"Hello over hyper");
+            serve.await.unwrap()
         })
         .unwrap();
     });

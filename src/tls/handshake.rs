@@ -67,7 +67,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Future for Handshake<S> {
     type Output = io::Result<TlsStream<S>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let stream = match self.stream.as_mut().expect("Handshake polled after completion") {
+        let stream = match self
+            .stream
+            .as_mut()
+            .expect("Handshake polled after completion")
+        {
             Ok(stream) => stream,
             Err(_) => return Poll::Ready(self.stream.take().unwrap()),
         };

@@ -39,7 +39,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Read for TlsStream<S> {
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Write for TlsStream<S> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         AsyncWrite::poll_write(self, cx, buf)
     }
 

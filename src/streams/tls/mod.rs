@@ -167,7 +167,10 @@ pub async fn start_tls<W: WriteTransport + Send + Sync>(
 ) -> io::Result<(StreamReader, StreamWriter<TlsTransport<W>>)> {
     let (plain, limit) = take_apart(reader, writer).await?;
     let handshake = connector.connect(server_name, plain);
-    finish(handshake_within(DEFAULT_HANDSHAKE_TIMEOUT, handshake).await?, limit)
+    finish(
+        handshake_within(DEFAULT_HANDSHAKE_TIMEOUT, handshake).await?,
+        limit,
+    )
 }
 
 /// Upgrades a plain connection to TLS as its server (asyncio's `loop.start_tls(...,
@@ -234,7 +237,10 @@ pub(super) async fn upgrade_server<W: WriteTransport + Send + Sync>(
     timeout: Duration,
 ) -> io::Result<(StreamReader, StreamWriter<TlsTransport<W>>)> {
     let (plain, limit) = take_apart(reader, writer).await?;
-    finish(handshake_within(timeout, acceptor.accept(plain)).await?, limit)
+    finish(
+        handshake_within(timeout, acceptor.accept(plain)).await?,
+        limit,
+    )
 }
 
 /// The plain connection under a reader and a writer, and the reader's limit.

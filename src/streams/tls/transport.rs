@@ -199,7 +199,11 @@ impl<W: WriteTransport> TlsTransport<W> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn alpn_protocol(&self) -> Option<Vec<u8>> {
-        self.session.lock().connection().alpn_protocol().map(<[u8]>::to_vec)
+        self.session
+            .lock()
+            .connection()
+            .alpn_protocol()
+            .map(<[u8]>::to_vec)
     }
 
     /// The certificate chain the peer presented (asyncio's `get_extra_info("peercert")`):

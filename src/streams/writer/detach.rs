@@ -52,5 +52,4 @@ impl<W: WriteTransport> StreamWriter<W> {
             shared: self.shared,
         })
     }
-
 }

@@ -50,9 +50,9 @@ use std::net::Shutdown;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-pub use futures::{WriterClose, WriterDrain, WriterWaitClosed};
 #[cfg(feature = "tls")]
 pub(crate) use detach::DetachedWriter;
+pub use futures::{WriterClose, WriterDrain, WriterWaitClosed};
 pub(crate) use handle::WriterHandle;
 use state::{begin_close, wake_all, Shared, State, DEFAULT_HIGH_WATER};
 
