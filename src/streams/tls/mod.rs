@@ -248,7 +248,7 @@ async fn take_apart<W: WriteTransport>(
     reader: StreamReader,
     writer: StreamWriter<W>,
 ) -> io::Result<(Upgraded<W>, usize)> {
-    let Ok((prefix, read, limit)) = reader.into_transport() else {
+    let Some((prefix, read, limit)) = reader.into_transport() else {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "start_tls needs a reader over a connection that has not reached EOF (not one made \

@@ -17,6 +17,7 @@ use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 
+use super::super::reader::BoxedRead;
 use super::super::writer::DetachedWriter;
 use crate::net::WriteTransport;
 use crate::tls::rustls::pki_types::CertificateDer;
@@ -28,7 +29,7 @@ pub(super) struct Upgraded<W> {
     /// Bytes the reader had read and nobody consumed: the first the TLS session reads.
     pub(super) prefix: Vec<u8>,
     pub(super) prefix_start: usize,
-    pub(super) read: Box<dyn AsyncRead + Unpin + Send>,
+    pub(super) read: BoxedRead,
     pub(super) write: DetachedWriter<W>,
 }
 
