@@ -508,12 +508,10 @@ impl<W: WriteTransport> StreamWriter<W> {
     ///
     /// # Examples
     /// ```
-    /// use baton::net::WriteTransport;
-    ///
     /// baton::run(async {
     ///     let listener = baton::net::TcpListener::bind("127.0.0.1:0").await?;
     ///     let (_r, w) = baton::open_connection(listener.local_addr()?).await?;
-    ///     assert_eq!(w.transport().peer_addr()?, listener.local_addr()?);
+    ///     assert_eq!(w.transport().peer_addr()?, listener.local_addr()?); // an OwnedWriteHalf
     ///     std::io::Result::Ok(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
