@@ -572,3 +572,32 @@ fn curl_fetches_from_hyper_over_a_tls_stream() {
         .unwrap();
     });
 }
+
+#[test]
+fn a_tls_servers_close_clients_and_wait_closed_reach_its_connections() {
+    let (client, server) = configs();
+    bounded(LIMIT, move || {
+        baton::run(async move {
+            let server = ServerOptions::new()
+                .tls(server)
+                .start_server(
+                    |mut r: StreamReader, mut w: StreamWriter<TlsTransport>| async move {
+                        w.write(b"welcome\n");
+                        let _ = r.readline().await; // until the server closes the connection
+                    },
+                    "127.0.0.1:0",
+                )
+                .await?;
+            let connector = TlsConnector::from(client);
+            let (mut r, _w) =
+                open_tls_connection(server.local_addr()?, "localhost", &connector).await?;
+            assert_eq!(r.readline().await?, b"welcome\n");
+            server.close().await;
+            server.close_clients();
+            server.wait_closed().await; // the handler ended: its connection was shut
+            assert!(r.readline().await.is_err()); // no close_notify: a truncation
+            std::io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}

@@ -277,6 +277,8 @@ impl<W: WriteTransport> StreamWriter<W> {
                     return;
                 }
             }
+            // A TLS transport that took it all may still hold encrypted bytes: the flusher
+            // sends them.
             if rest.is_empty() && !self.shared.io.has_unsent() {
                 return;
             }
