@@ -287,7 +287,6 @@ fn garbage_or_a_reset_fails_only_that_connection() {
             socket2::SockRef::from(&resetter).set_linger(Some(Duration::ZERO))?;
             (&resetter).write_all(&[0x16, 0x03, 0x01, 0x01, 0x00])?;
             drop(resetter); // RST
-            baton::sleep(Duration::from_millis(20)).await;
             echo_once(addr, &connector).await?;
 
             // After a handshake: a peer that sends garbage is an error on that stream.

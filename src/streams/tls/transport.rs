@@ -41,7 +41,9 @@ impl<W: WriteTransport> AsyncRead for Upgraded<W> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         if this.prefix_start < this.prefix.len() {
-            let n = (&this.prefix[this.prefix_start..]).read_into(buf);
+            let rest = &this.prefix[this.prefix_start..];
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
             this.prefix_start += n;
             if this.prefix_start == this.prefix.len() {
                 this.prefix = Vec::new();
@@ -68,19 +70,6 @@ impl<W: WriteTransport> AsyncWrite for Upgraded<W> {
 
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(self.write.io().shutdown(Shutdown::Write))
-    }
-}
-
-/// Copies from a slice, as `io::Read` does, without the `Result`.
-trait ReadInto {
-    fn read_into(self, buf: &mut [u8]) -> usize;
-}
-
-impl ReadInto for &[u8] {
-    fn read_into(self, buf: &mut [u8]) -> usize {
-        let n = self.len().min(buf.len());
-        buf[..n].copy_from_slice(&self[..n]);
-        n
     }
 }
 
