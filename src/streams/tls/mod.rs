@@ -29,7 +29,14 @@ pub use server::TlsServerOptions;
 pub use transport::TlsTransport;
 use transport::{TlsReadHalf, Upgraded};
 
-/// asyncio's default `ssl_handshake_timeout`: 60 s.
+/// asyncio's default `ssl_handshake_timeout`: 60 s. [`open_tls_connection`], [`start_tls`]
+/// and [`start_tls_server`] use it; a TLS server's is set with
+/// [`TlsServerOptions::handshake_timeout`].
+///
+/// # Examples
+/// ```
+/// assert_eq!(baton::streams::DEFAULT_HANDSHAKE_TIMEOUT.as_secs(), 60);
+/// ```
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Opens a TCP connection to `addr` and runs a TLS handshake over it as a client, checking the
