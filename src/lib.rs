@@ -101,6 +101,8 @@ pub mod sync;
 pub mod task;
 pub mod testing;
 pub mod time;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod util;
 
 // What the attribute macros expand to call: hidden, not public API.

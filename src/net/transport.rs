@@ -78,6 +78,19 @@ pub(crate) mod sealed {
 
         /// Shuts down `how`; a socket the peer already dropped counts as shut.
         fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+
+        /// Sends what the transport holds beyond the writer's buffer (a TLS transport's
+        /// encrypted bytes); the writer's flusher waits for it before it ends. Sockets hold
+        /// nothing.
+        fn poll_flush_shared(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        /// Whether `poll_flush_shared` has bytes to send, so a `write` that the transport took
+        /// whole still starts the flusher.
+        fn has_unsent(&self) -> bool {
+            false
+        }
     }
 }
 
