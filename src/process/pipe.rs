@@ -408,6 +408,7 @@ read_pipe!(
     "use baton::process::{Command, Stdio};
 # baton::run(async {
 let mut child = Command::new(\"printf\").arg(\"hey\").stdout(Stdio::piped()).spawn()?;
+# #[allow(unused_mut)]
 let mut io = child.stdout.take().unwrap();"
 );
 
@@ -417,6 +418,7 @@ read_pipe!(
     "use baton::process::{Command, Stdio};
 # baton::run(async {
 let mut child = Command::new(\"sh\").args([\"-c\", \"printf hey >&2\"]).stderr(Stdio::piped()).spawn()?;
+# #[allow(unused_mut)]
 let mut io = child.stderr.take().unwrap();"
 );
 
