@@ -320,6 +320,40 @@ fn children_run_and_are_awaited_on_every_worker_of_a_runtime() {
     });
 }
 
+#[test]
+fn a_child_and_its_pipes_may_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<baton::process::Child>();
+    send_sync::<baton::process::ChildStdin>();
+    send_sync::<baton::process::ChildStdout>();
+    send_sync::<baton::process::ChildStderr>();
+    send_sync::<baton::process::Command>();
+    fn send<T: Send>(_: &T) {}
+    run(|| async {
+        let mut child = Command::new("true").spawn()?;
+        let wait = child.wait();
+        send(&wait);
+        wait.await?;
+        Ok(())
+    });
+}
+
+#[test]
+fn communicate_refuses_input_without_a_stdin_pipe_and_leaves_the_pipes_alone() {
+    run(|| async {
+        let mut child = Command::new("echo")
+            .arg("kept")
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let err = child.communicate(Some(b"x".to_vec())).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(child.stdout.is_some(), "the refusal took nothing");
+        let output = child.communicate(None).await?;
+        assert_eq!(output.stdout, b"kept\n");
+        Ok(())
+    });
+}
+
 /// `true` when this run watches exits through `SIGCHLD` (a handler is installed), read from
 /// the kernel's view of the process: bit `SIGCHLD - 1` of `SigCgt` in /proc/self/status.
 fn sigchld_handler_installed() -> bool {

@@ -342,8 +342,9 @@ impl Child {
     /// ```
     ///
     /// # Errors
-    /// `InvalidInput` when `input` is given but `stdin` is not piped (or was taken); a read or
-    /// write error other than `BrokenPipe`; as [`wait`](Child::wait).
+    /// `InvalidInput` when `input` is given but `stdin` is not piped (or was taken), and then
+    /// the child keeps its pipes; a read or write error other than `BrokenPipe`; as
+    /// [`wait`](Child::wait).
     ///
     /// # Cancel safety
     /// Not cancel safe: the pipes are taken from the `Child` at once, and what was read is lost.

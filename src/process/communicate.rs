@@ -80,25 +80,33 @@ pub(super) struct Collector {
 impl Collector {
     /// Takes `child`'s pipes; with no `input`, its stdin is closed at once.
     pub(super) fn new(child: &mut Child, input: Option<Vec<u8>>) -> Collector {
-        let stdin = child.stdin.take();
-        let refused = match (&input, &stdin) {
-            (Some(_), None) => Some(io::Error::new(
+        let mut collect = Collector {
+            refused: None,
+            stdin: None,
+            input: Vec::new(),
+            written: 0,
+            stdout: None,
+            stderr: None,
+            out: Vec::new(),
+            err: Vec::new(),
+        };
+        if input.is_some() && child.stdin.is_none() {
+            // Refused before anything is taken: the child keeps its pipes.
+            collect.refused = Some(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "communicate was given input but the child's stdin is not piped \
                  (Command::stdin(Stdio::piped())) or was taken",
-            )),
-            _ => None,
-        };
-        Collector {
-            refused,
-            stdin: input.as_ref().and(stdin),
-            input: input.unwrap_or_default(),
-            written: 0,
-            stdout: child.stdout.take(),
-            stderr: child.stderr.take(),
-            out: Vec::new(),
-            err: Vec::new(),
+            ));
+            return collect;
         }
+        let stdin = child.stdin.take();
+        if let Some(input) = input {
+            collect.stdin = stdin;
+            collect.input = input;
+        }
+        collect.stdout = child.stdout.take();
+        collect.stderr = child.stderr.take();
+        collect
     }
 }
 
