@@ -207,6 +207,12 @@ fn a_program_that_does_not_exist_is_an_error_naming_it() {
 }
 
 #[test]
+fn spawning_outside_a_loop_panics_before_starting_anything() {
+    let panic = std::panic::catch_unwind(|| Command::new("true").spawn()).unwrap_err();
+    assert!(common::panic_message(panic).contains("no running event loop"));
+}
+
+#[test]
 fn a_child_killed_by_a_signal_reports_that_signal() {
     run(|| async {
         let mut child = Command::new("sleep").arg("30").spawn()?;

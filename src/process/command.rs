@@ -9,6 +9,7 @@ use std::process::{ExitStatus, Output, Stdio};
 
 use super::child::Child;
 use crate::io::boxed::boxed_future;
+use crate::runtime::context;
 
 /// A process to start, configured like [`std::process::Command`] (asyncio's
 /// `create_subprocess_exec` arguments): program, arguments, environment, working directory,
@@ -350,6 +351,10 @@ impl Command {
     /// Outside a running event loop.
     #[track_caller]
     pub fn spawn(&mut self) -> io::Result<Child> {
+        // Asked before the fork: a panic after it would leave the process unwatched.
+        if !context::try_with(|lp| lp.is_some()) {
+            context::no_running_loop();
+        }
         super::orphan::reap_queued();
         let process = self.std.spawn().map_err(|e| self.spawn_error(e))?;
         Child::from_std(process, self.kill_on_drop)

@@ -22,7 +22,8 @@ use super::sigchld::SigchldWatch;
 use crate::io::evented::Evented;
 use crate::runtime::driver::reactor::{Direction, Initially};
 
-/// Watches one child's exit through the reactor of the loop that made it.
+/// Watches one child's exit: through the reactor of the loop that spawned it (a pidfd), or
+/// through the `SIGCHLD` thread.
 pub(crate) enum ExitWatcher {
     /// The child's pidfd, registered with the reactor: readable once it has exited.
     Pidfd(Evented<File>),
@@ -44,10 +45,11 @@ impl ExitWatcher {
     /// Starts watching the child `pid`, which this process has not reaped yet.
     ///
     /// # Errors
-    /// When no descriptor can be made or registered (`EMFILE`, the loop closed).
+    /// When no pidfd can be made or registered (`EMFILE`, the loop closed), or the `SIGCHLD`
+    /// handler or its thread cannot be set up.
     ///
     /// # Panics
-    /// Outside a running event loop.
+    /// Outside a running event loop, with pidfds.
     #[track_caller]
     pub(crate) fn new(pid: u32) -> io::Result<ExitWatcher> {
         if !pidfd_forced_off() && !PIDFD_MISSING.load(Ordering::Relaxed) {
@@ -68,7 +70,7 @@ impl ExitWatcher {
     }
 
     /// Ready with the child's status once it has exited and been reaped; otherwise waits for
-    /// the watcher's descriptor to become readable.
+    /// the pidfd to become readable, or for the next `SIGCHLD`.
     ///
     /// # Errors
     /// `waitpid`'s, or the reactor's when the loop that spawned the child has closed.

@@ -5,9 +5,11 @@
 //! all of them at once with `poll(2)` (on each child's pidfd, plus a socket that says "a new
 //! orphan came"), reaps each as it exits, and ends when none is left; the next orphan starts a
 //! new one. In the `SIGCHLD` fallback the `baton-sigchld` thread, which sees every exit
-//! anyway, reaps them (`sigchld::adopt`). A thread rather than a task on the loop: an orphan may outlive every loop (a loop that
-//! closes cancels its tasks, and a `Child` may be dropped with no loop running at all), and the
-//! thread exists only while some dropped child is still running.
+//! anyway, reaps them (`sigchld::adopt`).
+//!
+//! A thread rather than a task on the loop: an orphan may outlive every loop (a loop that
+//! closes cancels its tasks, and a `Child` may be dropped with no loop running at all), and
+//! the thread exists only while some dropped child is still running.
 //!
 //! If the thread cannot be started, the orphans stay queued and every later `spawn` looks at
 //! them (`reap_queued`).

@@ -15,7 +15,7 @@
 
 use std::io::{self, Read};
 use std::mem::MaybeUninit;
-use std::os::fd::AsRawFd;
+use std::os::fd::IntoRawFd;
 use std::os::unix::net::UnixStream;
 use std::process::ExitStatus;
 use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
@@ -114,8 +114,7 @@ fn install() -> io::Result<()> {
         .stack_size(64 * 1024)
         .spawn(move || dispatch(read))?;
     // The write end stays open for the life of the process: the handler writes to it.
-    WRITE_FD.store(write.as_raw_fd(), Ordering::Release);
-    std::mem::forget(write);
+    WRITE_FD.store(write.into_raw_fd(), Ordering::Release);
 
     // The previous action is read first and kept where the handler finds it, so no signal
     // arrives between ours being installed and the previous one being known.
