@@ -16,7 +16,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 
 use crate::io::evented::Evented;
 use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
-use crate::net::Transport;
+use crate::net::{Transport, WriteTransport};
 use crate::streams::{StreamReader, StreamWriter};
 
 /// The child's standard input: the write end of a pipe, from
@@ -262,7 +262,7 @@ impl AsyncWrite for ChildStdin {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        crate::net::Transport::poll_write_shared(&*self, cx, buf)
+        Transport::poll_write_shared(&*self, cx, buf)
     }
 
     fn poll_write_vectored(
@@ -285,7 +285,7 @@ impl AsyncWrite for ChildStdin {
 }
 
 /// What a [`StreamWriter<ChildStdin>`] writes through.
-impl crate::net::WriteTransport for ChildStdin {
+impl WriteTransport for ChildStdin {
     /// A pipe has no address.
     type Addr = ();
 
