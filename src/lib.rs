@@ -96,6 +96,7 @@ mod panic;
 pub mod process;
 pub mod queue;
 mod runtime;
+pub mod signal;
 pub mod streams;
 pub mod sync;
 pub mod task;
