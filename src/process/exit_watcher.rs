@@ -6,9 +6,8 @@
 //!
 //! - `Pidfd`: `pidfd_open(2)` on the child (Linux 5.3+): readable when that child exits.
 //! - `Sigchld`: where `pidfd_open` is missing (`ENOSYS`) or refused (`EPERM`, a seccomp
-//!   filter), or forced by `BATON_NO_PIDFD=1`: a place among the waiters that the
-//!   `baton-sigchld` thread wakes on every `SIGCHLD` (`sigchld.rs`); each then looks at its
-//!   own child. No descriptor and no loop: the thread does the waking.
+//!   filter), or forced by `BATON_NO_PIDFD=1`: a `SIGCHLD` listener of `baton::signal`
+//!   (`sigchld.rs`), woken after any child exits; each waiter then looks at its own child.
 
 use std::fs::File;
 use std::io;
@@ -23,11 +22,11 @@ use crate::io::evented::Evented;
 use crate::runtime::driver::reactor::{Direction, Initially};
 
 /// Watches one child's exit: through the reactor of the loop that spawned it (a pidfd), or
-/// through the `SIGCHLD` thread.
+/// through `baton::signal`'s `SIGCHLD` listeners.
 pub(crate) enum ExitWatcher {
     /// The child's pidfd, registered with the reactor: readable once it has exited.
     Pidfd(Evented<File>),
-    /// A waiter woken after every `SIGCHLD`.
+    /// A listener woken after every `SIGCHLD`.
     Sigchld(SigchldWatch),
 }
 
@@ -46,7 +45,7 @@ impl ExitWatcher {
     ///
     /// # Errors
     /// When no pidfd can be made or registered (`EMFILE`, the loop closed), or the `SIGCHLD`
-    /// handler or its thread cannot be set up.
+    /// handler cannot be set up.
     ///
     /// # Panics
     /// Outside a running event loop, with pidfds.
@@ -73,9 +72,10 @@ impl ExitWatcher {
     /// the pidfd to become readable, or for the next `SIGCHLD`.
     ///
     /// # Errors
-    /// `waitpid`'s, or the reactor's when the loop that spawned the child has closed.
+    /// `waitpid`'s, or, with a pidfd, the reactor's when the loop that spawned the child has
+    /// closed.
     pub(crate) fn poll_exit(
-        &self,
+        &mut self,
         cx: &mut Context<'_>,
         child: &mut std::process::Child,
     ) -> Poll<io::Result<ExitStatus>> {

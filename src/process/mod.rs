@@ -14,17 +14,18 @@
 //! Each child gets a pidfd (`pidfd_open(2)`, Linux 5.3+) registered with the loop's reactor;
 //! it becomes readable when the child exits, and the child is then reaped with
 //! `waitpid(WNOHANG)`. Where pidfds are missing (`ENOSYS`) or forbidden (`EPERM`, e.g. a
-//! seccomp filter), baton installs a `SIGCHLD` handler that writes to a self-pipe, and each
-//! waiting child looks at its own status on every `SIGCHLD`; the handler calls whatever
-//! handler was installed before it. Setting `BATON_NO_PIDFD=1` in the environment (read once
-//! per process) forces that fallback, for tests.
+//! seccomp filter), each waiting child listens for `SIGCHLD` through [`crate::signal`] (so
+//! the program may listen for `SIGCHLD` too) and looks at its own status on every one. Setting
+//! `BATON_NO_PIDFD=1` in the environment (read once per process) forces that fallback, for
+//! tests.
 //!
 //! # No zombies
 //!
 //! A [`Child`] dropped before its process exits (without [`kill_on_drop`](Command::kill_on_drop)
 //! the process keeps running) is handed to a reaper thread, started only while such children
-//! run, which waits on all of them with `poll(2)` and reaps each as it exits — whether or not a
-//! loop still runs.
+//! run, which waits on all of them at once with `poll(2)` and reaps each as it exits — whether
+//! or not a loop still runs. (In the `SIGCHLD` fallback a signal reaches it only through a
+//! running loop, so it also looks every 100 ms.)
 //!
 //! Writing to a child's stdin after it closed it is an error (`BrokenPipe`), not a signal, in
 //! Rust programs: Rust's `main` ignores `SIGPIPE`. A program whose `main` is not Rust's must
