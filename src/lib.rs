@@ -93,6 +93,7 @@ mod io;
 mod loom;
 pub mod net;
 mod panic;
+pub mod process;
 pub mod queue;
 mod runtime;
 pub mod signal;

@@ -10,7 +10,8 @@ use super::stream_core::{AsStream as _, SplitStream};
 use super::OwnedWriteHalf;
 
 /// What a [`StreamWriter<W>`](crate::StreamWriter) writes through: [`OwnedWriteHalf`] (TCP,
-/// the default) or `OwnedWriteHalf<UnixStream>`.
+/// the default), `OwnedWriteHalf<UnixStream>`, or a child's stdin
+/// ([`ChildStdin`](crate::process::ChildStdin)).
 ///
 /// Sealed: baton implements it; code outside only names it, to be generic over writers.
 ///

@@ -246,7 +246,7 @@ impl<W: WriteTransport> WriteTransport for TlsTransport<W> {
     }
 }
 
-impl<W: WriteTransport> crate::net::TransportImpl for TlsTransport<W> {
+impl<W: WriteTransport> crate::net::Transport for TlsTransport<W> {
     /// Takes bytes only when no older TLS bytes wait (they would go first); sends what the
     /// socket takes now, and leaves the rest to the flusher (`has_unsent`).
     fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
