@@ -104,6 +104,21 @@ pub(crate) fn poll_budgeted<R>(
     result
 }
 
+/// Runs `f` with an unconstrained budget and gives the caller's budget back afterwards (also on
+/// unwind): for runtime work that happens to run inside a task's poll and must not make that task
+/// yield halfway, such as draining the signal self-pipe (`signal/loop_pipe.rs`), whose waker
+/// would otherwise be woken by a spent budget from inside its own wake.
+pub(crate) fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(u16);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            LEFT.with(|left| left.set(self.0));
+        }
+    }
+    let _restore = Restore(LEFT.with(|left| left.replace(UNCONSTRAINED)));
+    f()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

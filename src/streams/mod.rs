@@ -8,7 +8,8 @@
 //! the entry points (`open_connection`, `start_server`, `ServerOptions`); `unix.rs` their Unix
 //! socket forms (`open_unix_connection`, `start_unix_server`); `server.rs` the `Server`, its
 //! accept loop and its connections, over any listener `listen.rs` describes (TCP or Unix);
-//! `error.rs` holds the errors that travel inside `io::Error`.
+//! `error.rs` holds the errors that travel inside `io::Error`; `tls/` (feature `tls`) is
+//! asyncio's `ssl=`: TLS readers and writers.
 
 mod connect_options;
 mod error;
@@ -18,6 +19,8 @@ mod open;
 mod read_buffer;
 mod reader;
 mod server;
+#[cfg(feature = "tls")]
+mod tls;
 mod unix;
 mod writer;
 
@@ -26,6 +29,11 @@ pub use feed::StreamFeeder;
 pub use open::{open_connection, start_server, OpenConnection, ServerOptions, StartServer};
 pub use reader::{ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, StreamReader};
 pub use server::{ServeForever, Server, ServerClose, ServerWaitClosed};
+#[cfg(feature = "tls")]
+pub use tls::{
+    open_tls_connection, start_tls, start_tls_server, TlsServerOptions, TlsTransport,
+    DEFAULT_HANDSHAKE_TIMEOUT,
+};
 pub use unix::{
     open_unix_connection, start_unix_server, OpenUnixConnection, StartUnixServer, UnixServer,
     UnixStreamWriter,
