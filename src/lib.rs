@@ -89,7 +89,7 @@ mod combinators;
 mod coop;
 pub mod debug;
 pub mod event_loop;
-mod io;
+pub mod io;
 mod loom;
 pub mod net;
 mod panic;
@@ -305,7 +305,10 @@ pub use baton_macros::main;
 pub use baton_macros::test;
 pub use channel::Promise;
 pub use event_loop::{get_running_loop, run, EventLoop, LoopHandle, Runtime};
-pub use streams::{open_connection, start_server, Server, StreamReader, StreamWriter};
+pub use streams::{
+    open_connection, open_unix_connection, start_server, start_unix_server, Server, StreamReader,
+    StreamWriter,
+};
 pub use task::{
     all_tasks, as_completed, current_task, gather, shield, spawn, spawn_send, to_thread, wait,
     yield_now, ReturnWhen, Task, TaskError, TaskGroup, TaskHandle,

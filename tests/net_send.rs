@@ -53,6 +53,13 @@ fn sockets_halves_and_their_futures_are_send_and_sync() {
     assert_send_sync::<Write<'static, TcpStream>>();
     assert_send_sync::<WriteAll<'static, TcpStream>>();
     assert_send_sync::<Flush<'static, TcpStream>>();
+    assert_send_sync::<baton::io::Readiness<'static>>();
+    assert_send_sync::<baton::net::Peek<'static>>();
+    assert_send_sync::<baton::net::PeekFrom<'static>>();
+    assert_send_sync::<baton::net::SendFile<'static>>();
+    assert_send_sync::<baton::streams::WriterSendFile<'static, TcpStream>>();
+    assert_send_sync::<baton::streams::WriterSendFile<'static, UnixStream>>();
+    assert_send_sync::<baton::io::Async<std::fs::File>>();
     // The boxed futures of the cold paths are `Send` (a boxed `dyn Future` is not `Sync`).
     assert_send::<Bind>();
     assert_send::<Connect>();

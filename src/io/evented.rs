@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use socket2::SockRef;
 
+use super::readiness::Readiness;
 use crate::runtime::context;
 use crate::runtime::driver::reactor::{Direction, Initially, Registration, Waiter};
 
@@ -53,6 +54,48 @@ impl<T: AsRawFd> Evented<T> {
 
     pub(crate) fn get_ref(&self) -> &T {
         &self.io
+    }
+
+    /// The object, mutably: the caller must not replace it (the registration keeps its
+    /// descriptor).
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        &mut self.io
+    }
+
+    /// The object itself, its registration dropped (deregistered) first.
+    pub(crate) fn into_inner(self) -> T {
+        let Evented { reg, io } = self;
+        drop(reg);
+        io
+    }
+
+    /// A future ready once `dir` is (see [`Readiness`]), with a waiter of its own.
+    pub(crate) fn readiness(&self, dir: Direction) -> Readiness<'_> {
+        Readiness::new(self.reg.waiter(dir))
+    }
+
+    /// Runs `op` now if `dir` may be ready, without waiting; a `WouldBlock` clears it.
+    ///
+    /// # Errors
+    /// `op`'s; `WouldBlock` when `dir` is not known to be ready; the closed-loop error.
+    pub(crate) fn try_io<R>(
+        &self,
+        dir: Direction,
+        op: impl FnOnce(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.reg.try_io(dir, || op(&self.io))
+    }
+
+    /// As [`poll_io`](Self::poll_io), for an operation that needs the object mutably.
+    #[track_caller]
+    pub(crate) fn poll_io_mut<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut op: impl FnMut(&mut T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let io = &mut self.io;
+        self.reg.poll_io(cx, dir, || op(io))
     }
 
     /// A waiter for `dir` with a place of its own, for the future of a `&self` method that

@@ -1,8 +1,35 @@
-//! The pieces sockets are built from, over the loop's reactor (`runtime/driver/reactor.rs`, the
-//! only code that talks to mio): `evented.rs` pairs a non-blocking descriptor with its
-//! registration; `ops.rs` holds the futures of the inherent `read`/`write` methods that every
-//! stream type shares; `boxed.rs` declares the named futures of the cold paths.
+//! Readiness for any descriptor (asyncio's `add_reader`/`add_writer`): [`Async`], and the
+//! [`Readiness`] future that `readable()`/`writable()` return here and on every socket.
+//!
+//! Underneath, the pieces sockets are built from, over the loop's reactor
+//! (`runtime/driver/reactor.rs`, the only code that talks to mio): `evented.rs` pairs a
+//! non-blocking descriptor with its registration; `ops.rs` holds the futures of the inherent
+//! `read`/`write` methods that every stream type shares; `boxed.rs` declares the named futures
+//! of the cold paths; `async_fd.rs` is `Async`, `readiness.rs` `Readiness`.
+//!
+//! # Examples
+//! ```
+//! use std::io::{Read, Write};
+//! use baton::io::Async;
+//!
+//! baton::run(async {
+//!     let (mut a, b) = std::os::unix::net::UnixStream::pair()?;
+//!     let b = Async::new(b)?;
+//!     a.write_all(b"ready")?;
+//!     b.readable().await?;
+//!     let mut buf = [0; 5];
+//!     b.read_with(|mut s| s.read(&mut buf)).await?;
+//!     assert_eq!(&buf, b"ready");
+//!     std::io::Result::Ok(())
+//! })?;
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
+mod async_fd;
 pub(crate) mod boxed;
 pub(crate) mod evented;
 pub(crate) mod ops;
+mod readiness;
+
+pub use async_fd::{Async, IoWith};
+pub use readiness::Readiness;

@@ -40,6 +40,12 @@ pub(crate) mod sealed {
     pub trait ToSocketAddrsPriv {
         /// Starts resolving: ready at once for literals, a blocking lookup for names.
         fn to_addrs(&self) -> Resolve;
+
+        /// The one address a literal names, known without a lookup or an allocation: the
+        /// fast path of `UdpSocket::send_to`.
+        fn literal(&self) -> Option<std::net::SocketAddr> {
+            None
+        }
     }
 }
 
@@ -68,7 +74,9 @@ impl Resolve {
         }
         Resolve {
             state: ResolveState::Blocking(to_thread(move || {
-                std::net::ToSocketAddrs::to_socket_addrs(&s).map(Iterator::collect)
+                std::net::ToSocketAddrs::to_socket_addrs(&s)
+                    .map(Iterator::collect)
+                    .map_err(|e| naming(&s, e))
             })),
         }
     }
@@ -82,9 +90,15 @@ impl Resolve {
             state: ResolveState::Blocking(to_thread(move || {
                 std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
                     .map(Iterator::collect)
+                    .map_err(|e| naming(&format!("{host}:{port}"), e))
             })),
         }
     }
+}
+
+/// A lookup's error, naming what was looked up (std's message does not).
+fn naming(what: &str, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("resolve {what:?}: {e}"))
 }
 
 impl Future for Resolve {
@@ -186,6 +200,11 @@ macro_rules! literal {
                 let $v = self;
                 Resolve::ready(vec![$e])
             }
+
+            fn literal(&self) -> Option<SocketAddr> {
+                let $v = self;
+                Some($e)
+            }
         }
     )*};
 }
@@ -238,5 +257,9 @@ impl<T: ToSocketAddrs + ?Sized> ToSocketAddrs for &T {}
 impl<T: ToSocketAddrs + ?Sized> sealed::ToSocketAddrsPriv for &T {
     fn to_addrs(&self) -> Resolve {
         (**self).to_addrs()
+    }
+
+    fn literal(&self) -> Option<SocketAddr> {
+        (**self).literal()
     }
 }

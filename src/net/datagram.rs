@@ -171,7 +171,15 @@ pub(super) struct SendingTo<'a, D: DatagramSocket> {
     socket: &'a D,
     waiter: Waiter<'a>,
     buf: &'a [u8],
-    target: D::Target,
+    target: Target<D::Target>,
+}
+
+/// Where a `send_to` goes: known, or still being looked up (a host name).
+enum Target<T> {
+    Known(T),
+    /// The lookup, behind a `Mutex` only so the future stays `Sync` (a lookup is not): it is
+    /// reached through `get_mut`, which never locks.
+    Resolving(std::sync::Mutex<Pin<Box<dyn Future<Output = io::Result<T>> + Send>>>),
 }
 
 /// The state of a family's `recv_from` future: the socket, its own waiter and the buffer.
@@ -187,20 +195,50 @@ impl<'a, D: DatagramSocket> SendingTo<'a, D> {
             socket,
             waiter: socket.evented().waiter(Direction::Write),
             buf,
-            target,
+            target: Target::Known(target),
+        }
+    }
+
+    /// As [`new`](Self::new), sending once `target` has resolved (a name looked up).
+    pub(super) fn resolving(
+        socket: &'a D,
+        buf: &'a [u8],
+        target: impl Future<Output = io::Result<D::Target>> + Send + 'static,
+    ) -> Self {
+        SendingTo {
+            socket,
+            waiter: socket.evented().waiter(Direction::Write),
+            buf,
+            target: Target::Resolving(std::sync::Mutex::new(Box::pin(target))),
         }
     }
 
     pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let (socket, buf, target) = (self.socket.evented().get_ref(), self.buf, &self.target);
+        if let Target::Resolving(lookup) = &mut self.target {
+            let lookup = lookup
+                .get_mut()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match lookup.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(found)) => self.target = Target::Known(found),
+            }
+        }
+        let Target::Known(target) = &self.target else {
+            unreachable!("resolved above")
+        };
+        let (socket, buf) = (self.socket.evented().get_ref(), self.buf);
         self.waiter.poll_io(cx, || D::send_to(socket, buf, target))
     }
 
     pub(super) fn fmt_as(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct(name)
-            .field("len", &self.buf.len())
-            .field("target", &self.target)
-            .finish_non_exhaustive()
+        let mut d = f.debug_struct(name);
+        d.field("len", &self.buf.len());
+        match &self.target {
+            Target::Known(target) => d.field("target", target),
+            Target::Resolving(_) => d.field("target", &"resolving"),
+        };
+        d.finish_non_exhaustive()
     }
 }
 

@@ -33,8 +33,13 @@
 mod accept;
 mod addr;
 mod datagram;
+mod happy_eyeballs;
 #[cfg(feature = "hyper")]
 pub mod hyper_rt;
+mod options;
+mod peek;
+mod readiness;
+mod sendfile;
 mod split;
 mod stream_core;
 mod tcp_listener;
@@ -49,6 +54,12 @@ pub use crate::io::ops::{Flush, Read, ReadExact, Write, WriteAll};
 pub(crate) use addr::Resolve;
 pub use addr::{lookup_host, LookupHost, ToSocketAddrs};
 pub use datagram::{RecvDatagram, SendDatagram};
+pub use happy_eyeballs::ConnectOptions;
+pub use peek::{Peek, PeekFrom};
+#[doc(hidden)]
+pub use sendfile::force_sendfile_fallback;
+pub use sendfile::SendFile;
+pub(crate) use sendfile::Transfer;
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};
 pub use stream_core::SplitStream;
 pub use tcp_listener::{Accept, Bind, TcpListener, DEFAULT_BACKLOG};

@@ -137,6 +137,14 @@ pub(super) mod sealed {
         /// Writes what the socket takes now: `WouldBlock` when it is full.
         fn try_write_shared(&self, buf: &[u8]) -> io::Result<usize>;
 
+        /// Runs `op` on the descriptor once writable, through the write direction's poll
+        /// waker, until it does not return `WouldBlock`: a `StreamWriter`'s `sendfile`.
+        fn poll_write_fd(
+            &self,
+            cx: &mut Context<'_>,
+            op: &mut dyn FnMut(std::os::fd::RawFd) -> io::Result<usize>,
+        ) -> Poll<io::Result<usize>>;
+
         /// Shuts down `how`; see [`shutdown_quietly`](super::shutdown_quietly).
         fn shutdown_quiet(&self, how: Shutdown) -> io::Result<()>;
     }
@@ -417,6 +425,18 @@ macro_rules! byte_stream {
 
             fn try_write_shared(&self, buf: &[u8]) -> std::io::Result<usize> {
                 self.io.try_write(buf)
+            }
+
+            fn poll_write_fd(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                op: &mut dyn FnMut(std::os::fd::RawFd) -> std::io::Result<usize>,
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.io.poll_io(
+                    cx,
+                    $crate::runtime::driver::reactor::Direction::Write,
+                    |s| op(std::os::fd::AsRawFd::as_raw_fd(s)),
+                )
             }
 
             fn shutdown_quiet(&self, how: std::net::Shutdown) -> std::io::Result<()> {

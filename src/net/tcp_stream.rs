@@ -7,7 +7,8 @@ use std::task::{Context, Poll};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
-use super::addr::{each_addr, ToSocketAddrs};
+use super::addr::ToSocketAddrs;
+use super::happy_eyeballs::ConnectOptions;
 use super::split::{OwnedReadHalf, OwnedWriteHalf};
 use super::stream_core::byte_stream;
 use crate::io::boxed::boxed_future;
@@ -61,8 +62,11 @@ boxed_future! {
 }
 
 impl TcpStream {
-    /// Opens a TCP connection to `addr` (asyncio's `sock_connect`), trying each address a name
-    /// resolves to until one connects. Names resolve on a blocking thread.
+    /// Opens a TCP connection to `addr` (asyncio's `sock_connect`). Names resolve on a blocking
+    /// thread; when a name has several addresses, staggered attempts race as RFC 8305's happy
+    /// eyeballs (250 ms apart, families interleaved: see [`ConnectOptions`] and
+    /// [`connect_with`](TcpStream::connect_with)), so one that hangs costs 250 ms, not a
+    /// connect timeout.
     ///
     /// # Examples
     /// ```
@@ -79,7 +83,8 @@ impl TcpStream {
     /// ```
     ///
     /// # Errors
-    /// When the name does not resolve, or the last address refuses or fails.
+    /// When the name does not resolve; when every address fails, an error naming each
+    /// address's failure.
     ///
     /// # Panics
     /// When polled outside a running event loop.
@@ -87,8 +92,7 @@ impl TcpStream {
     /// # Cancel safety
     /// Cancel safe: a half-open socket is closed.
     pub fn connect<A: ToSocketAddrs>(addr: A) -> Connect {
-        let resolve = addr.to_addrs();
-        Connect::new(async move { each_addr(resolve.await?, connect_addr).await })
+        TcpStream::connect_with(addr, ConnectOptions::new())
     }
 
     /// Registers a connected `std::net::TcpStream` with the running loop (made non-blocking).
@@ -312,7 +316,7 @@ impl TcpStream {
 
 /// Connects one address: a non-blocking `connect`, then wait for writability and read the
 /// outcome (`SO_ERROR`, then `getpeername`).
-async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
+pub(super) async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
     let socket = Socket::new(
         Domain::for_address(addr),
         Type::STREAM.nonblocking(),

@@ -157,7 +157,11 @@ impl UdpSocket {
         }
     }
 
-    /// Sends `buf` as one datagram to `target`.
+    /// Sends `buf` as one datagram to `target`: any address form — a `SocketAddr`, an
+    /// `(ip, port)` pair, or a name such as `"localhost:53"` or `("example.com", 53)`, looked up
+    /// through [`lookup_host`](crate::net::lookup_host) (on a blocking thread) and sent to its
+    /// first address of the socket's family. A literal address is sent without lookup or
+    /// allocation.
     ///
     /// # Examples
     /// See [`UdpSocket`].
@@ -165,21 +169,50 @@ impl UdpSocket {
     /// ```
     /// baton::run(async {
     ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
-    ///     assert_eq!(a.send_to(b"abc", "127.0.0.1:9".parse().unwrap()).await?, 3);
+    ///     assert_eq!(a.send_to(b"abc", "127.0.0.1:9").await?, 3);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// ```
+    /// baton::run(async {
+    ///     let a = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let b = baton::net::UdpSocket::bind("127.0.0.1:0").await?;
+    ///     let port = b.local_addr()?.port();
+    ///     a.send_to(b"by name", ("localhost", port)).await?;
+    ///     let mut buf = [0; 7];
+    ///     b.recv_from(&mut buf).await?;
+    ///     assert_eq!(&buf, b"by name");
     ///     std::io::Result::Ok(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
     ///
     /// # Errors
-    /// As `sendto(2)`.
+    /// As `sendto(2)`; a name that does not resolve, or resolves to no address, fails as
+    /// [`lookup_host`](crate::net::lookup_host) does (nothing is sent).
     ///
     /// # Cancel safety
     /// Cancel safe: nothing is sent unless it completes. Several tasks may send on one socket
     /// at once; each is woken when it becomes writable.
-    pub fn send_to<'a>(&'a self, buf: &'a [u8], target: SocketAddr) -> SendTo<'a> {
+    pub fn send_to<'a, A: ToSocketAddrs>(&'a self, buf: &'a [u8], target: A) -> SendTo<'a> {
+        // A literal address goes straight to `sendto`: no lookup, no allocation.
+        if let Some(addr) = target.literal() {
+            return SendTo {
+                inner: SendingTo::new(self, buf, addr),
+            };
+        }
+        let lookup = target.to_addrs();
+        let ipv4 = self.local_addr().map_or(true, |a| a.is_ipv4());
         SendTo {
-            inner: SendingTo::new(self, buf, target),
+            inner: SendingTo::resolving(self, buf, async move {
+                let addrs = lookup.await?;
+                // The first address of the socket's family (an IPv4 socket cannot reach an
+                // IPv6 one), else the first: `sendto` then says why not.
+                let same_family = addrs.iter().find(|a| a.is_ipv4() == ipv4);
+                Ok(*same_family.unwrap_or(&addrs[0]))
+            }),
         }
     }
 

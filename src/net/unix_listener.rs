@@ -8,7 +8,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 
 use super::accept::listener;
 use super::tcp_listener::DEFAULT_BACKLOG;
-use super::unix_stream::UnixStream;
+use super::unix_stream::{naming_path, UnixStream};
 use crate::io::evented::Evented;
 use crate::runtime::driver::reactor::Initially;
 
@@ -53,14 +53,18 @@ impl UnixListener {
     /// ```
     ///
     /// # Errors
-    /// `AddrInUse` when `path` exists; others as `bind(2)`.
+    /// `AddrInUse` when `path` exists (remove a stale socket file first); others as `bind(2)`.
+    /// The message names the path.
     ///
     /// # Panics
     /// Outside a running event loop.
     #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        let path = path.as_ref();
         let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
-        socket.bind(&SockAddr::unix(path)?)?;
+        socket
+            .bind(&SockAddr::unix(path)?)
+            .map_err(|e| naming_path("bind", path, e))?;
         socket.listen(DEFAULT_BACKLOG as i32)?;
         Ok(UnixListener {
             io: Evented::new(unix::UnixListener::from(socket), Initially::Ready)?,

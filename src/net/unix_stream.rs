@@ -77,7 +77,8 @@ impl UnixStream {
     /// ```
     ///
     /// # Errors
-    /// `NotFound` without a socket at `path`, `ConnectionRefused` when nobody listens.
+    /// `NotFound` without a socket at `path`, `ConnectionRefused` when nobody listens; the
+    /// message names the path.
     ///
     /// # Panics
     /// When polled outside a running event loop.
@@ -85,31 +86,11 @@ impl UnixStream {
     /// # Cancel safety
     /// Cancel safe.
     pub fn connect(path: impl AsRef<Path>) -> ConnectUnix {
-        let addr = SockAddr::unix(path.as_ref());
+        let path = path.as_ref().to_path_buf();
         ConnectUnix::new(async move {
-            let addr = addr?;
-            let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
-            let pending = match socket.connect(&addr) {
-                Ok(()) => false,
-                Err(e)
-                    if e.raw_os_error() == Some(libc::EINPROGRESS)
-                        || e.kind() == io::ErrorKind::WouldBlock =>
-                {
-                    true
-                }
-                Err(e) => return Err(e),
-            };
-            let io = Evented::new(unix::UnixStream::from(socket), Initially::NotReady)?;
-            if pending {
-                poll_fn(|cx| {
-                    io.poll_io(cx, Direction::Write, |s| match s.take_error()? {
-                        Some(e) => Err(e),
-                        None => Ok(()),
-                    })
-                })
-                .await?;
-            }
-            Ok(UnixStream { io })
+            connect_path(&path)
+                .await
+                .map_err(|e| naming_path("connect to", &path, e))
         })
     }
 
@@ -219,6 +200,39 @@ impl UnixStream {
     pub fn split(self) -> (OwnedReadHalf<UnixStream>, OwnedWriteHalf<UnixStream>) {
         super::split::split(self)
     }
+}
+
+/// Connects to the socket at `path`: a non-blocking `connect`, then a wait for writability if
+/// the kernel did not finish at once.
+async fn connect_path(path: &Path) -> io::Result<UnixStream> {
+    let addr = SockAddr::unix(path)?;
+    let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
+    let pending = match socket.connect(&addr) {
+        Ok(()) => false,
+        Err(e)
+            if e.raw_os_error() == Some(libc::EINPROGRESS)
+                || e.kind() == io::ErrorKind::WouldBlock =>
+        {
+            true
+        }
+        Err(e) => return Err(e),
+    };
+    let io = Evented::new(unix::UnixStream::from(socket), Initially::NotReady)?;
+    if pending {
+        poll_fn(|cx| {
+            io.poll_io(cx, Direction::Write, |s| match s.take_error()? {
+                Some(e) => Err(e),
+                None => Ok(()),
+            })
+        })
+        .await?;
+    }
+    Ok(UnixStream { io })
+}
+
+/// `e` with the path it concerns, so "No such file or directory" says which file.
+pub(super) fn naming_path(what: &str, path: &Path, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("{what} {path:?}: {e}"))
 }
 
 byte_stream!(

@@ -240,6 +240,16 @@ impl ServerOptions {
         self
     }
 
+    /// The reader limit each connection gets.
+    pub(super) fn reader_limit(&self) -> usize {
+        self.limit
+    }
+
+    /// Whether the server serves as soon as it is started.
+    pub(super) fn serves_at_start(&self) -> bool {
+        self.start_serving
+    }
+
     /// Starts a server with these options, as [`start_server`].
     ///
     /// # Examples

@@ -30,10 +30,10 @@ use std::time::Duration;
 
 use slab::Slab;
 
+use super::listen::Listen;
 use super::reader::StreamReader;
 use super::writer::{StreamWriter, WriterHandle};
-use crate::net::OwnedWriteHalf;
-use crate::net::{TcpListener, TcpStream};
+use crate::net::{TcpStream, WriteTransport};
 use crate::task::Task;
 use crate::util::Mutex;
 
@@ -51,8 +51,10 @@ pub(super) fn streams_of(stream: TcpStream, limit: usize) -> (StreamReader, Stre
     (StreamReader::with_limit(rd, limit), StreamWriter::new(wr))
 }
 
-/// A TCP server from [`start_server`] (asyncio's `Server`). Dropping it closes it; the
-/// connections it accepted carry on.
+/// A TCP server from [`start_server`] (asyncio's `Server`), or, as
+/// `Server<std::os::unix::net::SocketAddr>` ([`UnixServer`](super::UnixServer)), a Unix one
+/// from [`start_unix_server`](super::start_unix_server); `A` is the address type. Dropping it
+/// closes it; the connections it accepted carry on.
 ///
 /// `Send + Sync`: any thread may start, close or await it, while its accept loop and the
 /// handlers run on the loop that started it (the handler need not be `Send`).
@@ -71,8 +73,8 @@ pub(super) fn streams_of(stream: TcpStream, limit: usize) -> (StreamReader, Stre
 /// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
-pub struct Server {
-    local_addr: io::Result<SocketAddr>,
+pub struct Server<A = SocketAddr> {
+    local_addr: io::Result<A>,
     inner: Arc<Mutex<Inner>>,
 }
 
@@ -92,7 +94,7 @@ struct Inner {
     /// The accept loop waiting for serving to start (or the server to close first).
     gate: Option<Waker>,
     /// The writer of every open connection.
-    connections: Slab<WriterHandle<OwnedWriteHalf>>,
+    connections: Slab<Arc<dyn ClientWriter>>,
     /// `serve_forever` callers, woken when the server closes.
     serve_waiters: Vec<Waker>,
     /// `wait_closed` callers, woken when the server is closed and every connection done.
@@ -106,6 +108,25 @@ impl Inner {
         } else {
             Vec::new()
         }
+    }
+}
+
+/// A connection's writer as the server holds it, whatever its transport.
+trait ClientWriter: Send + Sync {
+    fn close(&self);
+    fn abort(&self);
+}
+
+impl<W: WriteTransport> ClientWriter for WriterHandle<W>
+where
+    WriterHandle<W>: Send + Sync,
+{
+    fn close(&self) {
+        WriterHandle::close(self);
+    }
+
+    fn abort(&self) {
+        WriterHandle::abort(self);
     }
 }
 
@@ -168,11 +189,12 @@ async fn serving_starts(server: &Weak<Mutex<Inner>>) -> bool {
     .await
 }
 
-impl Server {
+impl<A> Server<A> {
     /// A server over a listening socket, with its accept loop built but not yet running.
-    pub(super) fn new<H, Fut>(listener: TcpListener, mut handler: H, limit: usize) -> Server
+    pub(super) fn new<L, H, Fut>(listener: L, mut handler: H, limit: usize) -> Server<A>
     where
-        H: FnMut(StreamReader, StreamWriter) -> Fut + 'static,
+        L: Listen<Addr = A>,
+        H: FnMut(StreamReader, StreamWriter<L::Transport>) -> Fut + 'static,
         Fut: Future + 'static,
     {
         let local_addr = listener.local_addr();
@@ -190,9 +212,8 @@ impl Server {
                 return;
             }
             loop {
-                match listener.accept().await {
-                    Ok((stream, _peer)) => {
-                        let (r, w) = streams_of(stream, limit);
+                match listener.accept_streams(limit).await {
+                    Ok((r, w)) => {
                         let writer = w.handle();
                         // User code: its panic must not end the accept loop.
                         let Ok(handling) = catch_unwind(AssertUnwindSafe(|| handler(r, w))) else {
@@ -201,7 +222,8 @@ impl Server {
                         let Some(inner) = server.upgrade() else {
                             return; // the server is gone: this loop is being cancelled
                         };
-                        let key = inner.lock().connections.insert(writer.clone());
+                        let held: Arc<dyn ClientWriter> = Arc::new(writer.clone());
+                        let key = inner.lock().connections.insert(held);
                         drop(inner);
                         let guard = ConnectionGuard {
                             server: server.clone(),
@@ -244,9 +266,12 @@ impl Server {
     ///
     /// # Errors
     /// As `getsockname(2)`.
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+    pub fn local_addr(&self) -> io::Result<A>
+    where
+        A: Clone,
+    {
         match &self.local_addr {
-            Ok(addr) => Ok(*addr),
+            Ok(addr) => Ok(addr.clone()),
             Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
         }
     }
@@ -265,10 +290,13 @@ impl Server {
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
-    pub fn sockets(&self) -> Vec<SocketAddr> {
+    pub fn sockets(&self) -> Vec<A>
+    where
+        A: Clone,
+    {
         match (&self.local_addr, self.inner.lock().phase) {
             (_, Phase::Closed) | (Err(_), _) => Vec::new(),
-            (Ok(addr), _) => vec![*addr],
+            (Ok(addr), _) => vec![addr.clone()],
         }
     }
 
@@ -357,7 +385,7 @@ impl Server {
     ///
     /// # Cancel safety
     /// Cancel safe: it only waits (the server keeps serving).
-    pub fn serve_forever(&self) -> ServeForever<'_> {
+    pub fn serve_forever(&self) -> ServeForever<'_, A> {
         ServeForever { server: self }
     }
 
@@ -382,7 +410,7 @@ impl Server {
     /// # Cancel safety
     /// Cancel safe: the server is closed at the first poll; the listening socket closes when
     /// the loop next runs.
-    pub fn close(&self) -> ServerClose<'_> {
+    pub fn close(&self) -> ServerClose<'_, A> {
         ServerClose {
             server: self,
             started: false,
@@ -418,7 +446,7 @@ impl Server {
     ///
     /// # Cancel safety
     /// Cancel safe: it only waits.
-    pub fn wait_closed(&self) -> ServerWaitClosed<'_> {
+    pub fn wait_closed(&self) -> ServerWaitClosed<'_, A> {
         ServerWaitClosed { server: self }
     }
 
@@ -482,7 +510,7 @@ impl Server {
     }
 
     /// The open connections' writers, copied out so no borrow is held while they are closed.
-    fn connection_writers(&self) -> Vec<WriterHandle<OwnedWriteHalf>> {
+    fn connection_writers(&self) -> Vec<Arc<dyn ClientWriter>> {
         let st = self.inner.lock();
         st.connections.iter().map(|(_, w)| w.clone()).collect()
     }
@@ -541,8 +569,8 @@ fn is_transient(e: &io::Error) -> bool {
 /// # Cancel safety
 /// As [`Server::serve_forever`].
 #[must_use = "futures do nothing unless you .await or poll them"]
-pub struct ServeForever<'a> {
-    server: &'a Server,
+pub struct ServeForever<'a, A = SocketAddr> {
+    server: &'a Server<A>,
 }
 
 /// The future returned by [`Server::wait_closed`].
@@ -564,8 +592,8 @@ pub struct ServeForever<'a> {
 /// # Cancel safety
 /// As [`Server::wait_closed`].
 #[must_use = "futures do nothing unless you .await or poll them"]
-pub struct ServerWaitClosed<'a> {
-    server: &'a Server,
+pub struct ServerWaitClosed<'a, A = SocketAddr> {
+    server: &'a Server<A>,
 }
 
 /// The future returned by [`Server::close`].
@@ -586,14 +614,14 @@ pub struct ServerWaitClosed<'a> {
 /// # Cancel safety
 /// As [`Server::close`].
 #[must_use = "futures do nothing unless you .await or poll them"]
-pub struct ServerClose<'a> {
-    server: &'a Server,
+pub struct ServerClose<'a, A = SocketAddr> {
+    server: &'a Server<A>,
     started: bool,
     /// The cancelled accept loop, awaited so the listening socket is closed on return.
     accept: Option<Task<()>>,
 }
 
-impl Future for ServeForever<'_> {
+impl<A> Future for ServeForever<'_, A> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -608,7 +636,7 @@ impl Future for ServeForever<'_> {
     }
 }
 
-impl Future for ServerWaitClosed<'_> {
+impl<A> Future for ServerWaitClosed<'_, A> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -621,7 +649,7 @@ impl Future for ServerWaitClosed<'_> {
     }
 }
 
-impl Future for ServerClose<'_> {
+impl<A> Future for ServerClose<'_, A> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -639,13 +667,13 @@ impl Future for ServerClose<'_> {
     }
 }
 
-impl Drop for Server {
+impl<A> Drop for Server<A> {
     fn drop(&mut self) {
         drop(self.close_now());
     }
 }
 
-impl fmt::Debug for Server {
+impl<A: fmt::Debug> fmt::Debug for Server<A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (phase, connections) = {
             let st = self.inner.lock();
@@ -659,7 +687,7 @@ impl fmt::Debug for Server {
     }
 }
 
-impl fmt::Debug for ServeForever<'_> {
+impl<A: fmt::Debug> fmt::Debug for ServeForever<'_, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServeForever")
             .field("server", self.server)
@@ -667,7 +695,7 @@ impl fmt::Debug for ServeForever<'_> {
     }
 }
 
-impl fmt::Debug for ServerClose<'_> {
+impl<A: fmt::Debug> fmt::Debug for ServerClose<'_, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerClose")
             .field("server", self.server)
@@ -676,7 +704,7 @@ impl fmt::Debug for ServerClose<'_> {
     }
 }
 
-impl fmt::Debug for ServerWaitClosed<'_> {
+impl<A: fmt::Debug> fmt::Debug for ServerWaitClosed<'_, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerWaitClosed")
             .field("server", self.server)

@@ -34,13 +34,14 @@
 //!
 //! `state.rs` holds that state and the close protocol; `flusher.rs` the flusher task;
 //! `handle.rs` the server's hold on a writer; `futures.rs` the futures of `drain`, `close` and
-//! `wait_closed`.
+//! `wait_closed`; `sendfile.rs` `sendfile`, over a TCP or Unix write half.
 
 #[cfg(feature = "tls")]
 mod detach;
 mod flusher;
 mod futures;
 mod handle;
+mod sendfile;
 mod state;
 
 use crate::util::Mutex;
@@ -54,6 +55,7 @@ use std::task::{Context, Poll};
 pub(crate) use detach::DetachedWriter;
 pub use futures::{WriterClose, WriterDrain, WriterWaitClosed};
 pub(crate) use handle::WriterHandle;
+pub use sendfile::WriterSendFile;
 use state::{begin_close, wake_all, Shared, State, DEFAULT_HIGH_WATER};
 
 use crate::net::{OwnedWriteHalf, WriteTransport};

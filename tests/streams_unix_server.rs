@@ -1,0 +1,239 @@
+//! asyncio's `open_unix_connection` and `start_unix_server`: the same server as over TCP
+//! (options, `close_clients`, `wait_closed`), on filesystem, abstract and autobound paths, and
+//! the errors of a missing or occupied path.
+
+mod common;
+
+use std::io;
+use std::os::linux::net::SocketAddrExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use baton::net::{UnixListener, UnixStream};
+use baton::streams::{LimitOverrunError, ServerOptions, UnixStreamWriter};
+use baton::{open_unix_connection, start_unix_server, StreamReader};
+use common::{bounded, run_paused};
+
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// A fresh socket path in the temp directory, with nothing at it.
+fn socket_path(name: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("baton-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+/// Echoes lines until EOF.
+async fn echo(mut r: StreamReader, mut w: UnixStreamWriter) {
+    while let Ok(line) = r.readline().await {
+        if line.is_empty() {
+            break;
+        }
+        w.write(&line);
+        if w.drain().await.is_err() {
+            break;
+        }
+    }
+}
+
+#[test]
+fn a_unix_server_echoes_and_leaves_its_socket_file_for_the_caller_to_remove() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let path = socket_path("echo");
+            let server = start_unix_server(echo, &path).await?;
+            assert_eq!(server.local_addr()?.as_pathname(), Some(path.as_path()));
+            assert_eq!(server.sockets().len(), 1);
+            let (mut r, mut w) = open_unix_connection(&path).await?;
+            assert!(w.peer_addr()?.as_pathname().is_some());
+            w.write(b"one\ntwo\n");
+            w.drain().await?;
+            assert_eq!(r.readline().await?, b"one\n");
+            assert_eq!(r.readline().await?, b"two\n");
+            w.close().await?;
+            assert_eq!(r.readline().await?, b"");
+            server.close().await;
+            server.wait_closed().await;
+            assert!(server.sockets().is_empty());
+
+            // asyncio leaves the file too: a new server fails until the caller removes it.
+            assert!(path.exists(), "the socket file stays after close");
+            let err = start_unix_server(echo, &path).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
+            assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+            std::fs::remove_file(&path)?;
+            let again = start_unix_server(echo, &path).await?;
+            again.close().await;
+            std::fs::remove_file(&path)?;
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
+fn server_options_limit_and_start_serving_apply_to_a_unix_server() {
+    run_paused(|| async {
+        async {
+            let path = socket_path("options");
+            let server = ServerOptions::new()
+                .start_serving(false)
+                .limit(8)
+                .start_unix_server(
+                    |mut r: StreamReader, mut w: UnixStreamWriter| async move {
+                        let err = r.readline().await.unwrap_err();
+                        assert!(err.get_ref().unwrap().is::<LimitOverrunError>());
+                        w.write(b"overrun\n");
+                        let _ = w.drain().await;
+                    },
+                    &path,
+                )
+                .await?;
+            assert!(!server.is_serving());
+            // Connected while not serving: waits in the backlog, served once serving starts.
+            let (mut r, mut w) = open_unix_connection(&path).await?;
+            w.write(b"longer than eight bytes\n");
+            w.drain().await?;
+            let early = baton::wait_for(Duration::from_secs(5), r.readline()).await;
+            assert!(early.is_err(), "not served before start_serving");
+            server.start_serving()?;
+            assert_eq!(r.readline().await?, b"overrun\n");
+            server.close().await;
+            server.wait_closed().await;
+            std::fs::remove_file(&path)?;
+            io::Result::Ok(())
+        }
+        .await
+        .unwrap();
+    });
+}
+
+#[test]
+fn close_clients_shuts_every_unix_connection_down() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let path = socket_path("close-clients");
+            let server = start_unix_server(
+                |mut r: StreamReader, mut w: UnixStreamWriter| async move {
+                    w.write(b"hello\n");
+                    while !r.readline().await.unwrap_or_default().is_empty() {}
+                },
+                &path,
+            )
+            .await?;
+            let (mut r, _w) = open_unix_connection(&path).await?;
+            assert_eq!(r.readline().await?, b"hello\n");
+            server.close().await;
+            server.close_clients();
+            server.wait_closed().await;
+            assert_eq!(r.readline().await?, b"");
+            std::fs::remove_file(&path)?;
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
+fn an_abstract_path_serves_without_a_file() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let name = format!("baton-test-abstract-{}", std::process::id());
+            let path = format!("\0{name}");
+            let server = start_unix_server(echo, &path).await?;
+            assert_eq!(
+                server.local_addr()?.as_abstract_name(),
+                Some(name.as_bytes())
+            );
+            let (mut r, mut w) = open_unix_connection(&path).await?;
+            w.write(b"abstract\n");
+            w.drain().await?;
+            assert_eq!(r.readline().await?, b"abstract\n");
+            server.close().await;
+            // No file to remove: the name goes with the socket.
+            let again = start_unix_server(echo, &path).await?;
+            again.close().await;
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
+fn an_empty_path_autobinds_to_an_abstract_name_clients_can_reach() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let server = start_unix_server(echo, "").await?;
+            let addr = server.local_addr()?;
+            let name = addr
+                .as_abstract_name()
+                .expect("Linux autobinds an abstract name");
+            let mut path = vec![0];
+            path.extend_from_slice(name);
+            let path: std::ffi::OsString = std::os::unix::ffi::OsStringExt::from_vec(path);
+            let (mut r, mut w) = open_unix_connection(&path).await?;
+            w.write(b"auto\n");
+            w.drain().await?;
+            assert_eq!(r.readline().await?, b"auto\n");
+            server.close().await;
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
+fn connecting_to_a_missing_path_is_not_found_and_names_the_path() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let path = socket_path("missing");
+            let err = open_unix_connection(&path).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::NotFound);
+            assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+            let err = UnixStream::connect(&path).await.unwrap_err();
+            assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
+fn a_stale_socket_file_refuses_connections_and_blocks_a_new_bind() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let path = socket_path("stale");
+            drop(UnixListener::bind(&path)?); // the listener is gone, its file is not
+            let err = open_unix_connection(&path).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+            let err = UnixListener::bind(&path).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
+            assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+            std::fs::remove_file(&path)?;
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
+fn unix_owned_halves_split_and_reunite_like_tcp_ones() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let (a, mut b) = UnixStream::pair()?;
+            let (mut rd, mut wr) = a.split();
+            wr.write_all(b"ping").await?;
+            let mut buf = [0; 4];
+            b.read_exact(&mut buf).await?;
+            b.write_all(b"pong").await?;
+            rd.read_exact(&mut buf).await?;
+            assert_eq!(&buf, b"pong");
+            let mut a = rd.reunite(wr).expect("halves of one stream");
+            a.write_all(b"!").await?;
+            b.read_exact(&mut buf[..1]).await?;
+            assert_eq!(buf[0], b'!');
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
