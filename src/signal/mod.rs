@@ -29,9 +29,6 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-// The Runner (event_loop/runner.rs) uses the Ctrl-C watch: lands in the next commit.
-#![allow(dead_code, unused_imports)]
-
 mod ctrl_c;
 mod handler;
 mod interrupt_watch;
@@ -43,6 +40,6 @@ mod signals;
 
 pub use ctrl_c::ctrl_c;
 pub(crate) use interrupt_watch::{exit_interrupted, InterruptWatch};
+pub(crate) use number::name;
 pub use number::Signal;
-pub(crate) use number::{check, name};
 pub use signals::Signals;
