@@ -29,6 +29,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+mod blocking_listener;
 mod ctrl_c;
 mod handler;
 mod interrupt_watch;
@@ -38,6 +39,7 @@ mod number;
 mod registry;
 mod signals;
 
+pub(crate) use blocking_listener::BlockingListener;
 pub use ctrl_c::ctrl_c;
 pub(crate) use interrupt_watch::{exit_interrupted, InterruptWatch};
 pub(crate) use number::name;
