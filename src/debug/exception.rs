@@ -86,9 +86,10 @@ pub enum ExceptionKind {
     /// (asyncio's "Task was destroyed but it is pending!"). A task already asked to cancel is
     /// not reported.
     PendingAtClose,
-    /// A callback added with [`EventLoop::add_signal_handler`](crate::EventLoop::add_signal_handler)
-    /// panicked when `signal` arrived; the loop goes on and the handler stays installed
-    /// (asyncio reports an exception in a signal handler's callback the same way).
+    /// A callback added with
+    /// [`EventLoop::add_signal_handler`](crate::EventLoop::add_signal_handler) panicked when
+    /// `signal` arrived; the loop goes on and the handler stays installed (asyncio reports an
+    /// exception in a signal handler's callback the same way).
     SignalHandlerPanic {
         /// The signal whose handler panicked (`libc::SIGINT`, …).
         signal: i32,

@@ -106,8 +106,9 @@ impl LoopHandle {
         CallbackHandle::new(self.spawn(async move { callback() }))
     }
 
-    /// [`EventLoop::add_signal_handler`] from any thread (so the callback must be `Send`): runs
-    /// `callback` on the loop each time `signal` arrives, replacing its handler of it. On a
+    /// [`EventLoop::add_signal_handler`](crate::EventLoop::add_signal_handler) from any thread
+    /// (so the callback must be `Send`): runs `callback` on the loop each time `signal`
+    /// arrives, replacing its handler of it. On a
     /// [`Runtime`](crate::Runtime) worker's handle, the callback runs on that worker.
     ///
     /// # Examples
@@ -127,7 +128,8 @@ impl LoopHandle {
     /// ```
     ///
     /// # Errors
-    /// As [`EventLoop::add_signal_handler`]; and when the loop has closed.
+    /// As [`EventLoop::add_signal_handler`](crate::EventLoop::add_signal_handler); and when
+    /// the loop has closed.
     #[track_caller]
     pub fn add_signal_handler(
         &self,
@@ -142,8 +144,8 @@ impl LoopHandle {
         })
     }
 
-    /// [`EventLoop::remove_signal_handler`] from any thread; false if the loop had no handler
-    /// of `signal`.
+    /// [`EventLoop::remove_signal_handler`](crate::EventLoop::remove_signal_handler) from any
+    /// thread; false if the loop had no handler of `signal`.
     ///
     /// # Examples
     /// ```

@@ -23,9 +23,9 @@ use crate::signal::{exit_interrupted, InterruptWatch};
 ///   `SIGINT`'s default disposition back.
 /// - A program that **listens for Ctrl-C itself** — [`ctrl_c`](crate::signal::ctrl_c), a
 ///   [`Signals`](crate::signal::Signals) of `SIGINT`, a loop's
-///   [`add_signal_handler`](crate::EventLoop::add_signal_handler) of `SIGINT` — gets the signal instead:
-///   while such a listener exists, Ctrl-C does not cancel the main future (asyncio installs its
-///   handler only when the program has not). Nor does the runner touch a `SIGINT` that the
+///   [`add_signal_handler`](crate::EventLoop::add_signal_handler) of `SIGINT` — gets the
+///   signal instead: while such a listener exists, Ctrl-C does not cancel the main future
+///   (asyncio installs its handler only when the program has not). Nor does the runner touch a `SIGINT` that the
 ///   process ignores (started with `nohup`, or in the background by a non-interactive shell) or
 ///   that code other than baton's handles.
 /// - When the run ends, `SIGINT`'s default disposition is back (unless a listener of the
@@ -37,8 +37,8 @@ use crate::signal::{exit_interrupted, InterruptWatch};
 /// tasks are cancelled at close as always. `baton::run` does not return after a Ctrl-C: it
 /// ends the process by `SIGINT`, as the Python interpreter does when `KeyboardInterrupt` is
 /// not caught; use [`Runner::run`] to get the `Err(Interrupted)` back instead.
-/// [`EventLoop::run_until_complete`](crate::EventLoop::run_until_complete) keeps no Ctrl-C handling, as asyncio's
-/// `loop.run_until_complete`.
+/// [`EventLoop::run_until_complete`](crate::EventLoop::run_until_complete) keeps no Ctrl-C
+/// handling, as asyncio's `loop.run_until_complete`.
 ///
 /// # Examples
 /// ```
