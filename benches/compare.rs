@@ -5,7 +5,7 @@
 //! Run with `cargo bench --bench compare [-- FILTER] [--only=RUNTIME]`; FILTER keeps the workloads
 //! whose name contains it (`spawn_many`, `yield_many`, `ping_pong`, `chained_spawn`, `timers`,
 //! `gather_sleep` — which includes its peak RSS — `mpsc_1to1`, `mpsc_100to1`, `lock_contention`,
-//! `semaphore`, `tcp_echo`, `sleeping_task_memory`, `empty_task_spawn`; multi-core: `mt_spawn_many`,
+//! `semaphore`, `tcp_echo`, `process_spawn_wait`, `sleeping_task_memory`, `empty_task_spawn`; multi-core: `mt_spawn_many`,
 //! `mt_yield_many`, `mt_ping_pong`, `mt_ping_pong_send`, `mt_chained_spawn`, `mt_timers`, `mt_tcp_echo`, `idle_cpu`;
 //! `mt_` runs the timed multi-core rows); `--only=baton` (or `tokio`, `smol`) runs one runtime's
 //! arm alone, for a profiler:
@@ -58,7 +58,13 @@
 //! - `lock_contention`, `semaphore`: each runtime's own primitives (`baton::sync`, `tokio::sync`,
 //!   smol's `async-lock`); tokio shares them through `Arc` because `tokio::spawn` needs `Send`,
 //!   baton and smol through `Rc`, as their users write it.
-//! - tokio is built with `enable_time()` only, except in `tcp_echo`, which needs its I/O driver.
+//! - tokio is built with `enable_time()` only, except in `tcp_echo` and `process_spawn_wait`,
+//!   which need its I/O driver.
+//! - `process_spawn_wait`: `PROC_SPAWNS` runs of `true` one after the other, each spawned and
+//!   awaited with the runtime's own process API (baton `process::Command::status`,
+//!   `tokio::process`, smol's `async-process`), shown as spawns/s. Mostly `fork`/`exec` and the
+//!   child's life; what differs is how the exit reaches the runtime (baton and tokio: a pidfd in
+//!   the reactor; async-process: its own reaper thread) and the cost of the spawn call.
 //! - `tcp_echo`: every runtime uses its own TCP types (baton `net`, tokio `net`, smol
 //!   `Async<std::net::TcpStream>`), `TCP_NODELAY` on both ends, client and server in one runtime
 //!   on one thread.
@@ -159,6 +165,8 @@ const SEM_PERMITS: usize = 10;
 const ECHO_CONNS: usize = 100;
 const ECHO_ROUNDS: usize = 1_000;
 const ECHO_MSG: usize = 64;
+/// `process_spawn_wait`: children (`true`) spawned and awaited one after the other.
+const PROC_SPAWNS: usize = 300;
 
 /// Multi-core rows: worker threads of every runtime.
 const MT_WORKERS: usize = 2;
@@ -265,6 +273,18 @@ fn workloads() -> Vec<Workload> {
                 || smol_arm::block_on(smol_arm::tcp_echo),
             ],
         ),
+        Workload {
+            rate: Some(("spawns/s", PROC_SPAWNS)),
+            ..timed(
+                "process_spawn_wait",
+                SAMPLES_SLOW,
+                [
+                    || baton_arm::block_on(baton_arm::process_spawn_wait()),
+                    || tokio_arm::block_on_io(tokio_arm::process_spawn_wait()),
+                    || smol_arm::block_on(smol_arm::process_spawn_wait),
+                ],
+            )
+        },
         // Multi-core: every runtime on `MT_WORKERS` worker threads (see "Multi-core rows" in
         // the header). tokio runs the same functions as above, on its multi-thread runtime.
         multi_core(

@@ -93,6 +93,7 @@ mod io;
 mod loom;
 pub mod net;
 mod panic;
+pub mod process;
 pub mod queue;
 mod runtime;
 pub mod signal;
@@ -101,6 +102,8 @@ pub mod sync;
 pub mod task;
 pub mod testing;
 pub mod time;
+#[cfg(feature = "tls")]
+pub mod tls;
 mod util;
 
 // What the attribute macros expand to call: hidden, not public API.

@@ -171,6 +171,14 @@ pub async fn semaphore() {
     assert_eq!(sem.available_permits(), SEM_PERMITS);
 }
 
+/// `process_spawn_wait`: `true`, spawned and awaited `PROC_SPAWNS` times.
+pub async fn process_spawn_wait() {
+    for _ in 0..PROC_SPAWNS {
+        let status = baton::process::Command::new("true").status().await.unwrap();
+        assert!(status.success());
+    }
+}
+
 pub async fn tcp_echo() {
     use baton::net::{TcpListener, TcpStream};
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

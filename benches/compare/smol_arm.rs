@@ -197,6 +197,14 @@ pub async fn semaphore(ex: Ex) {
 }
 
 /// `Async<std::net::TcpStream>`, smol's own TCP types.
+/// `process_spawn_wait`: `true`, spawned and awaited `PROC_SPAWNS` times.
+pub async fn process_spawn_wait(_: Ex) {
+    for _ in 0..PROC_SPAWNS {
+        let status = smol::process::Command::new("true").status().await.unwrap();
+        assert!(status.success());
+    }
+}
+
 pub async fn tcp_echo(ex: Ex) {
     use futures_lite::{AsyncReadExt, AsyncWriteExt};
     use smol::Async;

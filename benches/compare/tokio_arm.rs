@@ -1,6 +1,6 @@
 //! tokio's arm: every workload as a tokio user writes it, on the `current_thread` runtime. The
 //! runner table in `compare.rs` calls each `pub async fn` by name, driven by [`block_on`] (timer
-//! driver only) or, for `tcp_echo`, [`block_on_io`].
+//! driver only) or, for `tcp_echo` and `process_spawn_wait`, [`block_on_io`].
 //!
 //! Shared state goes through `Arc` because `tokio::spawn` requires `Send` futures.
 //!
@@ -200,6 +200,14 @@ pub async fn semaphore() {
         h.await.unwrap();
     }
     assert_eq!(sem.available_permits(), SEM_PERMITS);
+}
+
+/// `process_spawn_wait`: `true`, spawned and awaited `PROC_SPAWNS` times.
+pub async fn process_spawn_wait() {
+    for _ in 0..PROC_SPAWNS {
+        let status = tokio::process::Command::new("true").status().await.unwrap();
+        assert!(status.success());
+    }
 }
 
 pub async fn tcp_echo() {

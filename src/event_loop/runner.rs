@@ -25,9 +25,9 @@ use crate::signal::{exit_interrupted, InterruptWatch};
 ///   [`Signals`](crate::signal::Signals) of `SIGINT`, a loop's
 ///   [`add_signal_handler`](crate::EventLoop::add_signal_handler) of `SIGINT` — gets the
 ///   signal instead: while such a listener exists, Ctrl-C does not cancel the main future
-///   (asyncio installs its handler only when the program has not). Nor does the runner touch a `SIGINT` that the
-///   process ignores (started with `nohup`, or in the background by a non-interactive shell) or
-///   that code other than baton's handles.
+///   (asyncio installs its handler only when the program has not). Nor does the runner touch
+///   a `SIGINT` that the process ignores (started with `nohup`, or in the background by a
+///   non-interactive shell) or that code other than baton's handles.
 /// - When the run ends, `SIGINT`'s default disposition is back (unless a listener of the
 ///   program's own installed baton's handler meanwhile).
 ///

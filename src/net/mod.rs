@@ -54,6 +54,9 @@ pub use stream_core::SplitStream;
 pub use tcp_listener::{Accept, Bind, TcpListener, DEFAULT_BACKLOG};
 pub use tcp_stream::{Connect, TcpStream};
 pub use transport::WriteTransport;
+// For the transports outside `net`: a child's stdin (`process::ChildStdin`) and a TLS
+// session's write side (`streams::TlsTransport`).
+pub(crate) use transport::sealed::Transport;
 pub use udp::{BindUdp, ConnectUdp, RecvFrom, SendTo, UdpSocket};
 pub use unix_datagram::{UnixDatagram, UnixRecvFrom, UnixSendTo};
 pub use unix_listener::{UnixAccept, UnixListener};

@@ -10,7 +10,8 @@ use super::stream_core::{AsStream as _, SplitStream};
 use super::OwnedWriteHalf;
 
 /// What a [`StreamWriter<W>`](crate::StreamWriter) writes through: [`OwnedWriteHalf`] (TCP,
-/// the default) or `OwnedWriteHalf<UnixStream>`.
+/// the default), `OwnedWriteHalf<UnixStream>`, or a child's stdin
+/// ([`ChildStdin`](crate::process::ChildStdin)).
 ///
 /// Sealed: baton implements it; code outside only names it, to be generic over writers.
 ///
@@ -78,6 +79,19 @@ pub(crate) mod sealed {
 
         /// Shuts down `how`; a socket the peer already dropped counts as shut.
         fn shutdown(&self, how: Shutdown) -> io::Result<()>;
+
+        /// Sends what the transport holds beyond the writer's buffer (a TLS transport's
+        /// encrypted bytes); the writer's flusher waits for it before it ends. Sockets hold
+        /// nothing.
+        fn poll_flush_shared(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        /// Whether `poll_flush_shared` has bytes to send, so a `write` that the transport took
+        /// whole still starts the flusher.
+        fn has_unsent(&self) -> bool {
+            false
+        }
     }
 }
 

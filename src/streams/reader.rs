@@ -72,9 +72,12 @@ pub struct StreamReader {
     skipping_line: bool,
 }
 
+/// A transport a reader reads from.
+pub(crate) type BoxedRead = Box<dyn AsyncRead + Unpin + Send>;
+
 /// Where the bytes come from.
 enum Source {
-    Io(Box<dyn AsyncRead + Unpin + Send>),
+    Io(BoxedRead),
     Fed(FedSource),
 }
 
@@ -164,6 +167,19 @@ impl StreamReader {
             StreamReader::from_source(Source::Fed(source), limit),
             feeder,
         )
+    }
+
+    /// For `start_tls`: the reader taken apart into the bytes it read but nobody consumed (the
+    /// first bytes of the peer's handshake, say), its transport and its limit; `None` for a fed
+    /// reader, or one that saw EOF: it has no transport to give.
+    #[cfg(feature = "tls")]
+    pub(crate) fn into_transport(mut self) -> Option<(Vec<u8>, BoxedRead, usize)> {
+        match self.source {
+            Source::Io(io) if !self.eof => {
+                Some((self.buffer.take(self.buffer.len()), io, self.limit))
+            }
+            _ => None,
+        }
     }
 
     fn from_source(source: Source, limit: usize) -> StreamReader {

@@ -65,6 +65,14 @@ impl<W: WriteTransport> Future for Flusher<W> {
                     }
                     continue;
                 }
+                match shared.io.poll_flush_shared(cx) {
+                    Poll::Ready(Ok(())) => {}
+                    Poll::Ready(Err(e)) => {
+                        dropped = st.fail(e.kind(), e.to_string());
+                        continue;
+                    }
+                    Poll::Pending => break Poll::Pending,
+                }
                 dropped = st.release_empty_buffer();
                 st.paused = false;
                 if st.close_requested {

@@ -36,6 +36,8 @@
 //! `handle.rs` the server's hold on a writer; `futures.rs` the futures of `drain`, `close` and
 //! `wait_closed`.
 
+#[cfg(feature = "tls")]
+mod detach;
 mod flusher;
 mod futures;
 mod handle;
@@ -48,6 +50,8 @@ use std::net::Shutdown;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+#[cfg(feature = "tls")]
+pub(crate) use detach::DetachedWriter;
 pub use futures::{WriterClose, WriterDrain, WriterWaitClosed};
 pub(crate) use handle::WriterHandle;
 use state::{begin_close, wake_all, Shared, State, DEFAULT_HIGH_WATER};
@@ -273,7 +277,9 @@ impl<W: WriteTransport> StreamWriter<W> {
                     return;
                 }
             }
-            if rest.is_empty() {
+            // A TLS transport that took it all may still hold encrypted bytes: the flusher
+            // sends them.
+            if rest.is_empty() && !self.shared.io.has_unsent() {
                 return;
             }
             if st.start > 0 {
@@ -496,6 +502,24 @@ impl<W: WriteTransport> StreamWriter<W> {
     /// When the socket is no longer connected.
     pub fn peer_addr(&self) -> io::Result<W::Addr> {
         self.shared.io.peer_addr()
+    }
+
+    /// The transport the writer writes through (asyncio's `StreamWriter.transport`): a
+    /// socket's write half, or (feature `tls`) a `streams::TlsTransport` with the TLS
+    /// session's details.
+    ///
+    /// # Examples
+    /// ```
+    /// baton::run(async {
+    ///     let listener = baton::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     let (_r, w) = baton::open_connection(listener.local_addr()?).await?;
+    ///     assert_eq!(w.transport().peer_addr()?, listener.local_addr()?); // an OwnedWriteHalf
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn transport(&self) -> &W {
+        &self.shared.io
     }
 
     /// The server's hold on this connection's writer.

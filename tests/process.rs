@@ -1,0 +1,404 @@
+//! `baton::process` against real programs: `sh`, `cat`, `yes | head`, large data both ways, a
+//! thousand children and their zombies, faults (a missing program, a signal, a closed pipe),
+//! `kill_on_drop`, the multi-core runtime, and the `SIGCHLD` fallback (the whole file re-run in
+//! a child process with `BATON_NO_PIDFD=1`).
+
+mod common;
+
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::time::{Duration, Instant};
+
+use baton::process::{create_subprocess_exec, create_subprocess_shell, Command, Stdio};
+use common::bounded;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Runs `f`'s future on a fresh loop (the real clock: real processes), bounded.
+fn run<F, Fut>(f: F)
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = io::Result<()>>,
+{
+    bounded(LIMIT, move || baton::run(f()).unwrap());
+}
+
+/// The pids of this process's children that are zombies (exited, not reaped).
+fn zombie_children() -> Vec<u32> {
+    let me = std::process::id();
+    let mut zombies = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue; // gone meanwhile
+        };
+        // "pid (comm) state ppid ...": the name may hold spaces and parentheses.
+        let Some((_, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let mut fields = rest.split_whitespace();
+        let state = fields.next();
+        let ppid = fields.next().and_then(|p| p.parse::<u32>().ok());
+        if state == Some("Z") && ppid == Some(me) {
+            zombies.push(pid);
+        }
+    }
+    zombies
+}
+
+/// Polls `done` until it holds or `limit` passes; returns whether it held.
+fn eventually(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    done()
+}
+
+/// Whether process `pid` exists and is not a zombie.
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| {
+            !stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('Z'))
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn sh_reports_its_exit_code_and_cat_echoes_through_the_asyncio_streams() {
+    run(|| async {
+        let status = Command::new("sh").args(["-c", "exit 42"]).status().await?;
+        assert_eq!(status.code(), Some(42));
+
+        let mut cat = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let mut writer = cat.stdin.take().unwrap().into_writer();
+        let mut reader = cat.stdout.take().unwrap().into_reader();
+        for line in [&b"one\n"[..], b"two\n"] {
+            writer.write(line);
+            writer.drain().await?;
+            assert_eq!(reader.readline().await?, line, "cat answers line by line");
+        }
+        writer.close().await?;
+        assert_eq!(
+            reader.read_to_end().await?,
+            b"",
+            "EOF after the writer closed"
+        );
+        assert!(cat.wait().await?.success());
+        assert_eq!(cat.returncode(), Some(0));
+        Ok(())
+    });
+}
+
+#[test]
+fn yes_piped_into_head_ends_when_head_does() {
+    run(|| async {
+        let output = create_subprocess_shell("yes | head -n 1000")?
+            .wait_with_output()
+            .await?;
+        assert!(output.status.success());
+        assert_eq!(output.stdout, b"y\n".repeat(1000));
+        Ok(())
+    });
+}
+
+#[test]
+fn sixty_four_mib_round_trip_through_cat_with_communicate() {
+    run(|| async {
+        let data: Vec<u8> = (0..64u32 << 20)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+            .collect();
+        let mut cat = create_subprocess_exec("cat", [] as [&str; 0])?;
+        let output = cat.communicate(Some(data.clone())).await?;
+        assert!(output.status.success());
+        assert!(output.stderr.is_empty());
+        assert_eq!(output.stdout.len(), data.len());
+        assert!(output.stdout == data, "the bytes came back in order");
+        Ok(())
+    });
+}
+
+#[test]
+fn large_output_on_both_pipes_while_reading_large_input_does_not_deadlock() {
+    run(|| async {
+        // The child writes 4 MiB to each of stdout and stderr before it reads any input.
+        let mut child = create_subprocess_shell(
+            "head -c 4194304 /dev/zero; head -c 4194304 /dev/zero >&2; wc -c",
+        )?;
+        let output = child.communicate(Some(vec![7; 4 << 20])).await?;
+        assert_eq!(output.stdout.len(), (4 << 20) + "4194304\n".len());
+        assert!(output.stdout.ends_with(b"4194304\n"));
+        assert_eq!(output.stderr.len(), 4 << 20);
+        Ok(())
+    });
+}
+
+#[test]
+fn a_thousand_children_waited_or_dropped_leave_no_zombie() {
+    run(|| async {
+        for i in 0..1000 {
+            let mut cmd = Command::new("true");
+            if i % 4 == 1 {
+                cmd.stdout(Stdio::piped()).stdin(Stdio::piped());
+            }
+            let mut child = cmd.spawn()?;
+            match i % 4 {
+                0 => assert!(child.wait().await?.success()),
+                3 => {
+                    let _ = child.try_wait()?; // maybe reaped, maybe not: then dropped
+                }
+                _ => drop(child),
+            }
+        }
+        Ok(())
+    });
+    assert!(
+        eventually(Duration::from_secs(20), || zombie_children().is_empty()),
+        "zombie children left: {:?}",
+        zombie_children()
+    );
+}
+
+#[test]
+fn dropping_a_child_without_a_loop_still_reaps_it() {
+    let child = bounded(LIMIT, || {
+        baton::run(async { Command::new("sh").args(["-c", "sleep 0.2"]).spawn() }).unwrap()
+    });
+    let pid = child.id().unwrap();
+    drop(child); // no loop runs any more; the child is still running
+    assert!(
+        eventually(Duration::from_secs(20), || !std::path::Path::new(&format!(
+            "/proc/{pid}"
+        ))
+        .exists()),
+        "child {pid} was not reaped"
+    );
+}
+
+#[test]
+fn a_program_that_does_not_exist_is_an_error_naming_it() {
+    run(|| async {
+        let err = Command::new("baton-no-such-program").spawn().unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::NotFound);
+        assert!(
+            err.to_string().contains("baton-no-such-program"),
+            "message: {err}"
+        );
+        let err = Command::new("/nonexistent/dir/prog")
+            .output()
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("/nonexistent/dir/prog"),
+            "message: {err}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn spawning_outside_a_loop_panics_before_starting_anything() {
+    let panic = std::panic::catch_unwind(|| Command::new("true").spawn()).unwrap_err();
+    assert!(common::panic_message(panic).contains("no running event loop"));
+}
+
+#[test]
+fn a_child_killed_by_a_signal_reports_that_signal() {
+    run(|| async {
+        let mut child = Command::new("sleep").arg("30").spawn()?;
+        child.kill()?;
+        let status = child.wait().await?;
+        assert_eq!(status.signal(), Some(libc::SIGKILL));
+        assert_eq!(status.code(), None);
+        assert_eq!(child.returncode(), Some(-libc::SIGKILL));
+
+        let status = Command::new("sh")
+            .args(["-c", "kill -TERM $$"])
+            .status()
+            .await?;
+        assert_eq!(status.signal(), Some(libc::SIGTERM));
+
+        let mut child = Command::new("sleep").arg("30").spawn()?;
+        assert_eq!(child.try_wait()?, None);
+        assert_eq!(child.returncode(), None);
+        child.send_signal(libc::SIGUSR1)?;
+        assert_eq!(child.wait().await?.signal(), Some(libc::SIGUSR1));
+        Ok(())
+    });
+}
+
+#[test]
+fn a_pipe_closed_mid_write_is_broken_pipe_to_the_writer_only() {
+    run(|| async {
+        // A bystander: a cat round trip that runs meanwhile.
+        let bystander = baton::spawn(async {
+            let mut cat = create_subprocess_exec("cat", [] as [&str; 0])?;
+            let output = cat.communicate(Some(vec![1; 1 << 20])).await?;
+            io::Result::Ok(output.stdout.len())
+        });
+        let mut head = Command::new("head")
+            .args(["-c", "10"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()?;
+        let mut stdin = head.stdin.take().unwrap();
+        let err = stdin.write_all(&vec![0; 8 << 20]).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+        assert!(head.wait().await?.success());
+        assert_eq!(bystander.await.unwrap()?, 1 << 20);
+
+        // communicate takes a child that stops reading as no error.
+        let mut head = create_subprocess_exec("head", ["-c", "10"])?;
+        let output = head.communicate(Some(vec![b'x'; 8 << 20])).await?;
+        assert_eq!(output.stdout, b"xxxxxxxxxx");
+        Ok(())
+    });
+}
+
+#[test]
+fn kill_on_drop_kills_and_without_it_the_child_lives_on() {
+    let (killed, kept) = bounded(LIMIT, || {
+        baton::run(async {
+            let killed = Command::new("sleep").arg("30").kill_on_drop(true).spawn()?;
+            let kept = Command::new("sleep").arg("30").spawn()?;
+            let ids = (killed.id().unwrap(), kept.id().unwrap());
+            drop((killed, kept));
+            io::Result::Ok(ids)
+        })
+        .unwrap()
+    });
+    assert!(
+        eventually(Duration::from_secs(20), || !std::path::Path::new(&format!(
+            "/proc/{killed}"
+        ))
+        .exists()),
+        "kill_on_drop: {killed} still there"
+    );
+    assert!(alive(kept), "a dropped child keeps running");
+    // SAFETY: `kept` is our child, still running (checked just above) and reaped only by the
+    // reaper thread once it exits, so the pid names no other process.
+    assert_eq!(unsafe { libc::kill(kept as libc::pid_t, libc::SIGKILL) }, 0);
+    assert!(
+        eventually(Duration::from_secs(20), || !std::path::Path::new(&format!(
+            "/proc/{kept}"
+        ))
+        .exists()),
+        "the reaper did not reap {kept}"
+    );
+}
+
+#[test]
+fn children_run_and_are_awaited_on_every_worker_of_a_runtime() {
+    bounded(LIMIT, || {
+        let rt = baton::Runtime::builder().workers(2).build().unwrap();
+        let total = rt.block_on(async {
+            let tasks: Vec<_> = (0..20)
+                .map(|i| {
+                    baton::spawn_send(async move {
+                        let mut child = create_subprocess_exec("sh", ["-c", "cat; exit 3"])?;
+                        let input = format!("{i}").into_bytes();
+                        // Let the task move between polls: the child was spawned here, and
+                        // is awaited wherever the task runs next.
+                        baton::task::yield_now().await;
+                        let output = child.communicate(Some(input.clone())).await?;
+                        assert_eq!(output.stdout, input);
+                        io::Result::Ok(output.status.code().unwrap())
+                    })
+                })
+                .collect();
+            let mut total = 0;
+            for task in tasks {
+                total += task.await.unwrap().unwrap();
+            }
+            total
+        });
+        assert_eq!(total, 60);
+    });
+}
+
+#[test]
+fn a_child_and_its_pipes_may_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<baton::process::Child>();
+    send_sync::<baton::process::ChildStdin>();
+    send_sync::<baton::process::ChildStdout>();
+    send_sync::<baton::process::ChildStderr>();
+    send_sync::<baton::process::Command>();
+    fn send<T: Send>(_: &T) {}
+    run(|| async {
+        let mut child = Command::new("true").spawn()?;
+        let wait = child.wait();
+        send(&wait);
+        wait.await?;
+        Ok(())
+    });
+}
+
+#[test]
+fn communicate_refuses_input_without_a_stdin_pipe_and_leaves_the_pipes_alone() {
+    run(|| async {
+        let mut child = Command::new("echo")
+            .arg("kept")
+            .stdout(Stdio::piped())
+            .spawn()?;
+        let err = child.communicate(Some(b"x".to_vec())).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert!(child.stdout.is_some(), "the refusal took nothing");
+        let output = child.communicate(None).await?;
+        assert_eq!(output.stdout, b"kept\n");
+        Ok(())
+    });
+}
+
+/// `true` when this run watches exits through `SIGCHLD` (a handler is installed), read from
+/// the kernel's view of the process: bit `SIGCHLD - 1` of `SigCgt` in /proc/self/status.
+fn sigchld_handler_installed() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .map(|m| u64::from_str_radix(m.trim(), 16).unwrap())
+        .unwrap();
+    mask & (1 << (libc::SIGCHLD - 1)) != 0
+}
+
+#[test]
+fn exits_are_watched_by_pidfd_unless_forced_to_sigchld() {
+    run(|| async {
+        assert!(Command::new("true").status().await?.success());
+        let forced = std::env::var_os("BATON_NO_PIDFD").is_some_and(|v| v == "1");
+        assert_eq!(sigchld_handler_installed(), forced);
+        Ok(())
+    });
+}
+
+#[test]
+fn the_sigchld_fallback_passes_this_whole_file() {
+    if std::env::var_os("BATON_NO_PIDFD").is_some() {
+        return; // already the re-run
+    }
+    let output = bounded(Duration::from_secs(300), || {
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--skip", "the_sigchld_fallback_passes_this_whole_file"])
+            .env("BATON_NO_PIDFD", "1")
+            .output()
+            .unwrap()
+    });
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "the re-run with BATON_NO_PIDFD=1 failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("test result: ok"), "{stdout}");
+}
