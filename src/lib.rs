@@ -208,6 +208,11 @@ pub mod __private;
 /// async fn main() {}
 /// ```
 ///
+/// ```compile_fail
+/// #[baton::main(ctrl_c = "no")]
+/// async fn main() {}
+/// ```
+///
 /// With `workers`, the output crosses threads:
 ///
 /// ```compile_fail,E0277

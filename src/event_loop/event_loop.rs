@@ -498,6 +498,7 @@ impl EventLoop {
     /// let mut lp = baton::EventLoop::new()?;
     /// let handle = lp.handle();
     /// lp.add_signal_handler(Signal::USR2, move || handle.stop())?;
+    /// // SAFETY: raising a signal this process has a handler for.
     /// unsafe { libc::raise(libc::SIGUSR2) }; // as `kill -USR2 <pid>` would
     /// lp.run_forever(); // until the handler stops it
     /// assert!(lp.remove_signal_handler(Signal::USR2));

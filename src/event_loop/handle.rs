@@ -121,6 +121,7 @@ impl LoopHandle {
     /// std::thread::spawn(move || handle.add_signal_handler(Signal::USR2, move || stopper.stop()))
     ///     .join()
     ///     .unwrap()?;
+    /// // SAFETY: raising a signal this process has a handler for.
     /// unsafe { libc::raise(libc::SIGUSR2) };
     /// lp.run_forever();
     /// assert!(lp.handle().remove_signal_handler(Signal::USR2));

@@ -51,8 +51,11 @@ use crate::signal::{exit_interrupted, InterruptWatch};
 ///     }
 /// }
 ///
+/// # // A test run in the background starts with SIGINT ignored, which the runner leaves alone.
+/// # unsafe { libc::signal(libc::SIGINT, libc::SIG_DFL) };
 /// let outcome = Runner::new().run(async {
 ///     let _guard = Cleanup;
+///     // SAFETY: raising a signal this process has a handler for.
 ///     unsafe { libc::raise(libc::SIGINT) }; // what the terminal sends on Ctrl-C
 ///     std::future::pending::<()>().await;
 /// });
@@ -68,7 +71,9 @@ pub struct Runner {
 ///
 /// # Examples
 /// ```
+/// # unsafe { libc::signal(libc::SIGINT, libc::SIG_DFL) }; // as in a foreground program
 /// let outcome = baton::Runner::new().run(async {
+///     // SAFETY: raising a signal this process has a handler for.
 ///     unsafe { libc::raise(libc::SIGINT) };
 ///     std::future::pending::<()>().await;
 /// });

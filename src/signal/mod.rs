@@ -19,6 +19,7 @@
 //!
 //! # baton::run(async {
 //! let mut signals = Signals::new([Signal::HUP, Signal::TERM])?;
+//! // SAFETY: raising a signal this process has a handler for.
 //! unsafe { libc::raise(libc::SIGHUP) };
 //! match signals.recv().await {
 //!     Some(Signal::HUP) => println!("reloading the configuration"),
