@@ -7,9 +7,9 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::os::unix::process::CommandExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::PathBuf;
-use std::process::{ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::Duration;
 
 /// The example's binary: `cargo test` builds examples beside the test binaries
@@ -52,40 +52,50 @@ fn read_line(stdout: &mut BufReader<ChildStdout>) -> String {
     line
 }
 
+/// The example, started on a free port, with a slow request in flight: the server, its
+/// stdout, its address and the client's connection.
+fn serving_a_slow_request() -> (Child, BufReader<ChildStdout>, String, TcpStream) {
+    let mut command = Command::new(example_binary());
+    // As a shell starts it in the foreground: `SIGINT` at its default, even if this test
+    // runs in the background (where it would be ignored, and stay so across `exec`).
+    // SAFETY: `signal` is async-signal-safe, as the code between `fork` and `exec` must be.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        })
+    };
+    let mut server = command
+        .arg("127.0.0.1:0")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(server.stdout.take().unwrap());
+    let listening = read_line(&mut stdout);
+    let addr = listening
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("{listening:?}"))
+        .to_owned();
+
+    let mut client = TcpStream::connect(&addr).unwrap();
+    client
+        .write_all(b"GET /slow HTTP/1.1\r\nHost: test\r\n\r\n")
+        .unwrap();
+    assert_eq!(read_line(&mut stdout), "serving /slow\n");
+    (server, stdout, addr, client)
+}
+
+fn interrupt(server: &Child) {
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(server.id() as i32, libc::SIGINT) }, 0);
+}
+
 #[test]
 fn sigint_drains_the_request_in_flight_and_exits_zero() {
     common::bounded(Duration::from_secs(300), || {
-        let mut command = Command::new(example_binary());
-        // As a shell starts it in the foreground: `SIGINT` at its default, even if this test
-        // runs in the background (where it would be ignored, and stay so across `exec`).
-        // SAFETY: `signal` is async-signal-safe, as the code between `fork` and `exec` must be.
-        unsafe {
-            command.pre_exec(|| {
-                libc::signal(libc::SIGINT, libc::SIG_DFL);
-                Ok(())
-            })
-        };
-        let mut server = command
-            .arg("127.0.0.1:0")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(server.stdout.take().unwrap());
-        let listening = read_line(&mut stdout);
-        let addr = listening
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("{listening:?}"))
-            .to_owned();
-
-        let mut client = TcpStream::connect(&addr).unwrap();
-        client
-            .write_all(b"GET /slow HTTP/1.1\r\nHost: test\r\n\r\n")
-            .unwrap();
-        assert_eq!(read_line(&mut stdout), "serving /slow\n");
-
-        // SAFETY: sending a signal to our own child process.
-        assert_eq!(unsafe { libc::kill(server.id() as i32, libc::SIGINT) }, 0);
+        let (mut server, mut stdout, addr, mut client) = serving_a_slow_request();
+        interrupt(&server);
         assert_eq!(
             read_line(&mut stdout),
             "stopped accepting; draining 1 connection(s)\n"
@@ -105,5 +115,26 @@ fn sigint_drains_the_request_in_flight_and_exits_zero() {
         stdout.read_to_string(&mut rest).unwrap();
         assert_eq!(rest, "drained\n");
         assert!(server.wait().unwrap().success());
+    });
+}
+
+#[test]
+fn a_second_sigint_while_draining_ends_the_server_at_once() {
+    common::bounded(Duration::from_secs(300), || {
+        let (mut server, mut stdout, _, mut client) = serving_a_slow_request();
+        interrupt(&server);
+        assert_eq!(
+            read_line(&mut stdout),
+            "stopped accepting; draining 1 connection(s)\n"
+        );
+        interrupt(&server);
+        let status = server.wait().unwrap();
+        assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+        let mut rest = String::new();
+        stdout.read_to_string(&mut rest).unwrap();
+        assert!(!rest.contains("drained"), "{rest:?}");
+        let mut response = Vec::new();
+        let _ = client.read_to_end(&mut response); // closed (or reset) unanswered
+        assert!(response.is_empty(), "{response:?}");
     });
 }
