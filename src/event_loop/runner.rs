@@ -36,7 +36,9 @@ use crate::signal::{exit_interrupted, InterruptWatch};
 /// in Rust a cancelled future is *dropped*, so its clean-up is its `Drop`s (synchronous), and
 /// tasks are cancelled at close as always. `baton::run` does not return after a Ctrl-C: it
 /// ends the process by `SIGINT`, as the Python interpreter does when `KeyboardInterrupt` is
-/// not caught; use [`Runner::run`] to get the `Err(Interrupted)` back instead.
+/// not caught; use [`Runner::run`] to get the `Err(Interrupted)` back instead. asyncio handles
+/// Ctrl-C only in a runner on the main thread; a baton runner handles it on any thread (every
+/// runner running at the time is cancelled, then the process ends).
 /// [`EventLoop::run_until_complete`](crate::EventLoop::run_until_complete) keeps no Ctrl-C
 /// handling, as asyncio's `loop.run_until_complete`.
 ///
