@@ -147,6 +147,18 @@ pub mod __private;
 ///   rather than `Box<dyn Error>`).
 /// - `debug` (or `debug = true`): the loop, or every worker's loop, runs in debug mode
 ///   ([`event_loop::Builder::debug`]).
+/// - `ctrl_c = false`: leave Ctrl-C alone. By default Ctrl-C is handled as [`run`] does
+///   (asyncio's `Runner`, see [`Runner`]): the first one cancels the body — dropped on its
+///   loop, so its `Drop`s run — closes the loop (or shuts the runtime down) and ends the
+///   process by `SIGINT`; a second one ends it at once; a body that listens for Ctrl-C itself
+///   ([`signal::ctrl_c`]) gets it instead.
+///
+/// ```
+/// #[baton::main(ctrl_c = false)]
+/// async fn main() {
+///     // Ctrl-C now ends the process at once, as in a program without baton.
+/// }
+/// ```
 ///
 /// ```
 /// #[baton::main(workers = 2, debug)]
@@ -179,7 +191,7 @@ pub mod __private;
 /// # fn main() {}
 /// ```
 ///
-/// Options are `workers = N` (at least 1) and `debug`:
+/// Options are `workers = N` (at least 1), `debug` and `ctrl_c`:
 ///
 /// ```compile_fail
 /// #[baton::main(threads = 4)]
@@ -193,6 +205,11 @@ pub mod __private;
 ///
 /// ```compile_fail
 /// #[baton::main(workers = "4")]
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[baton::main(ctrl_c = "no")]
 /// async fn main() {}
 /// ```
 ///
@@ -304,7 +321,7 @@ pub use baton_macros::main;
 /// ```
 pub use baton_macros::test;
 pub use channel::Promise;
-pub use event_loop::{get_running_loop, run, EventLoop, LoopHandle, Runtime};
+pub use event_loop::{get_running_loop, run, EventLoop, LoopHandle, Runner, Runtime};
 pub use streams::{
     open_connection, open_unix_connection, start_server, start_unix_server, Server, StreamReader,
     StreamWriter,

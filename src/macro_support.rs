@@ -5,36 +5,35 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::event_loop::{EventLoop, Runtime};
+use crate::event_loop::{interruptible, or_exit, EventLoop, Runner, Runtime};
 use crate::task::TaskError;
 use crate::testing::{Outcome, TestRun};
 
 /// `#[baton::main]`: runs `future` on a new event loop on this thread, as
-/// [`run`](crate::run) does, and returns its output.
+/// [`run`](crate::run) does (with its Ctrl-C handling unless `ctrl_c` is false), and returns
+/// its output.
 ///
 /// # Examples
 /// ```
-/// assert_eq!(baton::__private::main(false, async { 7 }), 7);
+/// assert_eq!(baton::__private::main(false, true, async { 7 }), 7);
 /// ```
 ///
 /// # Panics
 /// As [`run`](crate::run).
 #[track_caller]
-pub fn main<F: Future>(debug: bool, future: F) -> F::Output {
-    let mut lp = match EventLoop::builder().debug(debug).build() {
-        Ok(lp) => lp,
-        Err(e) => panic!("#[baton::main] could not create an event loop: {e}"),
-    };
-    lp.run_until_complete(future)
+pub fn main<F: Future>(debug: bool, ctrl_c: bool, future: F) -> F::Output {
+    let runner = Runner::from(EventLoop::builder().debug(debug)).handle_ctrl_c(ctrl_c);
+    or_exit(runner.run(future))
 }
 
 /// `#[baton::main(workers = N)]`: runs the future `make()` returns on worker 0 of a new
 /// [`Runtime`] of `workers` workers (so it need not be `Send`), waits for it, and shuts the
-/// runtime down.
+/// runtime down. With `ctrl_c`, Ctrl-C is handled as [`run`](crate::run) does: the future is
+/// cancelled on worker 0, the runtime shut down, and the process ended by `SIGINT`.
 ///
 /// # Examples
 /// ```
-/// let answer = baton::__private::main_on_workers(2, false, || async {
+/// let answer = baton::__private::main_on_workers(2, false, true, || async {
 ///     let here = std::rc::Rc::new(21); // not Send: it stays on worker 0
 ///     *here * 2
 /// });
@@ -44,7 +43,7 @@ pub fn main<F: Future>(debug: bool, future: F) -> F::Output {
 /// # Panics
 /// With the future's panic; when the runtime cannot start.
 #[track_caller]
-pub fn main_on_workers<M, F>(workers: usize, debug: bool, make: M) -> F::Output
+pub fn main_on_workers<M, F>(workers: usize, debug: bool, ctrl_c: bool, make: M) -> F::Output
 where
     M: FnOnce() -> F + Send + 'static,
     F: Future + 'static,
@@ -54,8 +53,16 @@ where
         Ok(rt) => rt,
         Err(e) => panic!("#[baton::main] could not start a runtime of {workers} workers: {e}"),
     };
-    match rt.block_on(rt.handle().run_on_worker(0, make)) {
-        Ok(output) => output,
+    let main = rt
+        .handle()
+        .run_on_worker(0, move || interruptible(make(), ctrl_c));
+    match rt.block_on(main) {
+        Ok(outcome) => {
+            if outcome.is_err() {
+                rt.shutdown(); // the workers' tasks are cancelled before the process ends
+            }
+            or_exit(outcome)
+        }
         Err(TaskError::Panicked(payload)) => std::panic::resume_unwind(payload),
         Err(TaskError::Cancelled(_)) => panic!("the #[baton::main] body was cancelled"),
     }

@@ -56,6 +56,9 @@ fn sigusr1_prints_every_loops_tasks_to_stderr() {
         drop(child.stdin.take());
         let mut rest = String::new();
         stderr.read_to_string(&mut rest).unwrap();
+        let mut out = String::new();
+        stdout.read_to_string(&mut out).unwrap();
+        assert!(out.contains("the program heard SIGUSR1 too"), "{out}");
         assert!(child.wait().unwrap().success(), "{seen}{rest}");
         assert!(seen.contains("baton: task dump (SIGUSR1)"), "{seen}");
         assert!(
@@ -72,6 +75,12 @@ fn serve_until_stdin_closes() {
         .build()
         .unwrap();
     let sleeper = lp.spawn(std::future::pending::<()>()).named("sleeper");
+    // The program's own listener of SIGUSR1 shares the signal with the dump.
+    let mut own = baton::signal::Signals::new([libc::SIGUSR1]).unwrap();
+    let heard = lp.spawn(async move {
+        own.recv().await;
+        println!("the program heard SIGUSR1 too");
+    });
     lp.run_until_complete(baton::to_thread(|| {
         println!("serving");
         std::io::stdout().flush().unwrap();
@@ -79,4 +88,5 @@ fn serve_until_stdin_closes() {
         let _ = std::io::stdin().read_to_string(&mut rest);
     }));
     sleeper.cancel();
+    lp.run_until_complete(heard).unwrap();
 }

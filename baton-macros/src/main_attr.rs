@@ -9,24 +9,28 @@ use crate::error::Error;
 use crate::item::Attribute;
 
 const ATTR: &str = "#[baton::main]";
-const ALLOWED: &str = "`workers = N`, `debug`";
+const ALLOWED: &str = "`workers = N`, `debug`, `ctrl_c = false`";
 
 /// What the attribute's arguments ask for.
 struct MainOptions {
     /// `None`: one `EventLoop` on the calling thread; `Some(n)`: a `Runtime` of `n` workers.
     workers: Option<u64>,
     debug: bool,
+    /// Ctrl-C cancels the body (`baton::Runner`'s handling); `ctrl_c = false` turns it off.
+    ctrl_c: bool,
 }
 
 fn options(args: TokenStream) -> Result<MainOptions, Error> {
     let mut options = MainOptions {
         workers: None,
         debug: false,
+        ctrl_c: true,
     };
     for arg in parse_args(args, ATTR, ALLOWED)? {
         match arg.name().as_str() {
             "workers" => options.workers = Some(arg.whole_number(1)?),
             "debug" => options.debug = arg.flag()?,
+            "ctrl_c" => options.ctrl_c = arg.flag()?,
             _ => return Err(crate::unknown_option(&arg, ATTR, ALLOWED)),
         }
     }
@@ -34,22 +38,22 @@ fn options(args: TokenStream) -> Result<MainOptions, Error> {
 }
 
 /// ```text
-/// #[attrs] vis fn name() -> T { ::baton::__private::main(debug, async move { body }) }
+/// #[attrs] vis fn name() -> T { ::baton::__private::main(debug, ctrl_c, async move { body }) }
 /// #[attrs] vis fn name() -> T {
-///     ::baton::__private::main_on_workers(n, debug, || async move { body })
+///     ::baton::__private::main_on_workers(n, debug, ctrl_c, || async move { body })
 /// }
 /// ```
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     crate::expand_with(ATTR, options(args), item, |options, f| {
-        let debug = options.debug;
+        let (debug, ctrl_c) = (options.debug, options.ctrl_c);
         let run = match options.workers {
             None => {
-                let mut args = code(&format!("{debug},"));
+                let mut args = code(&format!("{debug}, {ctrl_c},"));
                 args.extend(with_body("async move", &f.body));
                 call("::baton::__private::main", args)
             }
             Some(workers) => {
-                let mut args = code(&format!("{workers}, {debug},"));
+                let mut args = code(&format!("{workers}, {debug}, {ctrl_c},"));
                 args.extend(with_body("|| async move", &f.body));
                 call("::baton::__private::main_on_workers", args)
             }

@@ -54,7 +54,8 @@ pub struct Exception {
     pub kind: ExceptionKind,
     /// The task concerned, if the report is about one.
     pub task: Option<TaskInfo>,
-    /// A panic's message (`&str` and `String` payloads), for [`ExceptionKind::UnobservedPanic`].
+    /// A panic's message (`&str` and `String` payloads), for [`ExceptionKind::UnobservedPanic`]
+    /// and [`ExceptionKind::SignalHandlerPanic`].
     pub panic_message: Option<String>,
 }
 
@@ -85,6 +86,14 @@ pub enum ExceptionKind {
     /// (asyncio's "Task was destroyed but it is pending!"). A task already asked to cancel is
     /// not reported.
     PendingAtClose,
+    /// A callback added with
+    /// [`EventLoop::add_signal_handler`](crate::EventLoop::add_signal_handler) panicked when
+    /// `signal` arrived; the loop goes on and the handler stays installed (asyncio reports an
+    /// exception in a signal handler's callback the same way).
+    SignalHandlerPanic {
+        /// The signal whose handler panicked (`libc::SIGINT`, …).
+        signal: i32,
+    },
 }
 
 /// Which task a report or dump entry is about.
@@ -191,6 +200,13 @@ impl fmt::Display for Exception {
                 f,
                 "baton: {what} was still pending when its loop closed; it was cancelled"
             ),
+            ExceptionKind::SignalHandlerPanic { signal } => {
+                write!(f, "baton: the loop's handler of signal {signal} panicked")?;
+                if let Some(message) = &self.panic_message {
+                    write!(f, " with {message:?}")?;
+                }
+                write!(f, "; it stays installed")
+            }
         }
     }
 }
@@ -212,7 +228,7 @@ pub fn default_exception_handler(exception: &Exception) {
     {
         let task = exception.task.as_ref().map(|t| t.id.as_u64());
         match exception.kind {
-            ExceptionKind::UnobservedPanic => {
+            ExceptionKind::UnobservedPanic | ExceptionKind::SignalHandlerPanic { .. } => {
                 tracing::error!(target: "baton", task, "{exception}")
             }
             _ => tracing::warn!(target: "baton", task, "{exception}"),

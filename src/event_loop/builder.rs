@@ -133,8 +133,9 @@ impl Builder {
     /// Prints a [task dump](EventLoop::dump) of every open loop (and every runtime's `Send`
     /// tasks) to stderr when the process receives `SIGUSR1` (`kill -USR1 <pid>`), for looking
     /// inside a live process. Process-wide and installed once; each loop answers between two
-    /// polls, and one blocked by a task for over a second is named as such. It replaces any
-    /// `SIGUSR1` handler the process had (the signal's default would terminate the process).
+    /// polls, and one blocked by a task for over a second is named as such. It installs baton's
+    /// `SIGUSR1` handler (the signal's default would terminate the process), which a program's
+    /// own [`Signals`](crate::signal::Signals) of `SIGUSR1` shares: both hear the signal.
     ///
     /// # Examples
     /// ```

@@ -1,28 +1,26 @@
 //! The opt-in `SIGUSR1` task dump of a live process (`Builder::dump_on_signal`): `kill -USR1
 //! <pid>` prints every open loop's dump, and every runtime's pool tasks, to stderr.
 //!
-//! The signal handler only writes a byte to a pipe (the one thing it may safely do); a thread of
-//! its own reads the pipe and asks each loop for its dump, which the loop answers between two
-//! polls — so a dump never interrupts a task, and a loop blocked by a task is named as such
-//! after a second instead of hanging the dump of the others.
+//! The signal arrives through `baton::signal`'s registry, as any other (so a program's own
+//! `Signals` of `SIGUSR1` hears it too, rather than fighting over the handler); a thread of its
+//! own waits for it, even while every loop is blocked, and asks each loop for its dump, which
+//! the loop answers between two polls — so a dump never interrupts a task, and a loop blocked
+//! by a task is named as such after a second instead of hanging the dump of the others.
 
 use std::fmt::Write as _;
 use std::io;
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::debug::Dump;
 use crate::runtime::pool::Pool;
 use crate::runtime::Shared;
+use crate::signal::BlockingListener;
 
 /// How long the dump waits for each loop.
 const LOOP_ANSWER_LIMIT: Duration = Duration::from_secs(1);
 
-/// The pipe's write end, for the signal handler; -1 until installed.
-static WRITE_END: AtomicI32 = AtomicI32::new(-1);
-
-/// Installs the handler and its thread, once per process; later calls do nothing.
+/// Starts the dump thread, once per process; later calls do nothing.
 pub(crate) fn install() -> io::Result<()> {
     static INSTALLED: Mutex<bool> = Mutex::new(false);
     let mut installed = INSTALLED
@@ -31,65 +29,15 @@ pub(crate) fn install() -> io::Result<()> {
     if *installed {
         return Ok(());
     }
-    let mut ends = [0; 2];
-    // SAFETY: `ends` has room for the two descriptors `pipe2` writes.
-    if unsafe { libc::pipe2(ends.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let [read_end, write_end] = ends;
-    // The handler must never block: a full pipe just drops the extra request.
-    // SAFETY: `write_end` is the descriptor `pipe2` just opened.
-    unsafe { libc::fcntl(write_end, libc::F_SETFL, libc::O_NONBLOCK) };
+    let mut requests = BlockingListener::new(libc::SIGUSR1)?;
     std::thread::Builder::new()
         .name("baton-dump".to_owned())
-        .spawn(move || print_on_request(read_end))?;
-    WRITE_END.store(write_end, Ordering::SeqCst);
-    // SAFETY: a zeroed `sigaction` is a valid start; the handler only calls `write`, which is
-    // async-signal-safe, and restores `errno`.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        action.sa_flags = libc::SA_RESTART;
-        libc::sigemptyset(&mut action.sa_mask);
-        if libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut()) != 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
+        .spawn(move || loop {
+            requests.recv();
+            eprint!("{}", dump_process());
+        })?;
     *installed = true;
     Ok(())
-}
-
-extern "C" fn on_signal(_: libc::c_int) {
-    // SAFETY: `__errno_location` is this thread's errno; saved and restored around `write`.
-    let errno = unsafe { *libc::__errno_location() };
-    let byte = 1u8;
-    // SAFETY: `write` is async-signal-safe; the descriptor is the pipe's write end, open for the
-    // life of the process, and `byte` outlives the call.
-    unsafe {
-        libc::write(
-            WRITE_END.load(Ordering::Relaxed),
-            (&byte as *const u8).cast(),
-            1,
-        )
-    };
-    // SAFETY: as above.
-    unsafe { *libc::__errno_location() = errno };
-}
-
-/// The dump thread: one dump on stderr per signal.
-fn print_on_request(read_end: libc::c_int) {
-    let mut byte = 0u8;
-    loop {
-        // SAFETY: `byte` is a valid one-byte buffer for the blocking read.
-        let read = unsafe { libc::read(read_end, (&mut byte as *mut u8).cast(), 1) };
-        if read == 1 {
-            eprint!("{}", dump_process());
-        } else if read < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-            continue;
-        } else {
-            return;
-        }
-    }
 }
 
 /// Every open loop's dump and every runtime pool's tasks, as text.

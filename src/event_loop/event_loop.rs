@@ -14,6 +14,7 @@ use super::builder::Builder;
 use super::callback::CallbackHandle;
 use super::error::LoopStopped;
 use super::handle::LoopHandle;
+use super::signal_handlers;
 use crate::debug::{Dump, Exception, Metrics};
 use crate::loom::Arc;
 use crate::runtime::diagnostics::Diagnostics;
@@ -478,6 +479,62 @@ impl EventLoop {
         self.core.diagnostics().set_handler(None);
     }
 
+    /// Runs `callback` on this loop each time `signal` arrives (asyncio's
+    /// `loop.add_signal_handler`), replacing the handler this loop had for it. The callback
+    /// runs as a [`call_soon`](EventLoop::call_soon) callback does, between tasks; arrivals
+    /// before it ran coalesce into one call. A callback that panics is reported to the
+    /// [exception handler](EventLoop::set_exception_handler) as
+    /// [`SignalHandlerPanic`](crate::debug::ExceptionKind::SignalHandlerPanic), and stays
+    /// installed. Handlers are removed when the loop closes.
+    ///
+    /// As for [`Signals`](crate::signal::Signals), baton's process-wide handler for the signal
+    /// stays installed after the callback is removed. A handler of `SIGINT` takes Ctrl-C from
+    /// [`baton::run`](crate::run)'s own handling.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::signal::Signal;
+    ///
+    /// let mut lp = baton::EventLoop::new()?;
+    /// let handle = lp.handle();
+    /// lp.add_signal_handler(Signal::USR2, move || handle.stop())?;
+    /// // SAFETY: raising a signal this process has a handler for.
+    /// unsafe { libc::raise(libc::SIGUSR2) }; // as `kill -USR2 <pid>` would
+    /// lp.run_forever(); // until the handler stops it
+    /// assert!(lp.remove_signal_handler(Signal::USR2));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Signals::new`](crate::signal::Signals::new): `InvalidInput` for signals that cannot
+    /// be handled (`SIGKILL`, `SIGSTOP`, `SIGSEGV`, …).
+    #[track_caller]
+    pub fn add_signal_handler(
+        &self,
+        signal: i32,
+        callback: impl FnMut() + 'static,
+    ) -> io::Result<()> {
+        let site = Location::caller();
+        signal_handlers::add(self.core.shared().id(), signal, callback, |task| {
+            Task::new(self.core.spawn(task.run(), site)).handle()
+        })
+    }
+
+    /// Removes this loop's handler of `signal` (asyncio's `loop.remove_signal_handler`); false
+    /// if it had none. Its callback is not called again.
+    ///
+    /// # Examples
+    /// ```
+    /// let lp = baton::EventLoop::new()?;
+    /// lp.add_signal_handler(libc::SIGHUP, || println!("reloading"))?;
+    /// assert!(lp.remove_signal_handler(libc::SIGHUP));
+    /// assert!(!lp.remove_signal_handler(libc::SIGHUP));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn remove_signal_handler(&self, signal: i32) -> bool {
+        signal_handlers::remove(self.core.shared().id(), signal)
+    }
+
     /// Cancels every task that remains (dropping their futures here) and frees the loop
     /// (asyncio's `close`). Dropping the loop does the same.
     ///
@@ -496,6 +553,8 @@ impl EventLoop {
 
 impl Drop for EventLoop {
     fn drop(&mut self) {
+        // Before shutdown: cancelled, the handlers' tasks are not reported pending at close.
+        signal_handlers::remove_all(self.core.shared().id());
         self.core.shutdown();
         // The handler may hold a `LoopHandle` of this loop (a cycle through `Shared`): let it
         // go once shutdown's reports are made.
@@ -512,6 +571,14 @@ impl fmt::Debug for EventLoop {
 }
 
 /// Runs `future` on a new event loop, closes it, and returns the output (asyncio's `run`).
+///
+/// Ctrl-C is handled as asyncio's `Runner` does (see [`Runner`](super::Runner)): the first one
+/// cancels `future` (it is dropped on the loop, its `Drop`s run, then the loop closes and
+/// cancels its tasks) and the process then ends by `SIGINT`, as a Python program does after an
+/// uncaught `KeyboardInterrupt`; a second one ends it at once. A program that listens for
+/// Ctrl-C itself ([`ctrl_c`](crate::signal::ctrl_c)) gets it instead. To get an
+/// [`Interrupted`](super::Interrupted) back, or to leave Ctrl-C alone, use a
+/// [`Runner`](super::Runner).
 ///
 /// # Examples
 /// ```
@@ -531,11 +598,7 @@ impl fmt::Debug for EventLoop {
 /// stopped first (`get_running_loop().stop()`), or if called from inside a running loop.
 #[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
-    let mut lp = match EventLoop::new() {
-        Ok(lp) => lp,
-        Err(e) => panic!("baton::run could not create an event loop: {e}"),
-    };
-    lp.run_until_complete(future)
+    super::runner::or_exit(super::Runner::new().run(future))
 }
 
 /// Wakes the future that `run_until_complete` drives (it is not a task).

@@ -6,6 +6,7 @@ use std::panic::Location;
 use std::time::Duration;
 
 use super::callback::CallbackHandle;
+use super::signal_handlers;
 use crate::debug::{Dump, DumpError, Exception, Metrics};
 use crate::loom::Arc;
 use crate::runtime::shared::InspectError;
@@ -103,6 +104,58 @@ impl LoopHandle {
         callback: F,
     ) -> CallbackHandle {
         CallbackHandle::new(self.spawn(async move { callback() }))
+    }
+
+    /// [`EventLoop::add_signal_handler`](crate::EventLoop::add_signal_handler) from any thread
+    /// (so the callback must be `Send`): runs `callback` on the loop each time `signal`
+    /// arrives, replacing its handler of it. On a
+    /// [`Runtime`](crate::Runtime) worker's handle, the callback runs on that worker.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::signal::Signal;
+    ///
+    /// let mut lp = baton::EventLoop::new()?;
+    /// let handle = lp.handle();
+    /// let stopper = handle.clone();
+    /// std::thread::spawn(move || handle.add_signal_handler(Signal::USR2, move || stopper.stop()))
+    ///     .join()
+    ///     .unwrap()?;
+    /// // SAFETY: raising a signal this process has a handler for.
+    /// unsafe { libc::raise(libc::SIGUSR2) };
+    /// lp.run_forever();
+    /// assert!(lp.handle().remove_signal_handler(Signal::USR2));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`EventLoop::add_signal_handler`](crate::EventLoop::add_signal_handler); and when
+    /// the loop has closed.
+    #[track_caller]
+    pub fn add_signal_handler(
+        &self,
+        signal: i32,
+        callback: impl FnMut() + Send + 'static,
+    ) -> std::io::Result<()> {
+        if self.is_closed() {
+            return Err(std::io::Error::other("the event loop has closed"));
+        }
+        signal_handlers::add(self.shared.id(), signal, callback, |task| {
+            self.spawn(task.run()).handle()
+        })
+    }
+
+    /// [`EventLoop::remove_signal_handler`](crate::EventLoop::remove_signal_handler) from any
+    /// thread; false if the loop had no handler of `signal`.
+    ///
+    /// # Examples
+    /// ```
+    /// let lp = baton::EventLoop::new()?;
+    /// assert!(!lp.handle().remove_signal_handler(libc::SIGHUP));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn remove_signal_handler(&self, signal: i32) -> bool {
+        signal_handlers::remove(self.shared.id(), signal)
     }
 
     /// Asks `run_forever` to return after its current iteration, from any thread.

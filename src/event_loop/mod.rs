@@ -10,15 +10,19 @@ mod error;
 #[allow(clippy::module_inception)]
 mod event_loop;
 mod handle;
+mod runner;
 mod runtime;
 mod runtime_builder;
 mod runtime_handle;
+mod signal_handlers;
 
 pub use builder::Builder;
 pub use callback::CallbackHandle;
 pub use error::LoopStopped;
 pub use event_loop::{run, EventLoop};
 pub use handle::{get_running_loop, LoopHandle};
+pub(crate) use runner::{interruptible, or_exit};
+pub use runner::{Interrupted, Runner};
 pub use runtime::Runtime;
 pub use runtime_builder::RuntimeBuilder;
 pub use runtime_handle::RuntimeHandle;

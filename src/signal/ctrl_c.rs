@@ -18,6 +18,7 @@ use super::listener::Listener;
 /// ```
 /// # baton::run(async {
 /// let ctrl_c = baton::signal::ctrl_c();
+/// // SAFETY: raising a signal this process has a handler for.
 /// unsafe { libc::raise(libc::SIGINT) }; // what the terminal sends on Ctrl-C
 /// ctrl_c.await?;
 /// println!("shutting down");

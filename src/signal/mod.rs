@@ -19,6 +19,7 @@
 //!
 //! # baton::run(async {
 //! let mut signals = Signals::new([Signal::HUP, Signal::TERM])?;
+//! // SAFETY: raising a signal this process has a handler for.
 //! unsafe { libc::raise(libc::SIGHUP) };
 //! match signals.recv().await {
 //!     Some(Signal::HUP) => println!("reloading the configuration"),
@@ -29,9 +30,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-// The Runner (event_loop/runner.rs) uses the Ctrl-C watch: lands in the next commit.
-#![allow(dead_code, unused_imports)]
-
+mod blocking_listener;
 mod ctrl_c;
 mod handler;
 mod interrupt_watch;
@@ -41,8 +40,9 @@ mod number;
 mod registry;
 mod signals;
 
+pub(crate) use blocking_listener::BlockingListener;
 pub use ctrl_c::ctrl_c;
 pub(crate) use interrupt_watch::{exit_interrupted, InterruptWatch};
+pub(crate) use number::name;
 pub use number::Signal;
-pub(crate) use number::{check, name};
 pub use signals::Signals;

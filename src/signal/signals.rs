@@ -28,6 +28,7 @@ use super::listener::Listener;
 /// # baton::run(async {
 /// let mut signals = Signals::new([Signal::USR2, Signal::HUP])?;
 /// // What a `kill -USR2 <pid>` would do:
+/// // SAFETY: raising a signal this process has a handler for.
 /// unsafe { libc::raise(libc::SIGUSR2) };
 /// assert_eq!(signals.recv().await, Some(Signal::USR2));
 /// # Ok::<(), std::io::Error>(())
@@ -74,6 +75,7 @@ impl Signals {
     ///
     /// # baton::run(async {
     /// let mut signals = Signals::new([Signal::WINCH])?;
+    /// // SAFETY: raising a signal this process has a handler for.
     /// unsafe { libc::raise(libc::SIGWINCH) };
     /// unsafe { libc::raise(libc::SIGWINCH) }; // coalesced with the first: delivered once
     /// assert_eq!(signals.recv().await, Some(Signal::WINCH));
@@ -93,6 +95,7 @@ impl Signals {
     ///
     /// # baton::run(async {
     /// let mut signals = Signals::new([Signal::USR2])?;
+    /// // SAFETY: raising a signal this process has a handler for.
     /// unsafe { libc::raise(libc::SIGUSR2) };
     /// let got = std::future::poll_fn(|cx| signals.poll_recv(cx)).await;
     /// assert_eq!(got, Some(Signal::USR2));
