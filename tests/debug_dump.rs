@@ -174,6 +174,8 @@ fn another_thread_gets_a_dump_between_polls_and_clear_errors_otherwise() {
         let idle = lp.spawn(pending::<()>()).named("idle");
         let asker = handle.clone();
         let (asked, dump) = lp.run_until_complete(async move {
+            // Let `idle` take its first poll, or the dump may come before it and say `Ready`.
+            baton::yield_now().await;
             // Asked while the loop runs (asked before, it would rightly be `NotRunning`).
             let (answer, answered) = baton::channel::oneshot::channel();
             let asked = std::thread::spawn(move || answer.send(asker.dump()).unwrap());
