@@ -14,6 +14,15 @@ use baton::time::now;
 use common::run_paused;
 use socket2::{Domain, Socket, Type};
 
+/// One test at a time: the `SYN_SENT` counts are process-wide, and a port one test's hanging
+/// listener frees may at once become another's, with the first test's attempts still counted.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// A listener whose accept queue is full, and the connections filling it (kept alive): a
 /// connect to it hangs.
 fn hanging_listener() -> (Socket, SocketAddr, Vec<Socket>) {
@@ -49,14 +58,22 @@ fn syn_sent_to(addr: SocketAddr) -> usize {
         .count()
 }
 
-/// An address where nothing listens.
-fn refused_addr() -> SocketAddr {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap()
+/// An address where nothing listens, and the socket that keeps it so: bound but not
+/// listening, it refuses connections and keeps the port from another test's listener (tests
+/// run in parallel; a port freed here could become a hanging listener's, and the attempts
+/// meant to be refused would then wait in `SYN_SENT` there, miscounting its test).
+fn refused_addr() -> (Socket, SocketAddr) {
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&"127.0.0.1:0".parse::<SocketAddr>().unwrap().into())
+        .unwrap();
+    let addr = socket.local_addr().unwrap().as_socket().unwrap();
+    (socket, addr)
 }
 
 #[test]
 fn an_address_that_hangs_really_hangs_a_sequential_connect() {
+    let _serial = one_at_a_time();
     run_paused(|| async {
         let (_l, hang, _fillers) = hanging_listener();
         let sequential = ConnectOptions::new().happy_eyeballs_delay(None);
@@ -81,6 +98,7 @@ fn an_address_that_hangs_really_hangs_a_sequential_connect() {
 
 #[test]
 fn after_a_hanging_address_the_next_one_connects_after_the_delay() {
+    let _serial = one_at_a_time();
     run_paused(|| async {
         let (_l, hang, _fillers) = hanging_listener();
         let good = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -122,9 +140,11 @@ fn after_a_hanging_address_the_next_one_connects_after_the_delay() {
 
 #[test]
 fn a_refused_address_lets_the_next_start_at_once() {
+    let _serial = one_at_a_time();
     run_paused(|| async {
         let good = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addrs = [refused_addr(), good.local_addr().unwrap()];
+        let (_refusing, refused) = refused_addr();
+        let addrs = [refused, good.local_addr().unwrap()];
         let start = now();
         let stream = TcpStream::connect(&addrs[..]).await.unwrap();
         assert_eq!(stream.peer_addr().unwrap(), addrs[1]);
@@ -137,8 +157,10 @@ fn a_refused_address_lets_the_next_start_at_once() {
 
 #[test]
 fn when_every_address_fails_the_error_names_each() {
+    let _serial = one_at_a_time();
     run_paused(|| async {
-        let addrs = [refused_addr(), refused_addr()];
+        let ((_a, a), (_b, b)) = (refused_addr(), refused_addr());
+        let addrs = [a, b];
         let err = TcpStream::connect(&addrs[..]).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused, "{err}");
         let msg = err.to_string();
@@ -153,6 +175,7 @@ fn when_every_address_fails_the_error_names_each() {
 
 #[test]
 fn malformed_or_unknown_addresses_fail_with_an_error_naming_them() {
+    let _serial = one_at_a_time();
     run_paused(|| async {
         for bad in ["127.0.0.1", "127.0.0.1:port", "127.0.0.1:99999"] {
             let err = TcpStream::connect(bad).await.unwrap_err();
