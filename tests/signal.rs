@@ -18,6 +18,13 @@ fn send_to_self(signal: i32) {
     assert_eq!(unsafe { libc::kill(libc::getpid(), signal) }, 0);
 }
 
+/// Sends `signal` to the calling thread: unlike `kill`, whose signal any thread may take later,
+/// its handler has run when this returns.
+fn send_to_this_thread(signal: i32) {
+    // SAFETY: signalling the calling thread, which has baton's handler installed for `signal`.
+    assert_eq!(unsafe { libc::pthread_kill(libc::pthread_self(), signal) }, 0);
+}
+
 #[test]
 fn a_signal_sent_to_the_process_reaches_a_signals_stream() {
     common::bounded(LIMIT, || {
@@ -45,15 +52,17 @@ fn arrivals_before_a_poll_coalesce_and_later_ones_are_delivered_again() {
     common::bounded(LIMIT, || {
         baton::EventLoop::new().unwrap().run_until_complete(async {
             let mut signals = Signals::new([libc::SIGURG]).unwrap();
-            send_to_self(libc::SIGURG);
-            send_to_self(libc::SIGURG);
+            // Both handlers must have run before the first poll, so the arrivals go to this
+            // thread: with `kill`, another thread could take the second after the loop drained.
+            send_to_this_thread(libc::SIGURG);
+            send_to_this_thread(libc::SIGURG);
             assert_eq!(signals.recv().await, Some(libc::SIGURG));
             let again = baton::time::timeout(Duration::from_millis(50), signals.recv()).await;
             assert!(
                 again.is_err(),
                 "two arrivals before a poll are one delivery"
             );
-            send_to_self(libc::SIGURG);
+            send_to_this_thread(libc::SIGURG);
             assert_eq!(signals.recv().await, Some(libc::SIGURG));
         });
     });
