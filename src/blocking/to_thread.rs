@@ -12,11 +12,14 @@ use super::pool;
 use crate::panic::{contain, drop_quietly};
 use crate::util::Mutex;
 
+/// Lazy: `f` starts only when the future is first polled, like asyncio's coroutine — use
+/// [`spawn_blocking`](crate::spawn_blocking) to start it at once and get a [`Task`](crate::Task).
+///
 /// Runs the blocking function `f` on a pool thread and waits for its result without blocking
 /// the loop (asyncio's `await asyncio.to_thread(f)` or `loop.run_in_executor(None, f)`).
 ///
 /// The pool is shared by every loop in the process; it starts threads on demand up to a bound
-/// (64) and retires threads idle for 10 seconds. `f` starts when the future is first polled.
+/// (64) and retires threads idle for 10 seconds.
 ///
 /// # Examples
 /// ```
@@ -65,26 +68,9 @@ impl<T: Send + 'static> Future for ToThread<T> {
     type Output = T;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        if let Some(job) = self.job.take() {
+        if self.job.is_some() {
             self.handoff.lock().waker = Some(cx.waker().clone());
-            let handoff = self.handoff.clone();
-            pool::submit(Box::new(move || {
-                // The closure's own state is not observed after a panic: it is dropped.
-                let result = panic::catch_unwind(AssertUnwindSafe(job));
-                let waker = {
-                    let mut h = handoff.lock();
-                    h.result = Some(result);
-                    h.waker.take()
-                };
-                // Each step below runs user code on this pool thread and may panic; each is
-                // contained on its own, so one panic never unwinds into the next step's drop
-                // (a panic during unwinding would abort). If the future is gone, this drop is
-                // the last and drops the result (or `f`'s panic payload) here.
-                drop_quietly(handoff);
-                if let Some(waker) = waker {
-                    contain(move || waker.wake());
-                }
-            }));
+            self.submit();
             return Poll::Pending;
         }
         let mut h = self.handoff.lock();
@@ -103,6 +89,43 @@ impl<T: Send + 'static> Future for ToThread<T> {
                 drop(replaced); // after the lock: a waker's drop is user code
                 Poll::Pending
             }
+        }
+    }
+}
+
+impl<T: Send + 'static> ToThread<T> {
+    /// The future with `f` already handed to the pool: what `spawn_blocking` awaits.
+    pub(crate) fn started<F>(f: F) -> ToThread<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let mut future = to_thread(f);
+        future.submit();
+        future
+    }
+
+    /// Hands the job to the pool (once); the result, or `f`'s panic, comes back through the
+    /// handoff, with a wake for whichever waker is there by then.
+    fn submit(&mut self) {
+        if let Some(job) = self.job.take() {
+            let handoff = self.handoff.clone();
+            pool::submit(Box::new(move || {
+                // The closure's own state is not observed after a panic: it is dropped.
+                let result = panic::catch_unwind(AssertUnwindSafe(job));
+                let waker = {
+                    let mut h = handoff.lock();
+                    h.result = Some(result);
+                    h.waker.take()
+                };
+                // Each step below runs user code on this pool thread and may panic; each is
+                // contained on its own, so one panic never unwinds into the next step's drop
+                // (a panic during unwinding would abort). If the future is gone, this drop is
+                // the last and drops the result (or `f`'s panic payload) here.
+                drop_quietly(handoff);
+                if let Some(waker) = waker {
+                    contain(move || waker.wake());
+                }
+            }));
         }
     }
 }
