@@ -8,6 +8,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
+use futures_core::future::FusedFuture;
+
 use super::pool;
 use crate::panic::{contain, drop_quietly};
 use crate::util::Mutex;
@@ -47,6 +49,7 @@ where
             result: None,
             waker: None,
         })),
+        returned: false,
     }
 }
 
@@ -56,6 +59,8 @@ pub struct ToThread<T> {
     /// The function, until the first poll submits it.
     job: Option<Box<dyn FnOnce() -> T + Send>>,
     handoff: Arc<Mutex<Handoff<T>>>,
+    /// The result was returned (`FusedFuture::is_terminated`).
+    returned: bool,
 }
 
 /// Where the pool thread leaves the result and finds the waker.
@@ -75,9 +80,14 @@ impl<T: Send + 'static> Future for ToThread<T> {
         }
         let mut h = self.handoff.lock();
         match h.result.take() {
-            Some(Ok(value)) => Poll::Ready(value),
+            Some(Ok(value)) => {
+                drop(h);
+                self.returned = true;
+                Poll::Ready(value)
+            }
             Some(Err(payload)) => {
                 drop(h);
+                self.returned = true;
                 panic::resume_unwind(payload)
             }
             None => {
@@ -131,6 +141,13 @@ impl<T: Send + 'static> ToThread<T> {
 }
 
 impl<T> Unpin for ToThread<T> {}
+
+/// Terminated once it returned `f`'s result (or resumed its panic).
+impl<T: Send + 'static> FusedFuture for ToThread<T> {
+    fn is_terminated(&self) -> bool {
+        self.returned
+    }
+}
 
 impl<T> fmt::Debug for ToThread<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
