@@ -280,7 +280,31 @@ impl<T> Future for Task<T> {
 }
 
 /// Terminated once the handle returned the task's result (a task that finished but was not
-/// awaited yet is not: `select!` still takes its result).
+/// awaited yet is not: `select!` still takes its result). So `futures::select!` takes a task
+/// (and a [`Sleep`](crate::time::Sleep), and baton's other futures) with no `.fuse()`.
+///
+/// # Examples
+/// ```
+/// use baton::time::sleep;
+/// use std::time::Duration;
+///
+/// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
+/// let ticks = lp.run_until_complete(async {
+///     let mut work = baton::spawn(sleep(Duration::from_secs(25)));
+///     let mut tick = sleep(Duration::from_secs(10));
+///     let mut ticks = 0;
+///     loop {
+///         futures::select! {
+///             done = work => break done.map(|()| ticks),
+///             () = tick => {
+///                 ticks += 1;
+///                 tick = sleep(Duration::from_secs(10));
+///             }
+///         }
+///     }
+/// });
+/// assert_eq!(ticks.unwrap(), 2);
+/// ```
 impl<T> FusedFuture for Task<T> {
     fn is_terminated(&self) -> bool {
         self.returned
