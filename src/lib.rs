@@ -329,8 +329,8 @@ pub use streams::{
     StreamWriter,
 };
 pub use task::{
-    all_tasks, as_completed, current_task, gather, shield, spawn, spawn_send, to_thread, wait,
-    yield_now, ReturnWhen, Task, TaskError, TaskGroup, TaskHandle,
+    all_tasks, as_completed, current_task, gather, shield, spawn, spawn_blocking, spawn_send,
+    to_thread, wait, yield_now, ReturnWhen, Task, TaskError, TaskGroup, TaskHandle,
 };
 pub use time::{sleep, timeout, timeout_at, wait_for, TimeoutError};
 

@@ -8,15 +8,20 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
+use futures_core::future::FusedFuture;
+
 use super::pool;
 use crate::panic::{contain, drop_quietly};
 use crate::util::Mutex;
 
+/// Lazy: `f` starts only when the future is first polled, like asyncio's coroutine — use
+/// [`spawn_blocking`](crate::spawn_blocking) to start it at once and get a [`Task`](crate::Task).
+///
 /// Runs the blocking function `f` on a pool thread and waits for its result without blocking
 /// the loop (asyncio's `await asyncio.to_thread(f)` or `loop.run_in_executor(None, f)`).
 ///
 /// The pool is shared by every loop in the process; it starts threads on demand up to a bound
-/// (64) and retires threads idle for 10 seconds. `f` starts when the future is first polled.
+/// (64) and retires threads idle for 10 seconds.
 ///
 /// # Examples
 /// ```
@@ -44,6 +49,7 @@ where
             result: None,
             waker: None,
         })),
+        returned: false,
     }
 }
 
@@ -53,6 +59,8 @@ pub struct ToThread<T> {
     /// The function, until the first poll submits it.
     job: Option<Box<dyn FnOnce() -> T + Send>>,
     handoff: Arc<Mutex<Handoff<T>>>,
+    /// The result was returned (`FusedFuture::is_terminated`).
+    returned: bool,
 }
 
 /// Where the pool thread leaves the result and finds the waker.
@@ -65,8 +73,51 @@ impl<T: Send + 'static> Future for ToThread<T> {
     type Output = T;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
-        if let Some(job) = self.job.take() {
+        if self.job.is_some() {
             self.handoff.lock().waker = Some(cx.waker().clone());
+            self.submit();
+            return Poll::Pending;
+        }
+        let mut h = self.handoff.lock();
+        match h.result.take() {
+            Some(Ok(value)) => {
+                drop(h);
+                self.returned = true;
+                Poll::Ready(value)
+            }
+            Some(Err(payload)) => {
+                drop(h);
+                self.returned = true;
+                panic::resume_unwind(payload)
+            }
+            None => {
+                let replaced = match &mut h.waker {
+                    Some(w) if w.will_wake(cx.waker()) => None,
+                    slot => slot.replace(cx.waker().clone()),
+                };
+                drop(h);
+                drop(replaced); // after the lock: a waker's drop is user code
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T: Send + 'static> ToThread<T> {
+    /// The future with `f` already handed to the pool: what `spawn_blocking` awaits.
+    pub(crate) fn started<F>(f: F) -> ToThread<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let mut future = to_thread(f);
+        future.submit();
+        future
+    }
+
+    /// Hands the job to the pool (once); the result, or `f`'s panic, comes back through the
+    /// handoff, with a wake for whichever waker is there by then.
+    fn submit(&mut self) {
+        if let Some(job) = self.job.take() {
             let handoff = self.handoff.clone();
             pool::submit(Box::new(move || {
                 // The closure's own state is not observed after a panic: it is dropped.
@@ -85,29 +136,18 @@ impl<T: Send + 'static> Future for ToThread<T> {
                     contain(move || waker.wake());
                 }
             }));
-            return Poll::Pending;
-        }
-        let mut h = self.handoff.lock();
-        match h.result.take() {
-            Some(Ok(value)) => Poll::Ready(value),
-            Some(Err(payload)) => {
-                drop(h);
-                panic::resume_unwind(payload)
-            }
-            None => {
-                let replaced = match &mut h.waker {
-                    Some(w) if w.will_wake(cx.waker()) => None,
-                    slot => slot.replace(cx.waker().clone()),
-                };
-                drop(h);
-                drop(replaced); // after the lock: a waker's drop is user code
-                Poll::Pending
-            }
         }
     }
 }
 
 impl<T> Unpin for ToThread<T> {}
+
+/// Terminated once it returned `f`'s result (or resumed its panic).
+impl<T: Send + 'static> FusedFuture for ToThread<T> {
+    fn is_terminated(&self) -> bool {
+        self.returned
+    }
+}
 
 impl<T> fmt::Debug for ToThread<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -24,6 +24,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use futures_core::future::FusedFuture;
+
 use crate::coop;
 use crate::loom::Arc;
 use crate::util::{leave_locked, wake_all, Mutex, WaitKey, WaitList};
@@ -260,6 +262,7 @@ impl<T: Clone> Receiver<T> {
         Recv {
             rx: self,
             key: None,
+            returned: false,
         }
     }
 
@@ -406,6 +409,8 @@ pub struct Recv<'a, T> {
     rx: &'a mut Receiver<T>,
     /// This future's slot among the waiting receivers.
     key: Option<WaitKey>,
+    /// It returned (`FusedFuture::is_terminated`).
+    returned: bool,
 }
 
 impl<T: Clone> Future for Recv<'_, T> {
@@ -418,8 +423,16 @@ impl<T: Clone> Future for Recv<'_, T> {
         });
         if out.is_ready() {
             leave_locked(&this.rx.shared.state, &mut this.key, |st| &mut st.waiters);
+            this.returned = true;
         }
         out
+    }
+}
+
+/// Terminated once it returned a value or an error.
+impl<T: Clone> FusedFuture for Recv<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.returned
     }
 }
 

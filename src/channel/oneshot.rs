@@ -19,6 +19,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use futures_core::future::FusedFuture;
+
 use super::error::{RecvError, SendError, TryRecvError};
 use crate::loom::Arc;
 use crate::util::{wake, Mutex};
@@ -47,7 +49,10 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         Sender {
             inner: inner.clone(),
         },
-        Receiver { inner },
+        Receiver {
+            inner,
+            returned: false,
+        },
     )
 }
 
@@ -86,6 +91,8 @@ pub struct Sender<T> {
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct Receiver<T> {
     inner: Arc<Mutex<Slot<T>>>,
+    /// It returned the value or the error (`FusedFuture::is_terminated`).
+    returned: bool,
 }
 
 struct Slot<T> {
@@ -199,15 +206,18 @@ impl<T> Receiver<T> {
 impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // Declared before the guard, so it is dropped after it (locals drop in reverse order):
         // a waker's drop may re-enter the channel (own the sender and send, say).
         let _replaced_waker: Option<Waker>;
-        let mut slot = self.inner.lock();
+        let this = &mut *self;
+        let mut slot = this.inner.lock();
         if let Some(v) = slot.value.take() {
+            this.returned = true;
             return Poll::Ready(Ok(v));
         }
         if slot.sender_done || slot.receiver_closed {
+            this.returned = true;
             return Poll::Ready(Err(RecvError::Closed));
         }
         _replaced_waker = match &mut slot.rx_waker {
@@ -215,6 +225,13 @@ impl<T> Future for Receiver<T> {
             other => other.replace(cx.waker().clone()),
         };
         Poll::Pending
+    }
+}
+
+/// Terminated once it returned the value or the error.
+impl<T> FusedFuture for Receiver<T> {
+    fn is_terminated(&self) -> bool {
+        self.returned
     }
 }
 

@@ -18,6 +18,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use futures_core::future::FusedFuture;
+
 use crate::event_loop::LoopHandle;
 use crate::loom::Arc;
 use crate::util::{leave_locked, wake_all, Mutex, WaitKey, WaitList};
@@ -246,6 +248,7 @@ impl<T> Promise<T> {
         PromiseWait {
             promise: self,
             key: None,
+            returned: false,
         }
     }
 
@@ -352,6 +355,8 @@ pub struct PromiseWait<'a, T> {
     promise: &'a Promise<T>,
     /// This future's slot among the waiting tasks.
     key: Option<WaitKey>,
+    /// It returned (`FusedFuture::is_terminated`).
+    returned: bool,
 }
 
 impl<T: Clone> Future for PromiseWait<'_, T> {
@@ -372,7 +377,15 @@ impl<T: Clone> Future for PromiseWait<'_, T> {
             Outcome::Cancelled => Err(Cancelled),
         };
         _stale_waker = state.waiters.leave(&mut this.key);
+        this.returned = true;
         Poll::Ready(out)
+    }
+}
+
+/// Terminated once it returned the promise's outcome.
+impl<T: Clone> FusedFuture for PromiseWait<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.returned
     }
 }
 

@@ -21,6 +21,8 @@ use std::ops::Deref;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use futures_core::future::FusedFuture;
+
 use crate::coop;
 use crate::loom::Arc;
 use crate::util::{leave_locked, wake_all, Mutex, MutexGuard, WaitKey, WaitList};
@@ -365,6 +367,7 @@ impl<T> Receiver<T> {
         Changed {
             rx: self,
             key: None,
+            returned: false,
         }
     }
 }
@@ -416,6 +419,8 @@ pub struct Changed<'a, T> {
     rx: &'a mut Receiver<T>,
     /// This future's slot among the waiting receivers.
     key: Option<WaitKey>,
+    /// It returned (`FusedFuture::is_terminated`).
+    returned: bool,
 }
 
 impl<T> Future for Changed<'_, T> {
@@ -423,7 +428,16 @@ impl<T> Future for Changed<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        coop::poll_budgeted(cx, coop::Cost::Memory, |cx| this.poll_changed(cx))
+        let out = coop::poll_budgeted(cx, coop::Cost::Memory, |cx| this.poll_changed(cx));
+        this.returned = out.is_ready();
+        out
+    }
+}
+
+/// Terminated once it returned (a change or the channel's end).
+impl<T> FusedFuture for Changed<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.returned
     }
 }
 

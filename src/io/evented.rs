@@ -131,7 +131,7 @@ where
 
     /// Reads into possibly uninitialised memory (hyper's read buffers) with `read(2)`, which
     /// only writes; returns how many bytes are now initialised. Short reads count as above.
-    #[cfg(feature = "hyper")]
+    #[cfg(any(feature = "hyper", feature = "tokio-io"))]
     pub(crate) fn poll_read_uninit(
         &self,
         cx: &mut Context<'_>,

@@ -1,5 +1,7 @@
 //! Readiness for any descriptor (asyncio's `add_reader`/`add_writer`): [`Async`], and the
-//! [`Readiness`] future that `readable()`/`writable()` return here and on every socket.
+//! [`Readiness`] future that `readable()`/`writable()` return here and on every socket. With
+//! the `tokio-io` feature, `TokioCompat` (`tokio_io.rs`) turns any futures-io type into a
+//! tokio-io one and back, and `Async` implements tokio's traits too.
 //!
 //! Underneath, the pieces sockets are built from, over the loop's reactor
 //! (`runtime/driver/reactor.rs`, the only code that talks to mio): `evented.rs` pairs a
@@ -30,6 +32,10 @@ pub(crate) mod boxed;
 pub(crate) mod evented;
 pub(crate) mod ops;
 mod readiness;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 
 pub use async_fd::{Async, IoWith};
 pub use readiness::Readiness;
+#[cfg(feature = "tokio-io")]
+pub use tokio_io::TokioCompat;

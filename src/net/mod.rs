@@ -44,6 +44,8 @@ mod split;
 mod stream_core;
 mod tcp_listener;
 mod tcp_stream;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 mod transport;
 mod udp;
 mod unix_datagram;

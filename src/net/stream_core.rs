@@ -117,7 +117,7 @@ pub(super) mod sealed {
             -> Poll<io::Result<usize>>;
 
         /// Reads into possibly uninitialised memory; returns how many bytes it initialised.
-        #[cfg(feature = "hyper")]
+        #[cfg(any(feature = "hyper", feature = "tokio-io"))]
         fn poll_read_uninit_shared(
             &self,
             cx: &mut Context<'_>,
@@ -395,7 +395,7 @@ macro_rules! byte_stream {
                 self.io.poll_read(cx, buf)
             }
 
-            #[cfg(feature = "hyper")]
+            #[cfg(any(feature = "hyper", feature = "tokio-io"))]
             #[inline]
             fn poll_read_uninit_shared(
                 &self,

@@ -56,6 +56,8 @@ mod exit_watcher;
 mod orphan;
 mod pipe;
 mod sigchld;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 
 pub use child::{Child, Wait};
 pub use command::{Command, CommandOutput, CommandStatus};

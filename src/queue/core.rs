@@ -27,6 +27,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use futures_core::future::FusedFuture;
+
 use super::{GetError, PutError, QueueShutDown, TaskDoneError};
 use crate::coop;
 use crate::util::{leave_locked, wake, wake_all, Mutex, WaitKey, WaitList, WakeList};
@@ -488,6 +490,13 @@ impl<T> Future for Put<'_, T> {
     }
 }
 
+/// Terminated once it returned: the item was queued or handed back in the error.
+impl<T> FusedFuture for Put<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.item.is_none()
+    }
+}
+
 impl<T> Drop for Put<'_, T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
@@ -551,6 +560,13 @@ impl<T> Future for Get<'_, T> {
         });
         this.done = out.is_ready();
         out
+    }
+}
+
+/// Terminated once it returned an item or the shutdown error.
+impl<T> FusedFuture for Get<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.done
     }
 }
 

@@ -5,6 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use futures_core::future::FusedFuture;
+
 use super::BarrierError;
 use crate::util::{Mutex, WaitKey, WaitList, WakeList};
 
@@ -279,6 +281,13 @@ impl Drop for BarrierWait<'_> {
             };
             drop(left_behind); // after the guard: a waker's drop may re-enter the barrier
         }
+    }
+}
+
+/// Terminated once it returned (the barrier passed or broke).
+impl FusedFuture for BarrierWait<'_> {
+    fn is_terminated(&self) -> bool {
+        self.done
     }
 }
 

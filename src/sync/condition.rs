@@ -5,6 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use futures_core::future::FusedFuture;
+
 use super::lock::{Lock, LockAcquire, LockGuard};
 use crate::util::{wake_all, Mutex, WaitKey, WaitList, WakeList};
 
@@ -350,6 +352,13 @@ impl<'a, T: ?Sized> Future for ConditionWait<'a, T> {
     }
 }
 
+/// Terminated once it returned the guard.
+impl<T: ?Sized> FusedFuture for ConditionWait<'_, T> {
+    fn is_terminated(&self) -> bool {
+        matches!(self.state, WaitState::Done)
+    }
+}
+
 impl<T: ?Sized> Drop for ConditionWait<'_, T> {
     fn drop(&mut self) {
         if let WaitState::Waiting(_) = &self.state {
@@ -439,6 +448,16 @@ where
                 WaitForState::Done => panic!("ConditionWaitFor polled after it completed"),
             }
         }
+    }
+}
+
+/// Terminated once it returned the guard.
+impl<'a, T: ?Sized, P> FusedFuture for ConditionWaitFor<'a, T, P>
+where
+    P: FnMut(&mut T) -> bool,
+{
+    fn is_terminated(&self) -> bool {
+        matches!(self.state, WaitForState::Done)
     }
 }
 

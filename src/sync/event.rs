@@ -5,6 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
+use futures_core::future::FusedFuture;
+
 use crate::coop;
 use crate::util::{leave_locked, wake_all, Mutex, WaitKey, WaitList};
 
@@ -194,6 +196,13 @@ impl Future for EventWait<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         coop::poll_budgeted(cx, coop::Cost::Memory, |cx| self.poll_wait(cx))
+    }
+}
+
+/// Terminated once it returned (the event was set).
+impl FusedFuture for EventWait<'_> {
+    fn is_terminated(&self) -> bool {
+        self.done
     }
 }
 

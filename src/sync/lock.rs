@@ -8,6 +8,8 @@ use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
+
 use super::permits::{Permits, RawAcquire};
 
 /// A lock held across `.await` points, owning the value it protects (asyncio's `Lock`, in the
@@ -254,6 +256,13 @@ impl<'a, T: ?Sized> Future for LockAcquire<'a, T> {
         this.raw
             .poll(&lock.permits, cx)
             .map(|()| LockGuard::new(lock))
+    }
+}
+
+/// Terminated once it returned the guard.
+impl<T: ?Sized> FusedFuture for LockAcquire<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.raw.is_done()
     }
 }
 

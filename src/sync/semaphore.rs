@@ -5,6 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
+
 use super::permits::{Permits, RawAcquire};
 
 /// A counter of permits that tasks take and give back (asyncio's `Semaphore`).
@@ -248,6 +250,13 @@ impl<'a> Future for Acquire<'a> {
         this.raw
             .poll(this.permits, cx)
             .map(|()| Permit::new(this.permits))
+    }
+}
+
+/// Terminated once it returned the permit.
+impl FusedFuture for Acquire<'_> {
+    fn is_terminated(&self) -> bool {
+        self.raw.is_done()
     }
 }
 

@@ -5,6 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
+
 use super::task_handle::name_of;
 use super::{TaskHandle, TaskId};
 use crate::awaits;
@@ -37,13 +39,18 @@ use crate::runtime::task::{JoinRef, TaskError};
 /// detaches the task; nothing is lost.
 pub struct Task<T> {
     join: JoinRef<T>,
+    /// This handle returned its result (`FusedFuture::is_terminated`).
+    returned: bool,
 }
 
 impl<T> Unpin for Task<T> {}
 
 impl<T> Task<T> {
     pub(crate) fn new(join: JoinRef<T>) -> Task<T> {
-        Task { join }
+        Task {
+            join,
+            returned: false,
+        }
     }
 
     /// The task's id, unique among all tasks of the process.
@@ -261,12 +268,46 @@ impl<T> Task<T> {
 impl<T> Future for Task<T> {
     type Output = Result<T, TaskError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let poll = self.join.poll_join(cx);
         if poll.is_pending() {
             self.note_awaited();
+        } else {
+            self.returned = true;
         }
         poll
+    }
+}
+
+/// Terminated once the handle returned the task's result (a task that finished but was not
+/// awaited yet is not: `select!` still takes its result). So `futures::select!` takes a task
+/// (and a [`Sleep`](crate::time::Sleep), and baton's other futures) with no `.fuse()`.
+///
+/// # Examples
+/// ```
+/// use baton::time::sleep;
+/// use std::time::Duration;
+///
+/// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
+/// let ticks = lp.run_until_complete(async {
+///     let mut work = baton::spawn(sleep(Duration::from_secs(25)));
+///     let mut tick = sleep(Duration::from_secs(10));
+///     let mut ticks = 0;
+///     loop {
+///         futures::select! {
+///             done = work => break done.map(|()| ticks),
+///             () = tick => {
+///                 ticks += 1;
+///                 tick = sleep(Duration::from_secs(10));
+///             }
+///         }
+///     }
+/// });
+/// assert_eq!(ticks.unwrap(), 2);
+/// ```
+impl<T> FusedFuture for Task<T> {
+    fn is_terminated(&self) -> bool {
+        self.returned
     }
 }
 

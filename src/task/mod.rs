@@ -1,6 +1,6 @@
 //! Tasks, the user's side: the [`Task<T>`](Task) handle and [`TaskHandle`], [`spawn`],
 //! [`yield_now`], [`TaskGroup`] and its scoped form, [`wait`], [`shield`], [`gather`](fn@gather)
-//! and [`as_completed`], [`to_thread`], [`current_task`]/[`all_tasks`] — and the named futures
+//! and [`as_completed`], [`to_thread`], [`spawn_blocking`], [`current_task`]/[`all_tasks`] — and the named futures
 //! they return. The verbs and main types are also at the crate root.
 //!
 //! This is the upper floor. The task allocation, its state word and its waker live one floor
@@ -13,6 +13,7 @@ mod group_scope;
 mod handle;
 mod shield;
 mod spawn;
+mod spawn_blocking;
 mod task_handle;
 mod wait;
 mod yield_now;
@@ -28,6 +29,7 @@ pub use group_scope::TaskGroupScope;
 pub use handle::Task;
 pub use shield::{shield, Shield};
 pub use spawn::{spawn, spawn_send};
+pub use spawn_blocking::spawn_blocking;
 pub use task_handle::TaskHandle;
 pub use wait::{wait, ReturnWhen, Wait};
 pub use yield_now::{yield_now, YieldNow};

@@ -6,6 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use futures_core::future::FusedFuture;
+
 use crate::coop;
 use crate::runtime::context::{self, LoopContext};
 use crate::runtime::driver::clock::epoch;
@@ -199,6 +201,13 @@ impl Future for Sleep {
                 }
             })
         })
+    }
+}
+
+/// Terminated once it returned `Ready` (a finished `Sleep` stays ready).
+impl FusedFuture for Sleep {
+    fn is_terminated(&self) -> bool {
+        self.timer == DONE
     }
 }
 

@@ -6,6 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use futures_core::future::FusedFuture;
+
 use super::{sleep, sleep_until, Sleep};
 
 /// Runs `future` for at most `duration` (asyncio's `wait_for`). On time-out the future is
@@ -142,6 +144,13 @@ impl<F: Future> Future for WaitFor<F> {
             return Poll::Ready(Err(TimeoutError));
         }
         Poll::Pending
+    }
+}
+
+/// Terminated once it returned the result or the timeout.
+impl<F: Future> FusedFuture for WaitFor<F> {
+    fn is_terminated(&self) -> bool {
+        self.future.is_none()
     }
 }
 

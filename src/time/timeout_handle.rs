@@ -13,6 +13,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use futures_core::future::FusedFuture;
+
 use super::{sleep_until, Sleep, TimeoutError};
 use crate::loom::Arc;
 use crate::runtime::context;
@@ -434,6 +436,13 @@ impl<F: Future> Future for Guarded<F> {
             drop(previous);
             return Poll::Pending;
         }
+    }
+}
+
+/// Terminated once it returned the result or the timeout.
+impl<F: Future> FusedFuture for Guarded<F> {
+    fn is_terminated(&self) -> bool {
+        self.future.is_none()
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! - [`TlsStream<S>`]: a TLS connection over any byte stream (TCP, Unix, anything
 //!   `futures_io::AsyncRead + AsyncWrite + Unpin`), itself `AsyncRead + AsyncWrite` (and
-//!   hyper's `rt::Read + rt::Write` with the `hyper` feature);
+//!   hyper's `rt::Read + rt::Write` with the `hyper` feature, tokio's `AsyncRead + AsyncWrite`
+//!   with `tokio-io`);
 //! - [`TlsConnector`] and [`TlsAcceptor`]: a rustls client or server config that runs the
 //!   handshake over a stream ([`Handshake`] is its future);
 //! - asyncio's `ssl=` on the streams API lives with the streams:
@@ -17,7 +18,7 @@
 //! `stream.rs` is the loop between rustls's sans-I/O calls and the stream's polls
 //! (`sync_io.rs` lets rustls call the stream as if it blocked); `handshake.rs` the handshake's
 //! future; `connector.rs`/`acceptor.rs` the two sides; `error.rs` how rustls's errors become
-//! `io::Error`s; `hyper_io.rs` hyper's traits.
+//! `io::Error`s; `hyper_io.rs` hyper's traits; `tokio_io.rs` tokio's.
 //!
 //! # Examples
 //! See [`TlsStream`].
@@ -48,6 +49,8 @@ mod handshake;
 mod hyper_io;
 mod stream;
 mod sync_io;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 
 pub use acceptor::TlsAcceptor;
 pub use connector::TlsConnector;

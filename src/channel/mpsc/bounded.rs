@@ -5,6 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
+
 use super::chan::Chan;
 use crate::channel::error::{SendError, TrySendError};
 use crate::coop;
@@ -193,6 +195,13 @@ impl<T> Future for SendFuture<'_, T> {
         coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
             this.chan.poll_send(&mut this.value, &mut this.key, cx)
         })
+    }
+}
+
+/// Terminated once it returned: the value was sent or handed back in the error.
+impl<T> FusedFuture for SendFuture<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.value.is_none()
     }
 }
 

@@ -5,6 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
+
 use super::chan::Chan;
 use crate::channel::error::TryRecvError;
 use crate::coop;
@@ -56,7 +58,10 @@ impl<T> Receiver<T> {
     /// Cancel safe: a value leaves the channel only in the poll that returns it, so a dropped
     /// `Recv` (a cancelled task, a lost `select`) loses no message.
     pub fn recv(&mut self) -> Recv<'_, T> {
-        Recv { rx: self }
+        Recv {
+            rx: self,
+            returned: false,
+        }
     }
 
     /// Receives a value if one is buffered, without waiting.
@@ -193,13 +198,25 @@ impl<T> fmt::Debug for Receiver<T> {
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct Recv<'a, T> {
     rx: &'a mut Receiver<T>,
+    /// It returned (`FusedFuture::is_terminated`).
+    returned: bool,
 }
 
 impl<T> Future for Recv<'_, T> {
     type Output = Option<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.get_mut().rx.poll_recv(cx)
+        let this = self.get_mut();
+        let out = this.rx.poll_recv(cx);
+        this.returned = out.is_ready();
+        out
+    }
+}
+
+/// Terminated once it returned a value or the channel's end (`None`).
+impl<T> FusedFuture for Recv<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.returned
     }
 }
 

@@ -1,0 +1,185 @@
+//! baton's futures are `FusedFuture`s: `futures::select!` takes them as they are, with no
+//! `.fuse()`, and a future that returned is skipped afterwards (terminated), never re-polled.
+
+mod common;
+
+use std::future::Future;
+use std::pin::pin;
+use std::time::Duration;
+
+use baton::channel::{broadcast, mpsc, oneshot, watch, Promise};
+use baton::queue::Queue;
+use baton::sync::{Barrier, Condition, Event, Lock, Semaphore};
+use baton::time::{sleep, wait_for, Timeout};
+use common::paused_loop;
+use futures::future::FusedFuture;
+use futures::select;
+
+#[test]
+fn select_loops_over_a_task_and_a_sleep_without_fuse() {
+    let mut lp = paused_loop();
+    let (ticks, out) = lp.run_until_complete(async {
+        let mut task = baton::spawn(async {
+            sleep(Duration::from_millis(35)).await;
+            "done"
+        });
+        let mut tick = sleep(Duration::from_millis(10));
+        let mut ticks = 0;
+        let out = loop {
+            select! {
+                out = task => break out.unwrap(),
+                () = tick => {
+                    ticks += 1;
+                    tick = sleep(Duration::from_millis(10));
+                }
+            }
+        };
+        assert!(task.is_terminated());
+        (ticks, out)
+    });
+    assert_eq!((ticks, out), (3, "done"));
+}
+
+#[test]
+fn a_returned_future_is_skipped_until_all_are_complete() {
+    let mut lp = paused_loop();
+    let seen = lp.run_until_complete(async {
+        let (tx, mut rx) = oneshot::channel::<u32>();
+        let mut task = baton::spawn(async move {
+            sleep(Duration::from_millis(5)).await;
+            tx.send(2).unwrap();
+            1
+        });
+        let mut timeout = wait_for(Duration::from_secs(1), sleep(Duration::from_millis(20)));
+        let mut seen = Vec::new();
+        loop {
+            select! {
+                n = task => seen.push(n.unwrap()),
+                n = rx => seen.push(n.unwrap()),
+                r = timeout => { r.unwrap(); seen.push(3) }
+                complete => break,
+            }
+        }
+        seen
+    });
+    assert_eq!(seen, [1, 2, 3]);
+}
+
+/// Polls `fut` to completion and checks `is_terminated` before and after.
+async fn terminates<F: FusedFuture>(fut: F) -> F::Output {
+    let mut fut = pin!(fut);
+    assert!(!fut.is_terminated(), "terminated before it returned");
+    let out = fut.as_mut().await;
+    assert!(fut.is_terminated(), "not terminated after it returned");
+    out
+}
+
+#[test]
+fn time_and_blocking_futures_terminate_when_they_return() {
+    let mut lp = paused_loop();
+    lp.run_until_complete(async {
+        terminates(sleep(Duration::from_millis(1))).await;
+        terminates(wait_for(Duration::from_secs(1), async { 5 }))
+            .await
+            .unwrap();
+        let err = terminates(wait_for(
+            Duration::from_millis(1),
+            std::future::pending::<()>(),
+        ))
+        .await;
+        assert!(err.is_err());
+        let timeout = Timeout::after(Duration::from_secs(1));
+        terminates(timeout.guard(async { 6 })).await.unwrap();
+        terminates(baton::spawn(async { 7 })).await.unwrap();
+    });
+    // `to_thread` on a real-clock loop (it waits for a real thread).
+    baton::run(async {
+        assert_eq!(terminates(baton::to_thread(|| 8)).await, 8);
+    });
+}
+
+#[test]
+fn channel_futures_terminate_when_they_return() {
+    baton::run(async {
+        let (tx, rx) = oneshot::channel();
+        tx.send(1).unwrap();
+        assert_eq!(terminates(rx).await.unwrap(), 1);
+
+        let (tx, mut rx) = mpsc::channel(1);
+        terminates(tx.send(2)).await.unwrap();
+        assert_eq!(terminates(rx.recv()).await, Some(2));
+
+        let (tx, mut rx) = broadcast::channel(4);
+        tx.send(3).unwrap();
+        assert_eq!(terminates(rx.recv()).await.unwrap(), 3);
+
+        let (tx, mut rx) = watch::channel(0);
+        tx.send(4).unwrap();
+        terminates(rx.changed()).await.unwrap();
+
+        let promise = Promise::new();
+        promise.set_result(5).unwrap();
+        assert_eq!(terminates(promise.wait()).await.unwrap(), 5);
+    });
+}
+
+#[test]
+fn sync_and_queue_futures_terminate_when_they_return() {
+    baton::run(async {
+        let lock = Lock::new(0);
+        *terminates(lock.lock()).await += 1;
+
+        let semaphore = Semaphore::new(1);
+        drop(terminates(semaphore.acquire()).await);
+
+        let event = Event::new();
+        event.set();
+        terminates(event.wait()).await;
+
+        terminates(Barrier::new(1).wait()).await.unwrap();
+
+        let condition = Condition::new(false);
+        let waiter = {
+            let guard = condition.lock().await;
+            let mut wait = pin!(condition.wait(guard));
+            assert!(!wait.is_terminated());
+            // Another party notifies while this one waits.
+            futures::future::poll_fn(|cx| {
+                assert!(wait.as_mut().poll(cx).is_pending());
+                std::task::Poll::Ready(())
+            })
+            .await;
+            let held = condition.lock().await;
+            condition.notify_all();
+            drop(held);
+            drop(wait.as_mut().await);
+            wait.is_terminated()
+        };
+        assert!(waiter);
+
+        let queue = Queue::new(1);
+        terminates(queue.put(9)).await.unwrap();
+        assert_eq!(terminates(queue.get()).await.unwrap(), 9);
+    });
+}
+
+#[test]
+fn select_takes_sync_and_channel_futures_directly() {
+    let mut lp = paused_loop();
+    let winner = lp.run_until_complete(async {
+        let event = Event::new();
+        let (tx, mut rx) = mpsc::channel::<&str>(1);
+        let sender = baton::spawn(async move {
+            sleep(Duration::from_millis(5)).await;
+            tx.send("message").await.unwrap();
+        });
+        let winner = select! {
+            () = event.wait() => "event",
+            m = rx.recv() => m.unwrap(),
+            () = sleep(Duration::from_secs(1)) => "timeout",
+        };
+        sender.await.unwrap();
+        winner
+    });
+    assert_eq!(winner, "message");
+}
