@@ -148,7 +148,23 @@ impl Connector {
     }
 
     async fn open(self, target: Target) -> io::Result<HttpStream> {
-        if target.https && !cfg!(feature = "tls") {
+        // Refuse https without TLS before connecting: the error names what is missing.
+        #[cfg(feature = "tls")]
+        let tls = match (&self.tls, target.https) {
+            (None, true) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    format!(
+                        "{}: https needs a TLS configuration: give the connector one with \
+                         `Connector::with_tls`",
+                        target.authority
+                    ),
+                ))
+            }
+            (tls, https) => tls.as_ref().filter(|_| https),
+        };
+        #[cfg(not(feature = "tls"))]
+        if target.https {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 format!(
@@ -165,26 +181,12 @@ impl Connector {
             .await
             .map_err(|e| naming_addrs(&target, &addrs, e))?;
         tcp.set_nodelay(true)?;
-        if !target.https {
-            return Ok(HttpStream::over_tcp(tcp));
-        }
         #[cfg(feature = "tls")]
-        {
-            let Some(tls) = &self.tls else {
-                return Err(io::Error::new(
-                    io::ErrorKind::Unsupported,
-                    format!(
-                        "{}: https needs a TLS configuration: give the connector one with \
-                         `Connector::with_tls`",
-                        target.authority
-                    ),
-                ));
-            };
+        if let Some(tls) = tls {
             let stream = tls.connect(&target.host, tcp).await?;
-            Ok(HttpStream::over_tls(stream))
+            return Ok(HttpStream::over_tls(stream));
         }
-        #[cfg(not(feature = "tls"))]
-        unreachable!("https without the `tls` feature was refused above")
+        Ok(HttpStream::over_tcp(tcp))
     }
 }
 
@@ -192,7 +194,9 @@ impl Connector {
 /// eyeballs race already names each address).
 fn naming_addrs(target: &Target, addrs: &[SocketAddr], e: io::Error) -> io::Error {
     let msg = match addrs {
-        [one] => format!("connect to {} ({one}): {e}", target.authority),
+        [one] if one.to_string() != target.authority => {
+            format!("connect to {} ({one}): {e}", target.authority)
+        }
         _ => format!("connect to {}: {e}", target.authority),
     };
     io::Error::new(e.kind(), msg)
