@@ -269,6 +269,34 @@ mod tls {
     }
 
     #[test]
+    fn the_example_fetches_over_https_trusting_a_root_pem() {
+        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        let pem =
+            std::env::temp_dir().join(format!("baton-http-client-{}.pem", std::process::id()));
+        std::fs::write(&pem, cert.cert.pem()).unwrap();
+        let key = PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+        let mut server = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.cert.der().clone()], key)
+            .unwrap();
+        server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let path = pem.clone();
+        let got = bounded(LIMIT, move || {
+            baton::run(async move {
+                let (port, _) = https_server(Arc::new(server)).await;
+                let url = format!("https://localhost:{port}/");
+                super::example::fetch(&url, Some(&path))
+                    .await
+                    .map_err(|e| e.to_string())
+            })
+        });
+        std::fs::remove_file(pem).unwrap();
+        let (status, body) = got.unwrap();
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body, "HTTP/2.0");
+    }
+
+    #[test]
     fn a_stalled_handshake_times_out_on_the_connect_timeout() {
         let (client_config, _) = configs();
         let mut lp = paused_loop();
@@ -372,5 +400,24 @@ fn timeout_layer_turns_a_slow_axum_handler_into_408() {
         assert_eq!(res.status(), StatusCode::OK);
         let body = res.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(body, "quick");
+    });
+}
+
+/// `examples/http_client.rs`, driven against a local server.
+#[path = "../examples/http_client.rs"]
+#[allow(dead_code)]
+mod example;
+
+#[test]
+fn the_example_fetches_a_local_url() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let (addr, _) = hello_server().await;
+            let (status, body) = example::fetch(&format!("http://{addr}/example"), None)
+                .await
+                .unwrap();
+            assert_eq!(status, StatusCode::OK);
+            assert_eq!(body, "hello /example");
+        })
     });
 }
