@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use baton::http::{client, client_builder, Connector, Elapsed, TimeoutLayer};
+use baton::http::{client, Connector, Elapsed, TimeoutLayer};
 use baton::net::hyper_rt::HyperExecutor;
 use baton::net::{TcpListener, TcpStream};
 use common::{bounded, paused_loop};
@@ -191,6 +191,7 @@ fn a_reset_mid_response_fails_only_its_request_on_a_runtime_worker() {
 #[cfg(feature = "tls")]
 mod tls {
     use super::*;
+    use baton::http::client_builder;
     use baton::tls::rustls::{self, pki_types::PrivateKeyDer};
     use baton::tls::TlsAcceptor;
 

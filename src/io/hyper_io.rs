@@ -127,8 +127,8 @@ pub(crate) use hyper_write;
 /// sockets read straight into it.
 ///
 /// # Examples
-/// A futures-io stream (here `futures_lite`'s duplex pipe stand-in: a Unix socket pair behind
-/// `HyperIo`) served by hyper, and an upgraded connection read as futures-io:
+/// A futures-io type (here a `futures_lite` `BufReader` over a Unix socket) served by hyper,
+/// and an upgraded connection read and written as futures-io:
 /// ```
 /// use baton::io::HyperIo;
 /// use baton::net::hyper_rt::HyperTimer;
