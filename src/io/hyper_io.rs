@@ -312,3 +312,83 @@ impl<T: Write> AsyncWrite for HyperIo<T> {
         Write::poll_shutdown(self.inner_pin(), cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::task::noop_waker_ref;
+
+    /// Reads once through `HyperIo<T>`'s `hyper::rt::Read` into an uninitialised buffer.
+    fn hyper_read<T: AsyncRead + Unpin>(io: &mut HyperIo<T>, space: usize) -> io::Result<Vec<u8>> {
+        let mut storage = vec![MaybeUninit::<u8>::uninit(); space];
+        let mut buf = ReadBuf::uninit(&mut storage);
+        let mut cx = Context::from_waker(noop_waker_ref());
+        match Read::poll_read(Pin::new(io), &mut cx, buf.unfilled()) {
+            Poll::Ready(result) => result.map(|()| buf.filled().to_vec()),
+            Poll::Pending => panic!("a cursor is always ready"),
+        }
+    }
+
+    #[test]
+    fn a_futures_io_reader_fills_hypers_uninitialised_buffer() {
+        let mut io = HyperIo::new(futures::io::Cursor::new(b"hello world".to_vec()));
+        assert_eq!(hyper_read(&mut io, 5).unwrap(), b"hello");
+        assert_eq!(hyper_read(&mut io, 100).unwrap(), b" world");
+        assert_eq!(hyper_read(&mut io, 100).unwrap(), b"");
+    }
+
+    #[test]
+    fn at_most_the_zeroing_limit_is_offered_per_read() {
+        let data = vec![7u8; MAX_ZEROED_READ + 10];
+        let mut io = HyperIo::new(futures::io::Cursor::new(data));
+        assert_eq!(
+            hyper_read(&mut io, MAX_ZEROED_READ * 2).unwrap().len(),
+            MAX_ZEROED_READ
+        );
+        assert_eq!(hyper_read(&mut io, MAX_ZEROED_READ * 2).unwrap(), [7; 10]);
+    }
+
+    /// A reader that claims more bytes than it was given.
+    struct Liar;
+
+    impl AsyncRead for Liar {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            Poll::Ready(Ok(buf.len() + 1))
+        }
+    }
+
+    #[test]
+    fn a_reader_claiming_too_much_is_an_error_not_uninitialised_bytes() {
+        let err = hyper_read(&mut HyperIo::new(Liar), 8).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+    }
+
+    #[test]
+    fn a_hyper_reader_reads_as_futures_io() {
+        // `HyperIo<HyperIo<T>>`: futures-io -> hyper -> futures-io, the round trip.
+        let inner = HyperIo::new(futures::io::Cursor::new(b"round trip".to_vec()));
+        let mut io = HyperIo::new(inner);
+        let mut cx = Context::from_waker(noop_waker_ref());
+        let mut buf = [0; 5];
+        let n = match Pin::new(&mut io).poll_read(&mut cx, &mut buf) {
+            Poll::Ready(n) => n.unwrap(),
+            Poll::Pending => unreachable!(),
+        };
+        assert_eq!(&buf[..n], b"round");
+        let mut out = futures::io::Cursor::new(Vec::new());
+        let mut writer = HyperIo::new(HyperIo::new(&mut out));
+        assert!(matches!(
+            Pin::new(&mut writer).poll_write(&mut cx, b"abc"),
+            Poll::Ready(Ok(3))
+        ));
+        assert!(matches!(
+            Pin::new(&mut writer).poll_close(&mut cx),
+            Poll::Ready(Ok(()))
+        ));
+        assert_eq!(out.into_inner(), b"abc");
+    }
+}
