@@ -21,7 +21,7 @@ use crate::tls::{TlsConnector, TlsStream};
 /// A connector for hyper-util's `legacy::Client` (a `tower::Service<Uri>`): resolves the
 /// URI's host with [`lookup_host`](crate::net::lookup_host) on a blocking thread, connects
 /// with [`TcpStream::connect`]'s happy eyeballs, sets `TCP_NODELAY`, and for `https` URIs
-/// (feature `tls`, after [`with_tls`](Connector::with_tls)) runs a TLS handshake offering
+/// (feature `tls`, after `Connector::with_tls`) runs a TLS handshake offering
 /// ALPN `h2` and `http/1.1`, telling the client when `h2` was chosen.
 ///
 /// [`client`](super::client) builds a `Client` with it and baton's executor and timers; build
