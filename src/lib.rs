@@ -91,6 +91,8 @@ pub mod compat;
 mod coop;
 pub mod debug;
 pub mod event_loop;
+#[cfg(feature = "hyper")]
+pub mod http;
 pub mod io;
 mod loom;
 pub mod net;

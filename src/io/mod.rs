@@ -7,7 +7,9 @@
 //! (`runtime/driver/reactor.rs`, the only code that talks to mio): `evented.rs` pairs a
 //! non-blocking descriptor with its registration; `ops.rs` holds the futures of the inherent
 //! `read`/`write` methods that every stream type shares; `boxed.rs` declares the named futures
-//! of the cold paths; `async_fd.rs` is `Async`, `readiness.rs` `Readiness`.
+//! of the cold paths; `async_fd.rs` is `Async`, `readiness.rs` `Readiness`; `hyper_io.rs`
+//! (feature `hyper`) is `HyperIo`, futures-io and hyper's I/O traits both ways, and the read
+//! path into hyper's buffer that every baton stream shares.
 //!
 //! # Examples
 //! ```
@@ -30,12 +32,16 @@
 mod async_fd;
 pub(crate) mod boxed;
 pub(crate) mod evented;
+#[cfg(feature = "hyper")]
+pub(crate) mod hyper_io;
 pub(crate) mod ops;
 mod readiness;
 #[cfg(feature = "tokio-io")]
 mod tokio_io;
 
 pub use async_fd::{Async, IoWith};
+#[cfg(feature = "hyper")]
+pub use hyper_io::HyperIo;
 pub use readiness::Readiness;
 #[cfg(feature = "tokio-io")]
 pub use tokio_io::TokioCompat;

@@ -4,7 +4,10 @@
 //! - [`HyperExecutor`]: `hyper::rt::Executor`, spawning on the running loop (HTTP/2, upgrades);
 //! - [`HyperTimer`]: `hyper::rt::Timer`, sleeping on the loop's timers (header-read timeouts);
 //! - [`TcpStream`] and [`UnixStream`] implement `hyper::rt::Read` and `hyper::rt::Write`
-//!   themselves, so an accepted stream goes straight into `serve_connection`.
+//!   themselves, so an accepted stream goes straight into `serve_connection`; so do their owned
+//!   halves ([`OwnedReadHalf`] `Read`, [`OwnedWriteHalf`] `Write`). Reads go straight into
+//!   hyper's uninitialised buffer. For any other futures-io type, wrap it in
+//!   [`HyperIo`](crate::io::HyperIo).
 //!
 //! # Examples
 //! ```
@@ -38,16 +41,17 @@
 
 use std::fmt;
 use std::future::Future;
-use std::io::{self, IoSlice};
+use std::io;
 use std::pin::Pin;
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use ::hyper::rt::{Executor, Read, ReadBufCursor, Sleep, Timer, Write};
-use futures_io::AsyncWrite;
+use ::hyper::rt::{Executor, Read, ReadBufCursor, Sleep, Timer};
 
 use super::stream_core::sealed::Stream as _;
-use super::{TcpStream, UnixStream};
+use super::stream_core::AsStream as _;
+use super::{OwnedReadHalf, OwnedWriteHalf, SplitStream, TcpStream, UnixStream};
+use crate::io::hyper_io;
 use crate::runtime::context;
 
 /// `hyper::rt::Executor` for baton: spawns each future as a task on the running loop.
@@ -150,57 +154,33 @@ impl fmt::Debug for HyperSleep {
     }
 }
 
-/// `hyper::rt::Read` and `hyper::rt::Write` for a byte stream: reads go straight into hyper's
-/// uninitialised buffer through the stream core; writes are the stream's `AsyncWrite`.
-macro_rules! hyper_io {
-    ($($ty:ty),*) => {$(
-        impl Read for $ty {
+/// `hyper::rt::Read` for a stream or read half: reads go straight into hyper's uninitialised
+/// buffer through the stream core (`read(2)`, no zeroing, no copy).
+macro_rules! hyper_read {
+    ([$($g:tt)*] $ty:ty) => {
+        impl<$($g)*> Read for $ty {
             fn poll_read(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
-                mut buf: ReadBufCursor<'_>,
+                buf: ReadBufCursor<'_>,
             ) -> Poll<io::Result<()>> {
+                let stream = self.as_stream();
                 // SAFETY: `poll_read_uninit_shared` only writes into the slice (through
-                // `read(2)`) and never reads or de-initialises it, as `ReadBufCursor::as_mut`
-                // requires.
-                let unfilled = unsafe { buf.as_mut() };
-                let n = ready!(self.poll_read_uninit_shared(cx, unfilled))?;
-                // SAFETY: `read(2)` initialised the first `n` bytes of the unfilled part.
-                unsafe { buf.advance(n) };
-                Poll::Ready(Ok(()))
+                // `read(2)`), never de-initialises it, and returns how many bytes `read(2)`
+                // initialised at its front.
+                unsafe {
+                    hyper_io::poll_read_uninit(buf, |unfilled| {
+                        stream.poll_read_uninit_shared(cx, unfilled)
+                    })
+                }
             }
         }
-
-        impl Write for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                AsyncWrite::poll_write(self, cx, buf)
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                AsyncWrite::poll_flush(self, cx)
-            }
-
-            fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                AsyncWrite::poll_close(self, cx)
-            }
-
-            fn is_write_vectored(&self) -> bool {
-                true
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                AsyncWrite::poll_write_vectored(self, cx, bufs)
-            }
-        }
-    )*};
+    };
 }
 
-hyper_io!(TcpStream, UnixStream);
+hyper_read!([] TcpStream);
+hyper_read!([] UnixStream);
+hyper_read!([S: SplitStream] OwnedReadHalf<S>);
+hyper_io::hyper_write!([] TcpStream, vectored: true);
+hyper_io::hyper_write!([] UnixStream, vectored: true);
+hyper_io::hyper_write!([S: SplitStream] OwnedWriteHalf<S>, vectored: true);
