@@ -89,6 +89,8 @@ mod combinators;
 mod coop;
 pub mod debug;
 pub mod event_loop;
+#[cfg(feature = "hyper")]
+pub mod http;
 pub mod io;
 mod loom;
 pub mod net;
