@@ -66,8 +66,9 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 ///     let app = Router::new().route("/", get(|| async { "Hello, World!" }));
 ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
 ///     let addr = listener.local_addr()?;
-///     let stop = baton::sync::Event::new();
-///     let server = baton::http::serve(listener, app).with_graceful_shutdown(stop.wait());
+///     let stop = std::sync::Arc::new(baton::sync::Event::new());
+///     let signal = { let stop = stop.clone(); async move { stop.wait().await } };
+///     let server = baton::http::serve(listener, app).with_graceful_shutdown(signal);
 ///     let client = async {
 ///         let mut stream = baton::net::TcpStream::connect(addr).await?;
 ///         stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await?;
@@ -196,8 +197,9 @@ impl<L, S, G> Serve<L, S, G> {
     ///     });
     ///     let listener = baton::net::TcpListener::bind("127.0.0.1:0").await?;
     ///     let addr = listener.local_addr()?;
-    ///     let stop = baton::sync::Event::new();
-    ///     let server = baton::http::serve(listener, service).local().with_graceful_shutdown(stop.wait());
+    ///     let stop = Rc::new(baton::sync::Event::new());
+    ///     let signal = { let stop = stop.clone(); async move { stop.wait().await } };
+    ///     let server = baton::http::serve(listener, service).local().with_graceful_shutdown(signal);
     ///     let client = async {
     ///         let mut stream = baton::net::TcpStream::connect(addr).await?;
     ///         stream.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await?;
