@@ -86,6 +86,8 @@ mod awaits;
 mod blocking;
 pub mod channel;
 mod combinators;
+#[cfg(feature = "compat")]
+pub mod compat;
 mod coop;
 pub mod debug;
 pub mod event_loop;

@@ -40,6 +40,31 @@ pub(crate) fn message(payload: &(dyn Any + Send)) -> Option<String> {
     }
 }
 
+/// How tokio's panic reads when one of its futures or resources is used outside a tokio runtime,
+/// as on a baton loop without the `compat` bridge.
+const TOKIO_OUTSIDE_ITS_RUNTIME: &str = "must be called from the context of a Tokio 1.x runtime";
+
+/// The fix for a panic whose message says it needed a tokio runtime.
+pub(crate) const TOKIO_HINT: &str = "this future needs a tokio runtime, which baton does not \
+     run: create and poll it inside `baton::compat::compat(async { .. })` (cargo feature \
+     `compat`), or use baton's own types (baton::net, baton::time, baton::http)";
+
+/// [`TOKIO_HINT`] if `message` is tokio's panic for a missing runtime.
+pub(crate) fn hint_for(message: &str) -> Option<&'static str> {
+    message
+        .contains(TOKIO_OUTSIDE_ITS_RUNTIME)
+        .then_some(TOKIO_HINT)
+}
+
+/// After a panic caught from a poll: when it is tokio's "no runtime" panic, says on stderr (below
+/// the panic hook's report of it) how to fix it. Other panics are left to the hook's report.
+#[cold]
+pub(crate) fn explain(payload: &(dyn Any + Send)) {
+    if let Some(hint) = message(payload).as_deref().and_then(hint_for) {
+        eprintln!("baton: {hint}");
+    }
+}
+
 /// Drops `value`; a panic from its `Drop` is contained.
 pub(crate) fn drop_quietly<T>(value: T) {
     contain(move || drop(value));

@@ -22,7 +22,10 @@ fn send_to_self(signal: i32) {
 /// its handler has run when this returns.
 fn send_to_this_thread(signal: i32) {
     // SAFETY: signalling the calling thread, which has baton's handler installed for `signal`.
-    assert_eq!(unsafe { libc::pthread_kill(libc::pthread_self(), signal) }, 0);
+    assert_eq!(
+        unsafe { libc::pthread_kill(libc::pthread_self(), signal) },
+        0
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::panic::Location;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe, Location};
 use std::ptr::NonNull;
 use std::time::{Duration, Instant};
 
@@ -199,7 +199,13 @@ impl Core {
     pub(crate) fn poll_main<R>(&self, poll: impl FnOnce() -> R) -> R {
         let start = self.debug.then(|| self.driver.now());
         let budget = coop::Budgeted::start();
-        let output = poll();
+        let output = match catch_unwind(AssertUnwindSafe(poll)) {
+            Ok(output) => output,
+            Err(payload) => {
+                crate::panic::explain(&*payload);
+                resume_unwind(payload)
+            }
+        };
         budget.finish();
         if let Some(start) = start {
             self.end_timed_poll(start, || None);

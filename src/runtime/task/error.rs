@@ -111,7 +111,10 @@ impl fmt::Display for TaskError {
             TaskError::Cancelled(None) => f.write_str("task was cancelled"),
             TaskError::Cancelled(Some(msg)) => write!(f, "task was cancelled: {msg}"),
             TaskError::Panicked(_) => match self.panic_message() {
-                Some(msg) => write!(f, "task panicked: {msg}"),
+                Some(msg) => match crate::panic::hint_for(msg) {
+                    Some(hint) => write!(f, "task panicked: {msg} ({hint})"),
+                    None => write!(f, "task panicked: {msg}"),
+                },
                 None => f.write_str("task panicked"),
             },
         }

@@ -431,6 +431,7 @@ unsafe fn run<F: Future, S: Schedule>(ptr: NonNull<Header>, force_cancel: bool) 
                     Outcome::Returned
                 }
                 Err(payload) => {
+                    crate::panic::explain(&*payload);
                     // SAFETY: as above; a future that panicked is dropped, not polled again.
                     unsafe {
                         drop_future_quietly(&mut (*stage).future);
