@@ -450,10 +450,20 @@ fn concerns_one_connection(e: &io::Error) -> bool {
     ) || e.raw_os_error() == Some(libc::EPROTO)
 }
 
-/// The user's service as the connection runs it: the one place it is wrapped.
-fn hyper_service<S>(service: S) -> TowerToHyperService<S> {
+/// The user's service as the connection runs it: the one place it is wrapped. With the
+/// `compat` feature its calls and response futures run inside [`crate::compat`]'s tokio
+/// context, so a handler may call `tokio::spawn` (axum's `WebSocketUpgrade::on_upgrade` does):
+/// that costs each poll of a response future a look at tokio's thread-local context.
+fn hyper_service<S>(service: S) -> TowerToHyperService<Wrapped<S>> {
+    #[cfg(feature = "compat")]
+    let service = crate::compat::TokioContext::new(service);
     TowerToHyperService::new(service)
 }
+
+#[cfg(feature = "compat")]
+type Wrapped<S> = crate::compat::TokioContext<S>;
+#[cfg(not(feature = "compat"))]
+type Wrapped<S> = S;
 
 /// hyper-util's auto-detecting builder on baton's executor and timer.
 fn builder() -> Builder<HyperExecutor> {
