@@ -354,3 +354,93 @@ fn every_worker_of_a_runtime_serves_connections() {
         server.join().unwrap().unwrap();
     });
 }
+
+/// Environment variable that turns `emfile_child` into the low-limit server.
+const CHILD_ENV: &str = "BATON_HTTP_EMFILE_CHILD";
+
+/// `serve` in a child process whose descriptor table is nearly full, sent more connections at
+/// once than it has descriptors for: it reports `EMFILE`, backs off, and answers every one as
+/// earlier ones close.
+#[test]
+fn accept_hitting_emfile_is_reported_and_the_server_recovers() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    bounded(Duration::from_secs(60), || {
+        let exe = std::env::current_exe().unwrap();
+        let mut child = Command::new(exe)
+            .args(["--exact", "emfile_child", "--nocapture", "--test-threads=1"])
+            .env(CHILD_ENV, "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let port: u16 = loop {
+            line.clear();
+            assert!(out.read_line(&mut line).unwrap() > 0, "child exited early");
+            if let Some(at) = line.find("PORT ") {
+                break line[at + 5..].trim().parse().unwrap();
+            }
+        };
+        // 30 connections at once against room for about 8.
+        let mut clients: Vec<std::net::TcpStream> = (0..30)
+            .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).unwrap())
+            .collect();
+        for client in &mut clients {
+            client
+                .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap();
+        }
+        for client in &mut clients {
+            let mut response = String::new();
+            client.read_to_string(&mut response).unwrap();
+            assert!(response.ends_with("hello"), "{response}");
+        }
+        drop(child.stdin.take()); // tells the child to shut down
+        let mut err = String::new();
+        child
+            .stderr
+            .as_mut()
+            .unwrap()
+            .read_to_string(&mut err)
+            .unwrap();
+        assert!(child.wait().unwrap().success(), "child failed:\n{err}");
+        assert!(
+            err.contains("accept failed") && err.contains("Too many open files"),
+            "the server never hit EMFILE:\n{err}"
+        );
+    });
+}
+
+/// The child half of `accept_hitting_emfile_is_reported_and_the_server_recovers`; a no-op in
+/// normal runs.
+#[test]
+fn emfile_child() {
+    if std::env::var_os(CHILD_ENV).is_none() {
+        return;
+    }
+    baton::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        // Serve until the parent closes our stdin (read off the loop).
+        let stdin_closed = baton::to_thread(|| {
+            let mut sink = Vec::new();
+            let _ = std::io::stdin().read_to_end(&mut sink);
+        });
+        let server = baton::http::serve(listener, service(Slow::default()))
+            .with_graceful_shutdown(async move { stdin_closed.await })
+            .into_future();
+        // Leave room for about 8 accepted connections above what is open now.
+        let open = std::fs::read_dir("/proc/self/fd").unwrap().count() as u64;
+        let lim = libc::rlimit {
+            rlim_cur: open + 8,
+            rlim_max: open + 8,
+        };
+        // SAFETY: `lim` is a valid rlimit; lowering limits is always permitted.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) }, 0);
+        println!("PORT {port}");
+        server.await.unwrap();
+    });
+}
