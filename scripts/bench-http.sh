@@ -25,8 +25,8 @@ APP=${APP:-hello}
 BATON_MODE=${BATON_MODE:-}
 EXTRA=()
 if [ -n "$WORKERS" ]; then EXTRA=(--workers "$WORKERS"); fi
-BATON_ADDR=127.0.0.1:3000
-TOKIO_ADDR=127.0.0.1:3001
+BATON_ADDR=${BATON_ADDR:-127.0.0.1:3000}
+TOKIO_ADDR=${TOKIO_ADDR:-127.0.0.1:3001}
 
 if ! command -v wrk >/dev/null 2>&1; then
     echo "installing wrk (Debian package)..." >&2

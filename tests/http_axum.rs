@@ -74,7 +74,11 @@ fn json_and_path_routes_over_http1() {
             assert_eq!(body_of(response).await, "Hello, World!");
 
             let response = sender
-                .send_request(Request::get("/users/7").body(Full::new(Bytes::new())).unwrap())
+                .send_request(
+                    Request::get("/users/7")
+                        .body(Full::new(Bytes::new()))
+                        .unwrap(),
+                )
                 .await
                 .unwrap();
             assert_eq!(response.status(), StatusCode::OK);
@@ -97,7 +101,11 @@ fn json_and_path_routes_over_http1() {
             assert_eq!(greeting, serde_json::json!({"greeting": "Hello, Ada!"}));
 
             let response = sender
-                .send_request(Request::get("/users/x").body(Full::new(Bytes::new())).unwrap())
+                .send_request(
+                    Request::get("/users/x")
+                        .body(Full::new(Bytes::new()))
+                        .unwrap(),
+                )
                 .await
                 .unwrap();
             assert_eq!(response.status(), StatusCode::BAD_REQUEST, "not a number");

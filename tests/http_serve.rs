@@ -59,7 +59,10 @@ fn service(
 }
 
 /// A shutdown signal and the event that fires it.
-fn stopper() -> (Arc<Event>, impl std::future::Future<Output = ()> + Send + 'static) {
+fn stopper() -> (
+    Arc<Event>,
+    impl std::future::Future<Output = ()> + Send + 'static,
+) {
     let stop = Arc::new(Event::new());
     let signal = {
         let stop = stop.clone();
@@ -137,7 +140,13 @@ fn h2c_with_prior_knowledge_is_detected_and_served() {
             .unwrap();
         let conn = baton::spawn(conn);
         let requests: Vec<_> = (0..4)
-            .map(|_| sender.send_request(Request::get("http://baton/").body(Empty::<Bytes>::new()).unwrap()))
+            .map(|_| {
+                sender.send_request(
+                    Request::get("http://baton/")
+                        .body(Empty::<Bytes>::new())
+                        .unwrap(),
+                )
+            })
             .collect();
         for request in requests {
             let response = request.await.unwrap();
@@ -200,7 +209,10 @@ fn graceful_shutdown_closes_idle_kept_alive_connections() {
         let (mut sender, conn) = hyper::client::conn::http1::handshake(stream).await.unwrap();
         let request = Request::get("/").body(Empty::<Bytes>::new()).unwrap();
         let conn = baton::spawn(conn);
-        assert_eq!(body_of(sender.send_request(request).await.unwrap()).await, "hello");
+        assert_eq!(
+            body_of(sender.send_request(request).await.unwrap()).await,
+            "hello"
+        );
         // Left open and idle: `with_server`'s graceful shutdown must still end (the server
         // closes this connection), or the test's time limit fails it.
         drop(conn);
@@ -242,7 +254,10 @@ fn a_peer_that_resets_mid_request_ends_only_its_connection() {
         let stream = TcpStream::connect(addr).await.unwrap();
         stream.set_linger(Some(Duration::ZERO)).unwrap();
         let mut stream = stream;
-        stream.write_all(b"GET / HTTP/1.1\r\nHost: ba").await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: ba")
+            .await
+            .unwrap();
         baton::sleep(Duration::from_millis(10)).await;
         drop(stream); // RST: linger 0
         let response = get(addr, "/").await.unwrap();
@@ -430,7 +445,7 @@ fn emfile_child() {
             let _ = std::io::stdin().read_to_end(&mut sink);
         });
         let server = baton::http::serve(listener, service(Slow::default()))
-            .with_graceful_shutdown(async move { stdin_closed.await })
+            .with_graceful_shutdown(stdin_closed)
             .into_future();
         // Leave room for about 8 accepted connections above what is open now.
         let open = std::fs::read_dir("/proc/self/fd").unwrap().count() as u64;

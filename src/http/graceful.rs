@@ -181,7 +181,11 @@ mod tests {
         assert!(!a.poll_shutdown(&mut cx));
         assert!(drain.poll_drained(&mut cx).is_pending());
         drain.begin();
-        assert_eq!(count.0.load(Ordering::SeqCst), 1, "the polled connection is woken");
+        assert_eq!(
+            count.0.load(Ordering::SeqCst),
+            1,
+            "the polled connection is woken"
+        );
         assert!(a.poll_shutdown(&mut cx));
         assert!(!a.poll_shutdown(&mut cx), "told once");
         drop(a);
