@@ -344,6 +344,7 @@ where
             service,
             signal,
         } = self;
+        prepare_service_context();
         let spread = match RuntimeHandle::try_current() {
             Some(runtime) if runtime.workers() > 1 => Some(Spread::new(&runtime)),
             _ => None,
@@ -380,6 +381,7 @@ where
             service,
             signal,
         } = self.inner;
+        prepare_service_context();
         LocalServeFuture(Box::pin(accept_loop(
             listener,
             signal,
@@ -460,6 +462,14 @@ fn hyper_service<S>(service: S) -> TowerToHyperService<Wrapped<S>> {
     #[cfg(feature = "compat")]
     let service = crate::compat::TokioContext::new(service);
     TowerToHyperService::new(service)
+}
+
+/// Starts what [`hyper_service`]'s wrapping needs before the first request: with `compat`, the
+/// hidden tokio runtime (a thread, and descriptors that a server out of them could not get
+/// later), so a failure shows when the server starts and no request waits for it.
+fn prepare_service_context() {
+    #[cfg(feature = "compat")]
+    let _ = crate::compat::handle();
 }
 
 #[cfg(feature = "compat")]
