@@ -234,6 +234,28 @@ fn a_panicking_handler_ends_only_its_connection() {
 }
 
 #[test]
+fn a_panicking_handler_on_http2_ends_only_its_stream() {
+    with_server(|addr, _| async move {
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let (mut sender, conn) = hyper::client::conn::http2::handshake(HyperExecutor, stream)
+            .await
+            .unwrap();
+        let conn = baton::spawn(conn);
+        let get = |path: &str| {
+            Request::get(format!("http://baton{path}"))
+                .body(Empty::<Bytes>::new())
+                .unwrap()
+        };
+        assert!(sender.send_request(get("/panic")).await.is_err());
+        // The same connection still serves its other streams.
+        let response = sender.send_request(get("/")).await.unwrap();
+        assert_eq!(body_of(response).await, "hello");
+        drop(sender);
+        conn.await.unwrap().unwrap();
+    });
+}
+
+#[test]
 fn a_malformed_request_gets_400_and_the_server_keeps_serving() {
     with_server(|addr, _| async move {
         let mut stream = TcpStream::connect(addr).await.unwrap();
