@@ -51,7 +51,9 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// `serve` is awaited and hands each connection to the worker serving the fewest
 /// connections, where it stays (its socket registered with that worker's reactor, its HTTP/2
 /// streams spawned there): every worker serves, and no connection's events cross threads. So
-/// the service must be `Send` (it is cloned onto other workers); its futures need not be. For
+/// the service must be `Send` (it is cloned onto other workers); its futures need not be.
+/// (Against letting idle workers steal connections, this measured steadier requests/s, and a
+/// handler that blocks its worker stalls only that worker's connections.) For
 /// a service that is not `Send` (an `Rc` in its state), or to keep everything on the current
 /// loop, use [`Serve::local`]; for thread-per-core with one `SO_REUSEPORT` listener per worker,
 /// run `serve(listener, service).local()` on each worker with
@@ -517,6 +519,14 @@ where
 }
 
 /// Hands connections to the worker of a `Runtime` serving the fewest.
+///
+/// Why not `spawn_send` from the accept loop, letting idle workers steal connections? Measured
+/// with `APP=axum WORKERS=2 scripts/bench-http.sh` (wrk on the same two cores), stealing gave a
+/// lower p99 (a preempted worker's ready connections move) but less steady requests/s, and it
+/// leaves every socket registered with the accepting worker's reactor: a handler blocking that
+/// worker stalls every connection's I/O, and at many cores one reactor feeds them all. Spread
+/// over the workers, each connection's events come from its own worker's reactor. Stealing
+/// on top of the spread (`spawn_send` on the chosen worker) measured no better than either.
 struct Spread {
     workers: Vec<LoopHandle>,
     load: Arc<[AtomicUsize]>,
