@@ -41,9 +41,9 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// each poll of a response future a switch of tokio's thread-local context (about 1.5% of a
 /// hello-world server's CPU); the upgraded connection's task runs on the hidden tokio thread.
 ///
-/// **Faults stay local.** An accept error is printed to stderr and, unless it concerns one
-/// connection only (`ECONNABORTED`), the accept loop pauses 100 ms (`EMFILE`: out of
-/// descriptors) and goes on; a connection's error (a reset, a malformed request: answered 400
+/// **Faults stay local.** An accept error about one connection (`ECONNABORTED`) is skipped;
+/// any other (`EMFILE`: out of descriptors) is printed to stderr, as baton's `start_server`
+/// does, and the accept loop pauses 100 ms, then goes on; a connection's error (a reset, a malformed request: answered 400
 /// by hyper) or a handler's panic ends that connection only (debug mode prints connection
 /// errors).
 ///
