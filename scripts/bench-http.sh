@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Side-by-side HTTP benchmark: the same hyper "Hello, World!" service on baton
-# (examples/hello_http.rs) and on tokio's current_thread runtime (examples/hello_http_tokio.rs).
+# (examples/hello_http.rs) and on tokio's current_thread runtime (examples/hello_http_tokio.rs);
+# with APP=axum, the same axum Router's `/` served by `baton::http::serve`
+# (examples/axum_app.rs) and by `axum::serve` on tokio (examples/axum_app_tokio.rs).
 # Each server is measured in turn with `wrk -t1 -c64 -d10s`, twice (b t b t), on loopback only.
 # Prints requests/s and p99 latency per run, the medians, and the baton/tokio ratios
 # (requests/s: higher is better; p99: lower is better).
@@ -9,6 +11,9 @@
 #        WORKERS=2 scripts/bench-http.sh  both on 2 workers: baton's Runtime with one
 #                                         SO_REUSEPORT listener per worker (BATON_MODE=--steal:
 #                                         one accept loop, Send handlers), tokio multi_thread
+#        APP=axum scripts/bench-http.sh   the axum app (WORKERS=N: `serve` hands connections to
+#                                         the least busy worker; BATON_MODE=--reuse-port: one
+#                                         listener per worker, `serve(..).local()` on each)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,11 +21,12 @@ DURATION=${DURATION:-10s}
 CONNS=${CONNS:-64}
 ROUNDS=${ROUNDS:-2}
 WORKERS=${WORKERS:-}
+APP=${APP:-hello}
 BATON_MODE=${BATON_MODE:-}
 EXTRA=()
 if [ -n "$WORKERS" ]; then EXTRA=(--workers "$WORKERS"); fi
-BATON_ADDR=127.0.0.1:3000
-TOKIO_ADDR=127.0.0.1:3001
+BATON_ADDR=${BATON_ADDR:-127.0.0.1:3000}
+TOKIO_ADDR=${TOKIO_ADDR:-127.0.0.1:3001}
 
 if ! command -v wrk >/dev/null 2>&1; then
     echo "installing wrk (Debian package)..." >&2
@@ -29,16 +35,21 @@ if ! command -v wrk >/dev/null 2>&1; then
     $SUDO apt-get install -y -qq wrk
 fi
 
-cargo build --release --features hyper --example hello_http --example hello_http_tokio >&2
-BIN=target/release/examples
+case "$APP" in
+    hello) BATON_BIN=hello_http; TOKIO_BIN=hello_http_tokio; FEATURES=hyper ;;
+    axum) BATON_BIN=axum_app; TOKIO_BIN=axum_app_tokio; FEATURES=hyper,compat ;;
+    *) echo "APP is hello or axum, not '$APP'" >&2; exit 2 ;;
+esac
+cargo build --release --features "$FEATURES" --example "$BATON_BIN" --example "$TOKIO_BIN" >&2
+BIN=${CARGO_TARGET_DIR:-target}/release/examples
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
-"$BIN/hello_http" "$BATON_ADDR" "${EXTRA[@]}" $BATON_MODE >/dev/null &
+"$BIN/$BATON_BIN" "$BATON_ADDR" "${EXTRA[@]}" $BATON_MODE >/dev/null &
 pids+=($!)
-"$BIN/hello_http_tokio" "$TOKIO_ADDR" "${EXTRA[@]}" >/dev/null &
+"$BIN/$TOKIO_BIN" "$TOKIO_ADDR" "${EXTRA[@]}" >/dev/null &
 pids+=($!)
 
 # Wait for both servers to answer.
@@ -70,7 +81,7 @@ run() { # name addr round
     P99[$1]+="$(to_us "$p99") "
 }
 
-echo "wrk -t1 -c$CONNS -d$DURATION, $ROUNDS rounds, alternating"
+echo "$APP: wrk -t1 -c$CONNS -d$DURATION, $ROUNDS rounds, alternating${WORKERS:+, $WORKERS workers} $BATON_MODE"
 for r in $(seq 1 "$ROUNDS"); do
     run baton "$BATON_ADDR" "$r"
     run tokio "$TOKIO_ADDR" "$r"
