@@ -105,11 +105,12 @@ fn the_sections_snippets_are_quoted_from_examples_that_compile() {
             .next()
             .and_then(|first| first.strip_prefix("// examples/"))
             .unwrap_or_else(|| panic!("a snippet starts by naming its example:\n{snippet}"));
-        let example = read(&format!("examples/{}", source.split_whitespace().next().unwrap()));
+        let file = source.split_whitespace().next().unwrap();
+        let example = read(&format!("examples/{file}"));
         for line in snippet.lines().skip(1) {
             assert!(
                 example.contains(line.trim()),
-                "examples/{source} no longer has this README line: {line}"
+                "examples/{file} no longer has this README line: {line}"
             );
         }
     }
