@@ -56,9 +56,17 @@ fn every_row_names_real_features_and_real_tests() {
         .unwrap()
         .to_owned();
     let rows = rows();
-    assert!(rows.len() >= 8, "the Ecosystem table has {} rows", rows.len());
+    assert!(
+        rows.len() >= 8,
+        "the Ecosystem table has {} rows",
+        rows.len()
+    );
     for row in rows {
-        assert_eq!(row.len(), 4, "a row is `what | how | feature | proved by`: {row:?}");
+        assert_eq!(
+            row.len(),
+            4,
+            "a row is `what | how | feature | proved by`: {row:?}"
+        );
         for feature in quoted(&row[2]) {
             assert!(
                 features.contains(&format!("\n{feature} = [")),
