@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tower::{BoxError, Layer, Service};
 
-use crate::time::Sleep;
+use crate::time::{TimeoutError, WaitFor};
 
 /// A tower [`Layer`] that fails each request not answered within a duration: wraps a service
 /// in [`Timeout`]. It behaves as `tower::timeout::TimeoutLayer`, on baton's timers (and its
@@ -166,8 +166,7 @@ where
 
     fn call(&mut self, request: R) -> TimeoutFuture<S::Future> {
         TimeoutFuture {
-            response: self.inner.call(request),
-            sleep: crate::time::sleep(self.duration),
+            inner: crate::time::wait_for(self.duration, self.inner.call(request)),
         }
     }
 }
@@ -190,8 +189,9 @@ where
 #[must_use = "futures do nothing unless you .await or poll them"]
 #[derive(Debug)]
 pub struct TimeoutFuture<F> {
-    response: F,
-    sleep: Sleep,
+    /// baton's `wait_for`: its timer is polled before the response, so a slow first poll of
+    /// the response cannot push the deadline back, and a response ready at the deadline wins.
+    inner: WaitFor<F>,
 }
 
 impl<F, T, E> Future for TimeoutFuture<F>
@@ -202,19 +202,14 @@ where
     type Output = Result<T, BoxError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        // SAFETY: structural pinning of `response`: it is never moved out of a pinned
+        // SAFETY: structural pinning of `inner`: it is never moved out of a pinned
         // `TimeoutFuture` (no method takes it out, there is no `Drop` impl), and the future is
-        // `Unpin` only when `F` is (`Sleep` is `Unpin`). `sleep` is not pinned structurally.
-        let this = unsafe { self.get_unchecked_mut() };
-        // SAFETY: as above: `response` stays where it is while `self` is pinned.
-        let response = unsafe { Pin::new_unchecked(&mut this.response) };
-        if let Poll::Ready(result) = response.poll(cx) {
-            return Poll::Ready(result.map_err(Into::into));
-        }
-        match Pin::new(&mut this.sleep).poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(Box::new(Elapsed(())))),
-            Poll::Pending => Poll::Pending,
-        }
+        // `Unpin` only when `WaitFor<F>` is.
+        let inner = unsafe { self.map_unchecked_mut(|this| &mut this.inner) };
+        inner.poll(cx).map(|outcome| match outcome {
+            Ok(response) => response.map_err(Into::into),
+            Err(TimeoutError) => Err(Box::new(Elapsed(())) as BoxError),
+        })
     }
 }
 
