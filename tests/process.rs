@@ -402,3 +402,77 @@ fn the_sigchld_fallback_passes_this_whole_file() {
     );
     assert!(stdout.contains("test result: ok"), "{stdout}");
 }
+
+/// The `baton-reaper` thread's id, once it runs.
+fn reaper_thread() -> Option<String> {
+    std::fs::read_dir("/proc/self/task")
+        .unwrap()
+        .flatten()
+        .map(|task| task.file_name().to_string_lossy().into_owned())
+        .find(|tid| {
+            std::fs::read_to_string(format!("/proc/self/task/{tid}/comm"))
+                .is_ok_and(|comm| comm.trim() == "baton-reaper")
+        })
+}
+
+/// How many times thread `tid` has gone to sleep (each wake-up from a wait counts one).
+fn voluntary_switches(tid: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/self/task/{tid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))
+        .map(|n| n.trim().parse().unwrap())
+        .unwrap()
+}
+
+#[test]
+fn the_reaper_sleeps_while_its_orphans_run_and_wakes_when_one_exits() {
+    // The reaper is one thread for the whole process: measured in a process of its own, where
+    // no other test's orphans wake it (with pidfds or, in the re-run, `SIGCHLD`).
+    if std::env::var_os("BATON_REAPER_ALONE").is_none() {
+        let name = "the_reaper_sleeps_while_its_orphans_run_and_wakes_when_one_exits";
+        let output = bounded(LIMIT, move || {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args(["--exact", name, "--test-threads=1"])
+                .env("BATON_REAPER_ALONE", "1")
+                .output()
+                .unwrap()
+        });
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success() && stdout.contains("1 passed"),
+            "the run alone failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        return;
+    }
+    let child = bounded(LIMIT, || {
+        // Its output is not the test's: `output()` above would wait for the pipe's last writer.
+        let mut sleep = Command::new("sleep");
+        sleep.arg("60").stdout(Stdio::null()).stderr(Stdio::null());
+        baton::run(async move { sleep.spawn() }).unwrap()
+    });
+    let pid = child.id().unwrap();
+    drop(child); // an orphan now, and no loop runs
+    let mut reaper = None;
+    assert!(eventually(Duration::from_secs(20), || {
+        reaper = reaper_thread();
+        reaper.is_some()
+    }));
+    let reaper = reaper.unwrap();
+    // Nothing happens for a second: the reaper does not wake (it used to look every 100 ms in
+    // the `SIGCHLD` fallback). A loaded machine can only make wake-ups fewer.
+    let before = voluntary_switches(&reaper);
+    std::thread::sleep(Duration::from_secs(1));
+    let woke = voluntary_switches(&reaper) - before;
+    // SAFETY: `pid` is our child, not reaped yet (the reaper holds it until it exits).
+    assert_eq!(unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) }, 0);
+    assert!(woke <= 2, "the idle reaper woke {woke} times in a second");
+    assert!(
+        eventually(Duration::from_secs(20), || !std::path::Path::new(&format!(
+            "/proc/{pid}"
+        ))
+        .exists()),
+        "the killed orphan {pid} was not reaped"
+    );
+}

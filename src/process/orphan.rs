@@ -4,10 +4,13 @@
 //! A dropped child that still runs goes to one process-wide queue, and a reaper thread,
 //! `baton-reaper`, started only while there are such children, takes care of all of them and
 //! ends when none is left (the next orphan starts a new one). It waits with `poll(2)` on a
-//! wake-up socket and every orphan's pidfd, and reaps each orphan as it exits. An orphan of the
-//! `SIGCHLD` fallback has no pidfd: the thread polls its `SIGCHLD` listener with a waker that
-//! writes to the wake-up socket, and, since a `SIGCHLD` reaches listeners only through a running
-//! loop, also looks every `FALLBACK_SWEEP` while such orphans remain.
+//! wake-up socket and every orphan's pidfd, and reaps each orphan as it exits. Orphans of the
+//! `SIGCHLD` fallback have no pidfd: for them the thread holds one `SIGCHLD` listener of its own
+//! (`signal::BlockingListener`), whose dup of the signal self-pipe joins the `poll(2)` set, so a
+//! child's exit wakes it whether or not a loop runs, and nothing wakes it while they all run.
+//! The listener is made before the thread looks at the orphans, so no exit after that look
+//! goes unheard. Only if that listener cannot be made (out of descriptors) does the thread fall
+//! back to looking every `FALLBACK_SWEEP`.
 //!
 //! A thread rather than a task on the loop: an orphan may outlive every loop (a loop that
 //! closes cancels its tasks, and a `Child` may be dropped with no loop running at all).
@@ -19,13 +22,14 @@ use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Wake, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 
 use super::exit_watcher::ExitWatcher;
+use crate::signal::BlockingListener;
 use crate::util::lock_static;
 
-/// How often the reaper looks at orphans of the `SIGCHLD` fallback without news, in
-/// milliseconds: the longest such an orphan may stay a zombie when no loop runs.
+/// How often the reaper looks at orphans of the `SIGCHLD` fallback when it could not make its
+/// `SIGCHLD` listener, in milliseconds: then the longest such an orphan may stay a zombie.
 const FALLBACK_SWEEP: libc::c_int = 100;
 
 /// A child not reaped yet: its process and the watcher of its exit.
@@ -34,9 +38,24 @@ pub(super) struct Unreaped {
     pub(super) watcher: ExitWatcher,
 }
 
+/// A child in the reaper's care: its process and, when it has one, its pidfd's watcher. An
+/// orphan of the `SIGCHLD` fallback gives up its own listener (its mailbox could hold the
+/// waker of a task that no longer waits): the reaper's one listener hears for all of them.
+struct Orphan {
+    process: std::process::Child,
+    pidfd: Option<ExitWatcher>,
+}
+
+impl Orphan {
+    /// The pidfd to wait on, or `None` for an orphan of the `SIGCHLD` fallback.
+    fn pidfd(&self) -> Option<libc::c_int> {
+        self.pidfd.as_ref().and_then(ExitWatcher::pidfd)
+    }
+}
+
 struct Queue {
     /// Orphans the reaper thread has not taken yet.
-    new: Vec<Unreaped>,
+    new: Vec<Orphan>,
     /// The running reaper's wake-up; `None` while no reaper runs.
     reaper: Option<Arc<WakeUp>>,
 }
@@ -60,12 +79,19 @@ fn queue() -> MutexGuard<'static, Queue> {
 
 /// `true` while `orphan` runs; reaps it once it has exited (or when it cannot be waited for:
 /// `ECHILD`, someone else reaped it).
-fn still_running(orphan: &mut Unreaped) -> bool {
+fn still_running(orphan: &mut Orphan) -> bool {
     matches!(orphan.process.try_wait(), Ok(None))
 }
 
-/// Takes care of `orphan` until it exits.
-pub(super) fn adopt(mut orphan: Unreaped) {
+/// Takes care of `child` until it exits.
+pub(super) fn adopt(child: Unreaped) {
+    let mut orphan = Orphan {
+        process: child.process,
+        pidfd: match child.watcher {
+            watcher @ ExitWatcher::Pidfd(_) => Some(watcher),
+            ExitWatcher::Sigchld(_) => None,
+        },
+    };
     if !still_running(&mut orphan) {
         return;
     }
@@ -106,17 +132,26 @@ fn start_reaper() -> io::Result<Arc<WakeUp>> {
 fn reap_until_none_left(wake_up: Arc<WakeUp>) {
     let waker = Waker::from(wake_up.clone());
     let mut cx = Context::from_waker(&waker);
-    let mut orphans: Vec<Unreaped> = Vec::new();
+    let mut orphans: Vec<Orphan> = Vec::new();
+    // Heard by the `SIGCHLD` fallback's orphans, which have no pidfd; `None` while there are
+    // none (or it could not be made).
+    let mut sigchld: Option<BlockingListener> = None;
     let mut fds: Vec<libc::pollfd> = Vec::new();
     loop {
         orphans.append(&mut queue().new);
+        let fallback = orphans.iter().any(|o| o.pidfd().is_none());
+        if !fallback {
+            sigchld = None;
+        } else if sigchld.is_none() {
+            sigchld = BlockingListener::new(libc::SIGCHLD).ok();
+        }
+        // Takes what the listener heard and arms it, before the look below: an exit after that
+        // look leaves a byte in its pipe or wakes `waker`.
+        if let Some(listener) = &mut sigchld {
+            while let Poll::Ready(_) = listener.poll_recv(&mut cx) {}
+        }
         // Outside the lock: a reaped orphan's watcher deregisters as it goes.
-        orphans.retain_mut(|orphan| match &mut orphan.watcher {
-            ExitWatcher::Pidfd(_) => still_running(orphan),
-            ExitWatcher::Sigchld(watch) => {
-                watch.poll_exit(&mut cx, &mut orphan.process).is_pending()
-            }
-        });
+        orphans.retain_mut(still_running);
         if orphans.is_empty() {
             let mut queue = queue();
             if queue.new.is_empty() {
@@ -129,19 +164,21 @@ fn reap_until_none_left(wake_up: Arc<WakeUp>) {
         fds.clear();
         fds.extend(
             std::iter::once(wake_up.rx.as_raw_fd())
-                .chain(orphans.iter().filter_map(|o| o.watcher.pidfd()))
+                .chain(sigchld.as_ref().map(BlockingListener::fd))
+                .chain(orphans.iter().filter_map(Orphan::pidfd))
                 .map(|fd| libc::pollfd {
                     fd,
                     events: libc::POLLIN,
                     revents: 0,
                 }),
         );
-        let fallback = orphans.iter().any(|o| o.watcher.pidfd().is_none());
-        let timeout = if fallback { FALLBACK_SWEEP } else { -1 };
+        let unheard = fallback && sigchld.is_none();
+        let timeout = if unheard { FALLBACK_SWEEP } else { -1 };
         // SAFETY: `fds` is a valid array of `fds.len()` pollfds, each naming a descriptor that
-        // `wake_up` or an orphan's watcher keeps open for the whole call.
+        // `wake_up`, the listener or an orphan's watcher keeps open for the whole call.
         let _ = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
-        // `poll` is level-triggered: empty the wake-up socket (an EINTR just loops).
+        // `poll` is level-triggered: empty the wake-up socket (an EINTR just loops). The
+        // listener's pipe is emptied by its `poll_recv` above.
         let mut buf = [0u8; 64];
         while matches!((&wake_up.rx).read(&mut buf), Ok(n) if n > 0) {}
     }

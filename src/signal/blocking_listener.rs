@@ -1,11 +1,15 @@
 //! A listener for a thread of baton's own rather than a task: it blocks in `poll(2)` on a dup
-//! of the self-pipe's read end, so it hears its signal even when every loop is blocked (the
-//! `SIGUSR1` task dump is for exactly that case). It drains the pipe and broadcasts itself when
-//! it wakes first; when a loop did, the broadcast wakes it through an eventfd.
+//! of the self-pipe's read end, so it hears its signal even when every loop is blocked or none
+//! runs (the `SIGUSR1` task dump and the orphan reaper are for exactly those cases). It drains
+//! the pipe and broadcasts itself when it wakes first; when a loop did, the broadcast wakes it
+//! through its waker: an eventfd of its own for [`recv`](BlockingListener::recv), or the
+//! caller's for a thread that polls other descriptors too
+//! ([`poll_recv`](BlockingListener::poll_recv) with [`fd`](BlockingListener::fd) in its
+//! `poll(2)` set).
 
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::task::{Context, Poll, Wake, Waker};
 
 use super::handler;
@@ -70,14 +74,28 @@ impl BlockingListener {
     /// Blocks until the signal arrives (since the listener was made, or the last call).
     pub(crate) fn recv(&mut self) -> i32 {
         loop {
-            self.drain_pipe();
-            super::registry::dispatch();
-            let mut cx = Context::from_waker(&self.waker);
-            if let Poll::Ready(signal) = self.listener.poll_recv(&mut cx) {
+            let waker = self.waker.clone();
+            if let Poll::Ready(signal) = self.poll_recv(&mut Context::from_waker(&waker)) {
                 return signal;
             }
             self.wait();
         }
+    }
+
+    /// The signal, if it arrived since the listener was made or last returned it; otherwise
+    /// `Pending`, and then either [`fd`](Self::fd) becomes readable or `cx`'s waker is woken
+    /// when it arrives. Never blocks: for a thread that waits on other descriptors too, with
+    /// `fd` among them.
+    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<i32> {
+        self.drain_pipe();
+        super::registry::dispatch();
+        self.listener.poll_recv(cx)
+    }
+
+    /// The descriptor to wait on (readable, level-triggered) between two `Pending`s of
+    /// [`poll_recv`](Self::poll_recv): this listener's dup of the self-pipe.
+    pub(crate) fn fd(&self) -> RawFd {
+        self.pipe.as_raw_fd()
     }
 
     /// Reads the pipe until it would block.
