@@ -2,7 +2,9 @@
 //!
 //! Either way the news is confirmed by reaping: `waitpid` with `WNOHANG` (through
 //! `std::process::Child::try_wait`), so a spurious wake costs one syscall, and the watcher is
-//! in place before the first look, so no exit is missed.
+//! in place before the first look, so no exit is missed. A pidfd is looked at only once the
+//! reactor reports it readable (tokio's order): right after a spawn the child is still
+//! starting, and a first look then would cost a `waitpid` for nothing.
 //!
 //! - `Pidfd`: `pidfd_open(2)` on the child (Linux 5.3+): readable when that child exits.
 //! - `Sigchld`: where `pidfd_open` is missing (`ENOSYS`) or refused (`EPERM`, a seccomp
@@ -53,10 +55,13 @@ impl ExitWatcher {
     pub(crate) fn new(pid: u32) -> io::Result<ExitWatcher> {
         if !pidfd_forced_off() && !PIDFD_MISSING.load(Ordering::Relaxed) {
             match pidfd_open(pid) {
+                // Not ready until the reactor says so: a child spawned this instant is still
+                // starting, and a look now would be a wasted `waitpid`. One that exits before
+                // (or while) it is registered is reported by `epoll_ctl` itself, as readable.
                 Ok(fd) => {
                     return Ok(ExitWatcher::Pidfd(Evented::new(
                         File::from(fd),
-                        Initially::Ready,
+                        Initially::NotReady,
                     )?))
                 }
                 Err(e) if matches!(e.raw_os_error(), Some(libc::ENOSYS | libc::EPERM)) => {
