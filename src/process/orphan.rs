@@ -22,7 +22,7 @@ use std::io::{self, Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Wake, Waker};
 
 use super::exit_watcher::ExitWatcher;
 use crate::signal::BlockingListener;
@@ -148,7 +148,7 @@ fn reap_until_none_left(wake_up: Arc<WakeUp>) {
         // Takes what the listener heard and arms it, before the look below: an exit after that
         // look leaves a byte in its pipe or wakes `waker`.
         if let Some(listener) = &mut sigchld {
-            while let Poll::Ready(_) = listener.poll_recv(&mut cx) {}
+            while listener.poll_recv(&mut cx).is_ready() {}
         }
         // Outside the lock: a reaped orphan's watcher deregisters as it goes.
         orphans.retain_mut(still_running);
