@@ -62,9 +62,13 @@
 //!   which need its I/O driver.
 //! - `process_spawn_wait`: `PROC_SPAWNS` runs of `true` one after the other, each spawned and
 //!   awaited with the runtime's own process API (baton `process::Command::status`,
-//!   `tokio::process`, smol's `async-process`), shown as spawns/s. Mostly `fork`/`exec` and the
-//!   child's life; what differs is how the exit reaches the runtime (baton and tokio: a pidfd in
-//!   the reactor; async-process: its own reaper thread) and the cost of the spawn call.
+//!   `tokio::process`, smol's `async-process`), shown as spawns/s. All three spawn through std
+//!   (glibc's `posix_spawn`: a `vfork`-like clone whose child resets every signal and tries each
+//!   `PATH` entry with `execve` while the parent waits), so the wall time is mostly that and the
+//!   child's `exec` and life; what differs is how the exit reaches the runtime (baton and tokio:
+//!   a pidfd in the reactor; async-process: its own reaper thread) and the runtime's work around
+//!   the spawn call. The row's "CPU, all threads" is that work: the parent process's CPU time
+//!   per sample, which does not count the children.
 //! - `tcp_echo`: every runtime uses its own TCP types (baton `net`, tokio `net`, smol
 //!   `Async<std::net::TcpStream>`), `TCP_NODELAY` on both ends, client and server in one runtime
 //!   on one thread.
@@ -275,13 +279,16 @@ fn workloads() -> Vec<Workload> {
         ),
         Workload {
             rate: Some(("spawns/s", PROC_SPAWNS)),
+            // The parent's CPU (children are not counted): what the runtime itself spends, apart
+            // from the `exec` and the child's life that dominate the wall time.
+            cpu: true,
             ..timed(
                 "process_spawn_wait",
-                SAMPLES_SLOW,
+                SAMPLES,
                 [
-                    || baton_arm::block_on(baton_arm::process_spawn_wait()),
-                    || tokio_arm::block_on_io(tokio_arm::process_spawn_wait()),
-                    || smol_arm::block_on(smol_arm::process_spawn_wait),
+                    || common::cpu_of(|| baton_arm::block_on(baton_arm::process_spawn_wait())),
+                    || common::cpu_of(|| tokio_arm::block_on_io(tokio_arm::process_spawn_wait())),
+                    || common::cpu_of(|| smol_arm::block_on(smol_arm::process_spawn_wait)),
                 ],
             )
         },

@@ -23,6 +23,14 @@ pub fn timed_drive<T>(drive: impl FnOnce() -> T) -> Duration {
     wall
 }
 
+/// Runs `drive`, a runner that times itself (a single-loop row's `block_on`), and returns its
+/// time; its process CPU time is kept for [`last_drive_cpu`], as [`timed_drive`] does.
+pub fn cpu_of(drive: impl FnOnce() -> Duration) -> Duration {
+    let mut timed = Duration::ZERO;
+    timed_drive(|| timed = drive());
+    timed
+}
+
 /// The CPU time of the last [`timed_drive`].
 pub fn last_drive_cpu() -> Duration {
     Duration::from_nanos(LAST_DRIVE_CPU_NS.load(Ordering::Relaxed))
