@@ -32,8 +32,8 @@ use slab::Slab;
 
 use super::listen::Listen;
 use super::reader::StreamReader;
-use super::writer::{StreamWriter, WriterHandle};
-use crate::net::{TcpStream, WriteTransport};
+use super::writer::{HeldWriter, StreamWriter};
+use crate::net::TcpStream;
 use crate::task::Task;
 use crate::util::Mutex;
 
@@ -94,7 +94,7 @@ struct Inner {
     /// The accept loop waiting for serving to start (or the server to close first).
     gate: Option<Waker>,
     /// The writer of every open connection.
-    connections: Slab<Arc<dyn ClientWriter>>,
+    connections: Slab<Arc<dyn HeldWriter>>,
     /// `serve_forever` callers, woken when the server closes.
     serve_waiters: Vec<Waker>,
     /// `wait_closed` callers, woken when the server is closed and every connection done.
@@ -108,25 +108,6 @@ impl Inner {
         } else {
             Vec::new()
         }
-    }
-}
-
-/// A connection's writer as the server holds it, whatever its transport.
-trait ClientWriter: Send + Sync {
-    fn close(&self);
-    fn abort(&self);
-}
-
-impl<W: WriteTransport> ClientWriter for WriterHandle<W>
-where
-    WriterHandle<W>: Send + Sync,
-{
-    fn close(&self) {
-        WriterHandle::close(self);
-    }
-
-    fn abort(&self) {
-        WriterHandle::abort(self);
     }
 }
 
@@ -222,7 +203,7 @@ impl<A> Server<A> {
                         let Some(inner) = server.upgrade() else {
                             return; // the server is gone: this loop is being cancelled
                         };
-                        let held: Arc<dyn ClientWriter> = Arc::new(writer.clone());
+                        let held: Arc<dyn HeldWriter> = Arc::new(writer.clone());
                         let key = inner.lock().connections.insert(held);
                         drop(inner);
                         let guard = ConnectionGuard {
@@ -510,7 +491,7 @@ impl<A> Server<A> {
     }
 
     /// The open connections' writers, copied out so no borrow is held while they are closed.
-    fn connection_writers(&self) -> Vec<Arc<dyn ClientWriter>> {
+    fn connection_writers(&self) -> Vec<Arc<dyn HeldWriter>> {
         let st = self.inner.lock();
         st.connections.iter().map(|(_, w)| w.clone()).collect()
     }

@@ -159,8 +159,9 @@ impl TlsServerOptions {
 
     /// Starts a TLS server on `addr` that runs `handler(reader, writer)` as a task for each
     /// connection whose handshake succeeded, as [`start_server`](crate::start_server) does for
-    /// plain ones. The server's `close_clients` and `abort_clients` reach TLS connections
-    /// too (they shut the socket down without `close_notify`), and `wait_closed` waits until
+    /// plain ones. The server's `close_clients` reaches the TLS writers (each sends what it
+    /// holds, then `close_notify`), `abort_clients` fails them and shuts their sockets down
+    /// without `close_notify` (asyncio's `transport.abort()`), and `wait_closed` waits until
     /// each TLS writer has sent its last bytes.
     ///
     /// # Examples
