@@ -12,8 +12,10 @@ use std::task::{Context, Poll};
 use super::{TcpStream, UdpSocket, UnixStream};
 use crate::runtime::driver::reactor::{Direction, Waiter};
 
-/// The future of [`TcpStream::peek`] and [`UnixStream::peek`]: the bytes at the front of the
-/// stream, left there for the next read.
+/// The future of [`TcpStream::peek`], [`UnixStream::peek`] and [`OwnedReadHalf::peek`]: the
+/// bytes at the front of the stream, left there for the next read.
+///
+/// [`OwnedReadHalf::peek`]: super::OwnedReadHalf::peek
 ///
 /// # Examples
 /// ```

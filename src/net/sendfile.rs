@@ -40,7 +40,8 @@ pub fn force_sendfile_fallback(on: bool) {
     FORCE_FALLBACK.with(|f| f.set(on));
 }
 
-/// The future of [`TcpStream::sendfile`] and [`UnixStream::sendfile`]: how many bytes went.
+/// The future of [`TcpStream::sendfile`], [`UnixStream::sendfile`] and
+/// [`OwnedWriteHalf::sendfile`]: how many bytes went.
 ///
 /// # Examples
 /// ```
