@@ -31,13 +31,33 @@ pub(super) trait DatagramSocket {
     /// A sender's address.
     type Addr;
     /// Where `send_to` sends, as the future keeps it.
-    type Target: fmt::Debug;
+    type Target: SendTarget;
 
     fn evented(&self) -> &Evented<Self::Socket>;
 
     fn send_to(socket: &Self::Socket, buf: &[u8], target: &Self::Target) -> io::Result<usize>;
 
     fn recv_from(socket: &Self::Socket, buf: &mut [u8]) -> io::Result<(usize, Self::Addr)>;
+}
+
+/// Where a datagram goes, and how a failed `send_to` says so.
+pub(super) trait SendTarget: fmt::Debug {
+    /// `e`, naming this target where the OS's message does not: a Unix socket's path.
+    fn naming(&self, e: io::Error) -> io::Error;
+}
+
+/// A UDP address: the OS's message stands as it is.
+impl SendTarget for std::net::SocketAddr {
+    fn naming(&self, e: io::Error) -> io::Error {
+        e
+    }
+}
+
+/// A Unix socket's path: "No such file or directory" says which file.
+impl SendTarget for std::path::PathBuf {
+    fn naming(&self, e: io::Error) -> io::Error {
+        super::unix_stream::naming_path("send to", self, e)
+    }
 }
 
 /// The calls on a connected socket, object-safe so that [`SendDatagram`] and [`RecvDatagram`]
@@ -228,7 +248,10 @@ impl<'a, D: DatagramSocket> SendingTo<'a, D> {
             unreachable!("resolved above")
         };
         let (socket, buf) = (self.socket.evented().get_ref(), self.buf);
-        self.waiter.poll_io(cx, || D::send_to(socket, buf, target))
+        // `poll_io` returns no `WouldBlock`: only a real failure is named, once.
+        self.waiter
+            .poll_io(cx, || D::send_to(socket, buf, target))
+            .map_err(|e| target.naming(e))
     }
 
     pub(super) fn fmt_as(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
