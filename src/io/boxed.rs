@@ -3,9 +3,10 @@
 //! to the system calls, and a hand-written state machine would cost clarity.
 
 /// Declares `pub struct $name` wrapping `Pin<Box<dyn Future<Output = $out> + Send>>`, with
-/// `Future`, `FusedFuture`, `Debug` and the house `#[must_use]`: like the sockets they make, these futures may
-/// move between threads. `boxed_future! { local ... }` drops the `Send`, for a future that holds
-/// the user's `!Send` values (`start_server`'s handler).
+/// `Future`, `FusedFuture` (terminated once it returned), `Debug` and the house `#[must_use]`:
+/// like the sockets they make, these futures may move between threads. `boxed_future! { local
+/// ... }` drops the `Send`, for a future that holds the user's `!Send` values (`start_server`'s
+/// handler).
 macro_rules! boxed_future {
     (local $(#[$meta:meta])* $vis:vis struct $name:ident -> $out:ty;) => {
         $crate::io::boxed::boxed_future!(@with [] $(#[$meta])* $vis struct $name -> $out;);
