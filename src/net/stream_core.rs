@@ -5,9 +5,10 @@
 //!
 //! - [`Evented`] does the I/O: readiness, `WouldBlock`, the short-transfer rule.
 //! - [`sealed::Stream`] is every operation a stream offers through a shared reference (read,
-//!   write, shut down; readiness, `try_read`, `peek`, `sendfile`). `byte_stream!` implements it for each stream type over its
-//!   `io: Evented<_>`, so the halves of a split stream, which share the stream (`Arc<S>`), and
-//!   the asyncio `StreamWriter` can drive either family with plain generics.
+//!   write, shut down; readiness, `try_read`, `peek`, `sendfile`). `byte_stream!` implements
+//!   it for each stream type over its `io: Evented<_>`, so the halves of a split stream, which
+//!   share the stream (`Arc<S>`), and the asyncio `StreamWriter` can drive either family with
+//!   plain generics.
 //! - [`SplitStream`] is its public, sealed face: what `OwnedReadHalf<S>` and
 //!   `OwnedWriteHalf<S>` ask of `S`, with the address type.
 //! - [`AsStream`] says how a type reaches its stream: a stream is its own, a half holds one.
