@@ -22,7 +22,9 @@ pub use callback::CallbackHandle;
 pub use error::LoopStopped;
 pub use event_loop::{run, EventLoop};
 pub use handle::{get_running_loop, LoopHandle};
-pub(crate) use report::{report_to_running_loop, running_loop_debug};
+pub(crate) use report::report_to_running_loop;
+#[cfg(any(feature = "tls", feature = "hyper"))]
+pub(crate) use report::running_loop_debug;
 pub(crate) use runner::{interruptible, or_exit};
 pub use runner::{Interrupted, Runner};
 pub use runtime::Runtime;

@@ -19,6 +19,7 @@ pub(crate) fn report_to_running_loop(kind: ExceptionKind) {
 /// Whether the loop running on this thread is in debug mode (false off any loop): reports
 /// that asyncio makes only in debug mode check it first, and skip gathering what they would
 /// say (a peer's address costs a system call) when it is off.
+#[cfg(any(feature = "tls", feature = "hyper"))]
 pub(crate) fn running_loop_debug() -> bool {
     LoopHandle::try_current().is_some_and(|lp| lp.debug())
 }

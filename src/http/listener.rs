@@ -40,7 +40,8 @@ pub(crate) mod sealed {
         type Peer: Send + 'static;
 
         /// Accepts one connection.
-        fn accept_io(&self) -> impl Future<Output = io::Result<(Self::Io, Self::Peer)>> + Send + '_;
+        fn accept_io(&self)
+            -> impl Future<Output = io::Result<(Self::Io, Self::Peer)>> + Send + '_;
 
         /// The client's address as reports show it; `None` for an unnamed one.
         fn describe_peer(peer: &Self::Peer) -> Option<String>;

@@ -368,7 +368,12 @@ where
             move |io: L::Io, peer: L::Peer, watch: Watch| match &spread {
                 None => {
                     let peer = move || L::describe_peer(&peer);
-                    drop(crate::task::spawn(connection(io, peer, service.clone(), watch)));
+                    drop(crate::task::spawn(connection(
+                        io,
+                        peer,
+                        service.clone(),
+                        watch,
+                    )));
                 }
                 Some(spread) => spread.hand_over::<L, _, _>(io, peer, service.clone(), watch),
             },
@@ -401,7 +406,12 @@ where
             signal,
             move |io: L::Io, peer: L::Peer, watch: Watch| {
                 let peer = move || L::describe_peer(&peer);
-                drop(crate::task::spawn(connection(io, peer, service.clone(), watch)));
+                drop(crate::task::spawn(connection(
+                    io,
+                    peer,
+                    service.clone(),
+                    watch,
+                )));
             },
         )))
     }
