@@ -552,10 +552,28 @@ async fn connection<I, S, B>(
                 server: SERVER,
                 stage: "HTTP connection",
                 peer: peer(),
-                error: IoFailure::from_error(&*e),
+                error: connection_failure(&*e),
             });
         }
     }
+}
+
+/// A connection's error as a report carries it: hyper's own errors, which carry no
+/// `io::Error`, get the kind that says what happened (a malformed request is `InvalidData`).
+fn connection_failure(error: &(dyn StdError + Send + Sync + 'static)) -> IoFailure {
+    let mut failure = IoFailure::from_error(error);
+    if failure.kind == io::ErrorKind::Other {
+        if let Some(hyper) = error.downcast_ref::<::hyper::Error>() {
+            if hyper.is_parse() || hyper.is_parse_status() || hyper.is_parse_too_large() {
+                failure.kind = io::ErrorKind::InvalidData;
+            } else if hyper.is_timeout() {
+                failure.kind = io::ErrorKind::TimedOut;
+            } else if hyper.is_incomplete_message() {
+                failure.kind = io::ErrorKind::UnexpectedEof;
+            }
+        }
+    }
+    failure
 }
 
 /// Hands connections to the worker of a `Runtime` serving the fewest.
