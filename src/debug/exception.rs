@@ -211,7 +211,7 @@ pub enum ExceptionKind {
 pub struct IoFailure {
     /// The error's kind (`ErrorKind::Other` for an error that is not an `io::Error`).
     pub kind: io::ErrorKind,
-    /// What the error said, with its sources after `": "`.
+    /// What the error said, with its sources after `": "`, on one line.
     pub message: String,
 }
 
@@ -241,7 +241,8 @@ impl IoFailure {
             if kind.is_none() {
                 kind = e.downcast_ref::<io::Error>().map(io::Error::kind);
             }
-            let text = e.to_string();
+            // One line, as the default handler prints it.
+            let text = e.to_string().replace('\n', " ");
             // Some errors repeat their source's message in their own: say it once.
             if !message.ends_with(&text) {
                 if !message.is_empty() {
