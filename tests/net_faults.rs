@@ -6,6 +6,7 @@ use std::cell::Cell;
 use std::io::{self, BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::rc::Rc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use baton::net::{TcpListener, TcpStream};
@@ -365,7 +366,9 @@ fn accept_hitting_emfile_backs_off_and_recovers() {
         // Reported through the loop's exception handler, which the child's handler forwards
         // to the default one: stderr (a `tracing` event with that feature).
         assert!(
-            rest.contains("ACCEPT_FAILED start_server Too many open files (os error 24); 100ms"),
+            rest.contains(
+                "ACCEPT_FAILED start_server Too many open files (os error 24); 100ms serving=true"
+            ),
             "the handler heard of no EMFILE:\n{rest}"
         );
         #[cfg(not(feature = "tracing"))]
@@ -397,19 +400,24 @@ fn emfile_child() {
     }
     let start = Instant::now();
     baton::run(async {
+        let serving = Arc::new(OnceLock::<baton::Server>::new());
+        let asked = serving.clone();
         // Every report, through the user's handler, then on to the default one (stderr).
-        baton::get_running_loop().set_exception_handler(|e: &baton::debug::Exception| {
+        baton::get_running_loop().set_exception_handler(move |e: &baton::debug::Exception| {
             if let baton::debug::ExceptionKind::AcceptFailed {
                 server,
                 error,
                 retry_in,
             } = &e.kind
             {
-                println!("ACCEPT_FAILED {server} {error}; {retry_in:?}");
+                // The handler may use the server: the accept loop holds none of its locks.
+                let listening = asked.get().is_some_and(|s| s.is_serving());
+                println!("ACCEPT_FAILED {server} {error}; {retry_in:?} serving={listening}");
             }
             baton::debug::default_exception_handler(e);
         });
-        let server = echo_server(Rc::default()).await.unwrap();
+        let _ = serving.set(echo_server(Rc::default()).await.unwrap());
+        let server = serving.get().unwrap();
         // Leave room for about 10 accepted connections above what is open now.
         let open = std::fs::read_dir("/proc/self/fd").unwrap().count() as u64;
         let lim = libc::rlimit {
