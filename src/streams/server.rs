@@ -33,6 +33,7 @@ use slab::Slab;
 use super::listen::Listen;
 use super::reader::StreamReader;
 use super::writer::{HeldWriter, StreamWriter};
+use crate::debug::{ExceptionKind, IoFailure};
 use crate::net::TcpStream;
 use crate::task::Task;
 use crate::util::Mutex;
@@ -219,9 +220,12 @@ impl<A> Server<A> {
                     }
                     Err(e) if is_transient(&e) => {}
                     Err(e) => {
-                        eprintln!(
-                            "baton: start_server: accept failed: {e}; retrying in {ACCEPT_BACKOFF:?}"
-                        );
+                        // Out of descriptors or memory: always reported, as asyncio does.
+                        crate::event_loop::report_to_running_loop(ExceptionKind::AcceptFailed {
+                            server: L::API,
+                            error: IoFailure::from(&e),
+                            retry_in: ACCEPT_BACKOFF,
+                        });
                         crate::time::sleep(ACCEPT_BACKOFF).await;
                     }
                 }
