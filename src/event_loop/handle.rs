@@ -317,6 +317,12 @@ impl LoopHandle {
     pub fn try_current() -> Option<LoopHandle> {
         context::try_with(|cx| cx.map(|cx| LoopHandle::new(cx.shared().clone())))
     }
+
+    /// Whether this is the handle of the loop running on this thread.
+    #[cfg(feature = "hyper")]
+    pub(crate) fn is_current(&self) -> bool {
+        context::try_with(|cx| cx.is_some_and(|cx| Arc::ptr_eq(cx.shared(), &self.shared)))
+    }
 }
 
 /// The handle of the loop running on this thread (asyncio's `get_running_loop`).

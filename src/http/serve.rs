@@ -614,7 +614,8 @@ impl Spread {
     }
 
     /// Moves the connection to the least loaded worker's loop and serves it there, as a task
-    /// of that loop (so its future need not be `Send`).
+    /// of that loop (so its future need not be `Send`); on the accepting worker it stays
+    /// registered where it is.
     fn hand_over<L, S, B>(&self, io: L::Io, peer: L::Peer, service: S, watch: Watch)
     where
         L: Listener,
@@ -626,6 +627,14 @@ impl Spread {
     {
         let worker = self.pick();
         let seat = Seat::take(&self.load, worker);
+        if self.workers[worker].is_current() {
+            // The accepting worker itself: the socket is registered here already.
+            drop(crate::task::spawn(async move {
+                let _seat = seat;
+                connection(io, move || L::describe_peer(&peer), service, watch).await;
+            }));
+            return;
+        }
         let detached = L::detach(io);
         // A `Send` trampoline: it runs on the worker and spawns the connection there.
         drop(self.workers[worker].spawn(async move {
