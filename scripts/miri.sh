@@ -7,7 +7,8 @@
 # re-entrant-waker suites drive the raw task through the primitives; debug_dump and debug_mode
 # read tasks' traces from other threads and report panics dropped unseen (and catch a handler
 # that keeps its loop alive). (Suites that need real sockets, which Miri's isolation
-# refuses, or real-time bounds across threads, which Miri is too slow for, stay out.)
+# refuses, or real-time bounds across threads, which Miri is too slow for, stay out.) With the
+# `hyper` feature, the read path into hyper's uninitialised buffer runs too.
 # Installs Miri on the nightly toolchain if missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,8 @@ fi
 export MIRIFLAGS="${MIRIFLAGS:-} -Zmiri-strict-provenance"
 # The `tracing` feature's console span sits in the task header behind an `UnsafeCell`.
 timeout --signal=KILL 900 cargo +nightly miri test --features tracing --test tracing_console
+# The `hyper` feature's read path hands hyper's uninitialised buffer to the kernel or a reader.
+timeout --signal=KILL 900 cargo +nightly miri test --features hyper --lib io::hyper_io::
 exec timeout --signal=KILL 1800 cargo +nightly miri test \
   --lib \
   --test task_lifecycle \

@@ -4,16 +4,20 @@
 mod common;
 
 use std::future::Future;
+use std::io;
 use std::pin::pin;
 use std::time::Duration;
 
 use baton::channel::{broadcast, mpsc, oneshot, watch, Promise};
+use baton::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram};
 use baton::queue::Queue;
 use baton::sync::{Barrier, Condition, Event, Lock, Semaphore};
-use baton::time::{sleep, wait_for, Timeout};
-use common::paused_loop;
+use baton::time::{interval, sleep, wait_for, Timeout};
+use common::{bounded, paused_loop};
 use futures::future::FusedFuture;
 use futures::select;
+
+const LIMIT: Duration = Duration::from_secs(20);
 
 #[test]
 fn select_loops_over_a_task_and_a_sleep_without_fuse() {
@@ -164,6 +168,119 @@ fn sync_and_queue_futures_terminate_when_they_return() {
         let queue = Queue::new(1);
         terminates(queue.put(9)).await.unwrap();
         assert_eq!(terminates(queue.get()).await.unwrap(), 9);
+        queue.task_done().unwrap();
+        terminates(queue.join()).await;
+    });
+}
+
+#[test]
+fn select_loops_over_a_queue_join_and_interval_ticks_without_fuse() {
+    let mut lp = paused_loop();
+    let ticks = lp.run_until_complete(async {
+        let queue = Queue::new(0);
+        queue.put_nowait("job").unwrap();
+        let mut join = queue.join();
+        let mut every = interval(Duration::from_millis(10));
+        let mut ticks = 0;
+        loop {
+            select! {
+                () = join => break,
+                _ = every.tick() => {
+                    ticks += 1;
+                    if ticks == 3 {
+                        queue.get_nowait().unwrap();
+                        queue.task_done().unwrap();
+                    }
+                }
+            }
+        }
+        assert!(join.is_terminated());
+        ticks
+    });
+    assert_eq!(ticks, 3);
+}
+
+#[test]
+fn socket_futures_terminate_when_they_return() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let client = terminates(TcpStream::connect(listener.local_addr()?)).await?;
+            let (mut server, _) = terminates(listener.accept()).await?;
+            let (mut rd, mut wr) = client.split();
+            terminates(wr.writable()).await?;
+            terminates(wr.write(b"ab")).await?;
+            terminates(wr.write_all(b"cd")).await?;
+            terminates(wr.flush()).await?;
+            let mut buf = [0; 4];
+            terminates(server.read_exact(&mut buf)).await?;
+            server.write_all(b"xy").await?;
+            terminates(rd.readable()).await?;
+            terminates(rd.peek(&mut buf)).await?;
+            terminates(rd.read(&mut buf)).await?;
+
+            let path = std::env::temp_dir().join(format!("baton-fused-{}", std::process::id()));
+            std::fs::write(&path, b"file")?;
+            let file = std::fs::File::open(&path)?;
+            assert_eq!(terminates(wr.sendfile(&file, 0, None)).await?, 4);
+            std::fs::remove_file(&path)?;
+
+            let a = UdpSocket::bind("127.0.0.1:0").await?;
+            let b = UdpSocket::bind("127.0.0.1:0").await?;
+            terminates(a.connect(b.local_addr()?)).await?;
+            terminates(a.send(b"1")).await?;
+            terminates(a.send_to(b"2", b.local_addr()?)).await?;
+            terminates(b.peek_from(&mut buf)).await?;
+            terminates(b.recv_from(&mut buf)).await?;
+            b.connect(a.local_addr()?).await?;
+            terminates(b.recv(&mut buf)).await?;
+
+            let (c, d) = UnixDatagram::pair()?;
+            c.send(b"3").await?;
+            terminates(d.recv_from(&mut buf)).await?;
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
+fn select_loops_over_accept_connect_and_readiness_without_fuse() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let mut connect = TcpStream::connect(listener.local_addr()?);
+            let mut accept = listener.accept();
+            let (mut client, mut server) = (None, None);
+            loop {
+                select! {
+                    c = connect => client = Some(c?),
+                    a = accept => server = Some(a?.0),
+                    complete => break,
+                }
+            }
+            assert!(connect.is_terminated() && accept.is_terminated());
+
+            // Each half waits on its own direction; one `select!` loop serves both, and a
+            // branch that returned is not polled again.
+            let (rd, wr) = client.unwrap().split();
+            let mut server: TcpStream = server.unwrap();
+            server.write_all(b"ping").await?;
+            let mut readable = rd.readable();
+            let mut writable = wr.writable();
+            let mut seen = Vec::new();
+            loop {
+                select! {
+                    r = readable => { r?; seen.push("readable") }
+                    w = writable => { w?; seen.push("writable") }
+                    complete => break,
+                }
+            }
+            seen.sort_unstable();
+            assert_eq!(seen, ["readable", "writable"]);
+            io::Result::Ok(())
+        })
+        .unwrap();
     });
 }
 

@@ -1,12 +1,15 @@
 //! Low-level socket use (asyncio's `add_reader`/`sock_*` layer): readiness futures with
-//! `try_*` operations, `peek`, the way to std and back, and socket options.
+//! `try_*` operations, `peek`, the way to std and back, and socket options; on whole sockets
+//! and on the owned halves of a split stream.
 
 mod common;
 
 use std::io;
 use std::time::Duration;
 
-use baton::net::{TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
+use baton::net::{
+    OwnedWriteHalf, TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream,
+};
 use common::bounded;
 
 const LIMIT: Duration = Duration::from_secs(20);
@@ -226,6 +229,122 @@ fn a_task_awaiting_readiness_in_a_loop_still_lets_others_run() {
                 assert!(polls < 100_000, "the readiness loop starved the other task");
             }
             other.await.unwrap();
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+/// Writes through `wr` without waiting until the socket takes no more; how many bytes went.
+fn fill(wr: &OwnedWriteHalf<UnixStream>) -> usize {
+    let chunk = [7; 4096];
+    let mut sent = 0;
+    loop {
+        match wr.try_write(&chunk) {
+            Ok(n) => sent += n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return sent,
+            Err(e) => panic!("try_write: {e}"),
+        }
+    }
+}
+
+/// Lets the loop run its ready tasks a few times.
+async fn let_tasks_run() {
+    for _ in 0..4 {
+        baton::yield_now().await;
+    }
+}
+
+#[test]
+fn both_halves_wait_at_once_and_each_is_woken_by_its_own_direction() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let (a, mut peer) = UnixStream::pair()?;
+            let (rd, wr) = a.split();
+            // Neither direction known ready: the socket is full, and a read found nothing.
+            let sent = fill(&wr);
+            let err = rd.try_read(&mut [0; 1]).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+            let reading = baton::spawn(async move {
+                rd.readable().await?;
+                let mut buf = [0; 8];
+                let n = rd.try_read(&mut buf)?;
+                io::Result::Ok((rd, buf[..n].to_vec()))
+            });
+            let writing = baton::spawn(async move {
+                wr.writable().await?;
+                let n = wr.try_write(b"more")?;
+                io::Result::Ok((wr, n))
+            });
+            let_tasks_run().await;
+            assert!(!reading.done() && !writing.done(), "both wait");
+
+            // A byte to read wakes the read half only.
+            peer.write_all(b"r").await?;
+            let (rd, got) = reading.await.unwrap()?;
+            assert_eq!(got, b"r");
+            let_tasks_run().await;
+            assert!(
+                !writing.done(),
+                "the socket is still full: the write half waits on"
+            );
+
+            // Room to write wakes the write half.
+            let mut drained = vec![0; sent];
+            peer.read_exact(&mut drained).await?;
+            let (wr, n) = writing.await.unwrap()?;
+            assert_eq!(n, 4);
+            let mut more = [0; 4];
+            peer.read_exact(&mut more).await?;
+            assert_eq!(&more, b"more");
+            drop((rd, wr));
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
+fn a_read_half_peeks_and_tries_and_a_write_half_tries_shuts_down_or_forgets() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let (mut rd, wr) = TcpStream::connect(listener.local_addr()?).await?.split();
+            let (mut server, _) = listener.accept().await?;
+
+            // Read half: nothing yet, then peek leaves the bytes for the read.
+            let err = rd.try_read(&mut [0; 4]).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+            server.write_all(b"peeked").await?;
+            let mut buf = [0; 6];
+            let n = rd.peek(&mut buf).await?;
+            let mut again = [0; 6];
+            rd.read_exact(&mut again[..n]).await?;
+            assert_eq!(buf[..n], again[..n]);
+
+            // Write half: try_write, then write_eof gives the peer EOF while both directions
+            // of the read half still work.
+            wr.writable().await?;
+            assert_eq!(wr.try_write(b"hi")?, 2);
+            wr.write_eof()?;
+            let mut got = Vec::new();
+            futures::AsyncReadExt::read_to_end(&mut server, &mut got).await?;
+            assert_eq!(got, b"hi");
+            server.write_all(b"after").await?;
+            let mut after = [0; 5];
+            rd.read_exact(&mut after).await?;
+            assert_eq!(&after, b"after");
+            // Through `AsRef`, the shared stream's own methods.
+            assert_eq!(rd.as_ref().peer_addr()?, server.local_addr()?);
+
+            // forget: no EOF while the read half lives; the socket closes with it.
+            let (a, mut b) = UnixStream::pair()?;
+            let (a_rd, a_wr) = a.split();
+            a_wr.forget();
+            let err = b.try_read(&mut [0; 1]).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::WouldBlock, "no EOF yet");
+            drop(a_rd);
+            assert_eq!(b.read(&mut [0; 1]).await?, 0);
             io::Result::Ok(())
         })
         .unwrap();

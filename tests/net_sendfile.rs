@@ -173,3 +173,45 @@ fn a_stream_writer_sends_its_buffer_then_the_file_on_both_paths() {
         });
     }
 }
+
+#[test]
+fn a_write_half_sends_a_file_on_both_paths_while_its_read_half_reads() {
+    for fallback in [false, true] {
+        bounded(LIMIT, move || {
+            baton::run(async move {
+                force_sendfile_fallback(fallback);
+                let (tmp, data) = TempFile::new("half", 1 << 20);
+                let listener = TcpListener::bind("127.0.0.1:0").await?;
+                let (mut rd, wr) = TcpStream::connect(listener.local_addr()?).await?.split();
+                let (mut server, _) = listener.accept().await?;
+                // The peer echoes the file back as it comes: the read half reads it while the
+                // write half is still sending, each waiting on its own direction.
+                let echo = baton::spawn(async move {
+                    let mut buf = vec![0; 1 << 16];
+                    loop {
+                        let n = server.read(&mut buf).await?;
+                        if n == 0 {
+                            return io::Result::Ok(());
+                        }
+                        server.write_all(&buf[..n]).await?;
+                    }
+                });
+                let reader = baton::spawn(async move {
+                    let mut got = vec![0; 1 << 20];
+                    rd.read_exact(&mut got).await.map(|()| got)
+                });
+                let file = tmp.open();
+                assert_eq!(wr.sendfile(&file, 0, None).await?, 1 << 20);
+                assert!(
+                    reader.await.unwrap()? == data,
+                    "the bytes came back in order"
+                );
+                wr.write_eof()?; // the echo reads EOF and ends
+                echo.await.unwrap()?;
+                force_sendfile_fallback(false);
+                io::Result::Ok(())
+            })
+            .unwrap();
+        });
+    }
+}

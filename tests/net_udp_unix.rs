@@ -136,6 +136,45 @@ fn unix_connect_to_a_missing_path_fails() {
 }
 
 #[test]
+fn unix_datagram_errors_name_the_path() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let missing = temp_path("dgram-missing.sock");
+            let shown = format!("{missing:?}");
+            let socket = UnixDatagram::unbound()?;
+
+            let err = socket.send_to(b"x", &missing).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::NotFound);
+            assert!(err.to_string().contains(&shown), "{err}");
+            let err = socket.connect(&missing).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::NotFound);
+            assert!(err.to_string().contains(&shown), "{err}");
+
+            // A socket file nobody is bound to any more: refused, and said where.
+            let stale = temp_path("dgram-stale.sock");
+            drop(UnixDatagram::bind(&stale)?);
+            let err = socket.send_to(b"x", &stale).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+            assert!(err.to_string().contains(&format!("{stale:?}")), "{err}");
+            // ... and binding over it is in use, said where.
+            let err = UnixDatagram::bind(&stale).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
+            assert!(err.to_string().contains(&format!("{stale:?}")), "{err}");
+            std::fs::remove_file(&stale)?;
+
+            let in_no_dir = missing.join("no-such-dir").join("x.sock");
+            let err = UnixDatagram::bind(&in_no_dir).unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::NotFound);
+            assert!(err.to_string().contains(&format!("{in_no_dir:?}")), "{err}");
+            let err = UnixListener::bind(&in_no_dir).unwrap_err();
+            assert!(err.to_string().contains(&format!("{in_no_dir:?}")), "{err}");
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
 fn unix_stream_halves_work_apart_shut_down_on_drop_and_reunite() {
     bounded(LIMIT, || {
         baton::run(async {

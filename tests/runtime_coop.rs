@@ -1,7 +1,11 @@
 //! The cooperative budget: a task whose I/O (or channel, or primitive) is always ready still
 //! yields to the loop, so timers and other tasks keep their latency. These tests use real sockets
-//! and the real clock (a firehose needs a real peer); their bounds are generous for a loaded
-//! machine, and far below the seconds a starved loop shows.
+//! and the real clock (a firehose needs a real peer). A starved loop shows in every round: the
+//! sleeper wakes only when the busy task stops, so the test hangs until `bounded` fails it. A
+//! loaded machine shows in a few rounds: the process is descheduled now and then. So the tests
+//! bound the *median* lateness tightly and the worst one loosely. The firehose does not always
+//! outrun its reader, so one test also asks the same question without a clock: a reader of a
+//! socket that holds more than a budget of reads lets the next task run before it finishes.
 
 mod common;
 
@@ -13,9 +17,40 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How late a sleeper on a starved loop may wake, at most, in these tests. Without the budget it
-/// wakes seconds late (or only when the firehose stops).
-const LATENESS_BOUND: Duration = Duration::from_millis(100);
+/// How late a sleeper may wake in a typical round (the median). Without the budget it wakes only
+/// when the busy task stops; with it, within one budget's worth of work (well under a
+/// millisecond on an idle machine).
+const MEDIAN_LATENESS_BOUND: Duration = Duration::from_millis(100);
+
+/// How late a sleeper may wake in its worst round: loose, since a shared machine may stop this
+/// process for a while in any round.
+const WORST_LATENESS_BOUND: Duration = Duration::from_secs(2);
+
+/// How late something was, round by round.
+struct Lateness(Vec<Duration>);
+
+impl Lateness {
+    fn median(&self) -> Duration {
+        let mut sorted = self.0.clone();
+        sorted.sort();
+        sorted[sorted.len() / 2]
+    }
+
+    fn worst(&self) -> Duration {
+        self.0.iter().copied().max().unwrap_or_default()
+    }
+
+    /// Panics naming `what` when a round was too late.
+    fn assert_within_bounds(&self, what: &str) {
+        assert!(
+            self.median() < MEDIAN_LATENESS_BOUND && self.worst() < WORST_LATENESS_BOUND,
+            "{what}: median {:?}, worst {:?} late (rounds: {:?})",
+            self.median(),
+            self.worst(),
+            self.0
+        );
+    }
+}
 
 /// A thread that writes `chunk` to `addr` as fast as the socket takes it, until `stop`.
 fn firehose(addr: std::net::SocketAddr, chunk: Vec<u8>, stop: Arc<AtomicBool>) {
@@ -29,15 +64,15 @@ fn firehose(addr: std::net::SocketAddr, chunk: Vec<u8>, stop: Arc<AtomicBool>) {
     });
 }
 
-/// Sleeps 10 ms `rounds` times and returns the worst lateness.
-async fn worst_lateness(rounds: usize) -> Duration {
-    let mut worst = Duration::ZERO;
+/// Sleeps 10 ms `rounds` times and returns how late each wake was.
+async fn sleep_lateness(rounds: usize) -> Lateness {
+    let mut late = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         let start = Instant::now();
         sleep(Duration::from_millis(10)).await;
-        worst = worst.max(start.elapsed().saturating_sub(Duration::from_millis(10)));
+        late.push(start.elapsed().saturating_sub(Duration::from_millis(10)));
     }
-    worst
+    Lateness(late)
 }
 
 #[test]
@@ -45,7 +80,7 @@ fn a_sleeper_keeps_its_time_while_a_task_reads_a_socket_that_is_always_full() {
     bounded(Duration::from_secs(60), || {
         let mut lp = EventLoop::new().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
-        let (worst, read) = lp.run_until_complete(async {
+        let (late, read) = lp.run_until_complete(async {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             firehose(
                 listener.local_addr().unwrap(),
@@ -65,15 +100,12 @@ fn a_sleeper_keeps_its_time_while_a_task_reads_a_socket_that_is_always_full() {
                 }
             });
             sleep(Duration::from_millis(50)).await; // the firehose is flowing
-            let worst = worst_lateness(20).await;
+            let late = sleep_lateness(20).await;
             stop.store(true, Ordering::Relaxed);
-            (worst, reader.await.unwrap())
+            (late, reader.await.unwrap())
         });
         assert!(read > 0, "the firehose was served");
-        assert!(
-            worst < LATENESS_BOUND,
-            "a 10 ms sleeper woke {worst:?} late beside a busy socket"
-        );
+        late.assert_within_bounds("a 10 ms sleeper beside a busy socket");
     });
 }
 
@@ -82,7 +114,7 @@ fn a_sleeper_keeps_its_time_while_a_task_reads_lines_from_a_firehose() {
     bounded(Duration::from_secs(60), || {
         let mut lp = EventLoop::new().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
-        let (worst, lines) = lp.run_until_complete(async {
+        let (late, lines) = lp.run_until_complete(async {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let line = b"a line of the firehose, as a chatty peer would send it\n".repeat(1000);
             firehose(listener.local_addr().unwrap(), line, stop.clone());
@@ -99,15 +131,12 @@ fn a_sleeper_keeps_its_time_while_a_task_reads_lines_from_a_firehose() {
                 lines
             });
             sleep(Duration::from_millis(50)).await;
-            let worst = worst_lateness(20).await;
+            let late = sleep_lateness(20).await;
             stop.store(true, Ordering::Relaxed);
-            (worst, reader.await.unwrap())
+            (late, reader.await.unwrap())
         });
         assert!(lines > 0, "the firehose was served");
-        assert!(
-            worst < LATENESS_BOUND,
-            "a 10 ms sleeper woke {worst:?} late beside a readline loop"
-        );
+        late.assert_within_bounds("a 10 ms sleeper beside a readline loop");
     });
 }
 
@@ -116,7 +145,7 @@ fn a_second_client_is_served_while_the_first_floods_the_server() {
     bounded(Duration::from_secs(60), || {
         let mut lp = EventLoop::new().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
-        let worst = lp.run_until_complete(async {
+        let round_trips = lp.run_until_complete(async {
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             let addr = listener.local_addr().unwrap();
             // The server: one task per connection, answering each `ping` with a `pong` (the
@@ -144,23 +173,21 @@ fn a_second_client_is_served_while_the_first_floods_the_server() {
             sleep(Duration::from_millis(50)).await;
             let mut client = TcpStream::connect(addr).await.unwrap();
             client.set_nodelay(true).unwrap();
-            let mut worst = Duration::ZERO;
+            let mut took = Vec::with_capacity(20);
             let mut buf = [0u8; 8];
             for _ in 0..20 {
                 let start = Instant::now();
                 client.write_all(b"ping").await.unwrap();
                 client.read_exact(&mut buf[..4]).await.unwrap();
                 assert_eq!(&buf[..4], b"pong");
-                worst = worst.max(start.elapsed());
+                took.push(start.elapsed());
             }
             stop.store(true, Ordering::Relaxed);
             server.cancel();
-            worst
+            Lateness(took)
         });
-        assert!(
-            worst < LATENESS_BOUND,
-            "a round trip took {worst:?} while another client flooded the server"
-        );
+        round_trips
+            .assert_within_bounds("a ping round trip while another client floods the server");
     });
 }
 
@@ -217,20 +244,68 @@ impl Busy {
 #[test]
 fn a_sleeper_keeps_its_time_beside_a_task_whose_channel_queue_lock_or_event_is_always_ready() {
     for busy in [Busy::Channel, Busy::Queue, Busy::Lock, Busy::Event] {
-        let (worst, rounds) = bounded(Duration::from_secs(30), move || {
+        let (late, rounds) = bounded(Duration::from_secs(30), move || {
             let mut lp = EventLoop::new().unwrap();
             lp.run_until_complete(async move {
                 let stop = std::rc::Rc::new(std::cell::Cell::new(false));
                 let task = spawn(busy.run(stop.clone()));
-                let worst = worst_lateness(10).await;
+                let late = sleep_lateness(10).await;
                 stop.set(true);
-                (worst, task.await.unwrap())
+                (late, task.await.unwrap())
             })
         });
         assert!(rounds > 0, "{busy:?}: the busy task ran");
-        assert!(
-            worst < LATENESS_BOUND,
-            "{busy:?}: a 10 ms sleeper woke {worst:?} late beside it"
-        );
+        late.assert_within_bounds(&format!("{busy:?}: a 10 ms sleeper beside it"));
     }
+}
+
+/// A connected pair whose accepted end already holds `bytes` of data and then end-of-file: the
+/// peer wrote it all and closed before this returns, so a reader never finds the socket empty
+/// until it has read everything.
+async fn socket_holding(bytes: &[u8]) -> TcpStream {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let mut peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    // Fits the kernel's buffers (64 KiB here): the blocking write returns at once.
+    peer.write_all(bytes).unwrap();
+    drop(peer);
+    let (conn, _) = listener.accept().await.unwrap();
+    conn
+}
+
+/// How much of a fixed amount of work `busy` had done when a task spawned right after it first
+/// ran. Without a budget, `busy` (never seeing `Pending`) finishes everything first.
+fn progress_seen_by_a_later_task<F>(
+    busy: impl FnOnce(std::rc::Rc<std::cell::Cell<u64>>) -> F + Send + 'static,
+) -> (u64, u64)
+where
+    F: std::future::Future<Output = u64> + 'static,
+{
+    bounded(Duration::from_secs(30), move || {
+        let mut lp = EventLoop::new().unwrap();
+        lp.run_until_complete(async move {
+            let progress = std::rc::Rc::new(std::cell::Cell::new(0u64));
+            let busy = spawn(busy(progress.clone()));
+            let seen = spawn(async move { progress.get() }).await.unwrap();
+            (seen, busy.await.unwrap())
+        })
+    })
+}
+
+#[test]
+fn a_task_reading_a_socket_that_stays_ready_lets_the_next_task_run_before_it_has_read_it_all() {
+    let (seen, total) = progress_seen_by_a_later_task(|progress| async move {
+        let data = vec![7u8; 64 * 1024];
+        let mut conn = socket_holding(&data).await;
+        // One byte per read: 65 536 reads, every one of them ready at once.
+        let mut byte = [0u8; 1];
+        while conn.read(&mut byte).await.unwrap() == 1 {
+            progress.set(progress.get() + 1);
+        }
+        progress.get()
+    });
+    assert_eq!(total, 64 * 1024);
+    assert!(
+        seen < total,
+        "the next task first ran after all {total} reads: the reader never gave way"
+    );
 }

@@ -573,7 +573,7 @@ fn curl_fetches_from_hyper_over_a_tls_stream() {
 }
 
 #[test]
-fn a_tls_servers_close_clients_and_wait_closed_reach_its_connections() {
+fn a_tls_servers_close_clients_sends_close_notify_and_wait_closed_reaches_its_connections() {
     let (client, server) = configs();
     bounded(LIMIT, move || {
         baton::run(async move {
@@ -594,7 +594,85 @@ fn a_tls_servers_close_clients_and_wait_closed_reach_its_connections() {
             server.close().await;
             server.close_clients();
             server.wait_closed().await; // the handler ended: its connection was shut
-            assert!(r.readline().await.is_err()); // no close_notify: a truncation
+                                        // close_notify came first: a clean end, not a truncation error.
+            assert_eq!(r.readline().await?, b"");
+            std::io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
+fn a_tls_servers_abort_clients_fails_the_tls_writer_and_sends_no_close_notify() {
+    let (client, server) = configs();
+    bounded(LIMIT, move || {
+        baton::run(async move {
+            let (seen_tx, seen_rx) = baton::channel::oneshot::channel();
+            let mut seen_tx = Some(seen_tx);
+            let server = ServerOptions::new()
+                .tls(server)
+                .start_server(
+                    move |mut r: StreamReader, mut w: StreamWriter<TlsTransport>| {
+                        let seen_tx = seen_tx.take();
+                        async move {
+                            w.write(b"welcome\n");
+                            let _ = r.readline().await; // until the server aborts
+                            w.write(b"too late\n");
+                            let _ = seen_tx.unwrap().send(w.drain().await.map_err(|e| e.kind()));
+                        }
+                    },
+                    "127.0.0.1:0",
+                )
+                .await?;
+            let connector = TlsConnector::from(client);
+            let (mut r, _w) =
+                open_tls_connection(server.local_addr()?, "localhost", &connector).await?;
+            assert_eq!(r.readline().await?, b"welcome\n");
+            server.abort_clients();
+            assert_eq!(
+                seen_rx.await.unwrap(),
+                Err(std::io::ErrorKind::ConnectionAborted),
+                "the TLS writer itself was aborted"
+            );
+            assert!(r.readline().await.is_err(), "an abort is a truncation");
+            server.close().await;
+            std::io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
+fn close_clients_reaches_a_connection_its_handler_upgraded_with_start_tls() {
+    let (client, server) = configs();
+    bounded(LIMIT, move || {
+        baton::run(async move {
+            let acceptor = TlsAcceptor::from(server);
+            let server = baton::start_server(
+                move |mut r: StreamReader, mut w: StreamWriter| {
+                    let acceptor = acceptor.clone();
+                    async move {
+                        assert_eq!(r.readline().await.unwrap(), b"STARTTLS\n");
+                        w.write(b"GO\n");
+                        let (mut r, mut w) = start_tls_server(r, w, &acceptor).await.unwrap();
+                        w.write(b"welcome\n");
+                        let _ = r.readline().await; // until the server closes the connection
+                    }
+                },
+                "127.0.0.1:0",
+            )
+            .await?;
+            let (r, mut w) = baton::open_connection(server.local_addr()?).await?;
+            w.write(b"STARTTLS\n");
+            let mut r = r;
+            assert_eq!(r.readline().await?, b"GO\n");
+            let connector = TlsConnector::from(client);
+            let (mut r, _w) = start_tls(r, w, &connector, "localhost").await?;
+            assert_eq!(r.readline().await?, b"welcome\n");
+            server.close_clients();
+            assert_eq!(r.readline().await?, b"", "close_notify, then the end");
+            server.close().await;
+            server.wait_closed().await;
             std::io::Result::Ok(())
         })
         .unwrap();

@@ -1,7 +1,10 @@
 //! What the loop reports through its exception handler (asyncio's `loop.call_exception_handler`
-//! context): a slow poll, a task whose panic nobody observed, a task still pending at close.
+//! context): a slow poll, a task whose panic nobody observed, a task still pending at close, a
+//! server's failed accept or lost connection.
 
+use std::error::Error;
 use std::fmt;
+use std::io;
 use std::panic::Location;
 use std::sync::Arc;
 use std::time::Duration;
@@ -94,6 +97,179 @@ pub enum ExceptionKind {
         /// The signal whose handler panicked (`libc::SIGINT`, …).
         signal: i32,
     },
+    /// A server's `accept(2)` failed with an error about the server, not one connection —
+    /// most often out of descriptors (`EMFILE`, `ENFILE`) or memory (`ENOBUFS`, `ENOMEM`) —
+    /// and it pauses `retry_in` before accepting again; clients wait in the backlog meanwhile.
+    /// Always reported (asyncio's "socket.accept() out of system resource").
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use baton::debug::{Exception, ExceptionKind, IoFailure};
+    ///
+    /// let emfile = std::io::Error::from_raw_os_error(libc::EMFILE);
+    /// let kind = ExceptionKind::AcceptFailed {
+    ///     server: "start_server",
+    ///     error: IoFailure::from(&emfile),
+    ///     retry_in: Duration::from_millis(100),
+    /// };
+    /// assert_eq!(
+    ///     Exception::new(kind).to_string(),
+    ///     "baton: start_server: accept failed: Too many open files (os error 24); \
+    ///      retrying in 100ms",
+    /// );
+    /// ```
+    AcceptFailed {
+        /// The API that started the server: `"start_server"`, `"start_unix_server"`,
+        /// `"http::serve"`.
+        server: &'static str,
+        /// What `accept(2)` said.
+        error: IoFailure,
+        /// How long the server pauses before its next accept.
+        retry_in: Duration,
+    },
+    /// Debug mode: one accepted connection ended with an error before or while it was served
+    /// — its TLS handshake failed or timed out, or the HTTP connection failed (a malformed
+    /// request, a reset). Only that connection ended. Outside debug mode such failures are
+    /// not reported, as asyncio logs a connection's `OSError` only in debug mode: they are
+    /// the client's doing, and a public server sees many.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use baton::debug::{Exception, ExceptionKind, IoFailure};
+    ///
+    /// let kind = ExceptionKind::ConnectionFailed {
+    ///     server: "start_server",
+    ///     stage: "TLS handshake",
+    ///     peer: Some("127.0.0.1:50000".into()),
+    ///     error: IoFailure::new(ErrorKind::TimedOut, "the TLS handshake did not finish within 60s"),
+    /// };
+    /// assert_eq!(
+    ///     Exception::new(kind).to_string(),
+    ///     "baton: start_server: TLS handshake with 127.0.0.1:50000 failed: \
+    ///      the TLS handshake did not finish within 60s",
+    /// );
+    /// ```
+    ConnectionFailed {
+        /// The API that started the server: `"start_server"`, `"start_unix_server"`,
+        /// `"http::serve"`.
+        server: &'static str,
+        /// What the connection was doing: `"TLS handshake"`, `"HTTP connection"`.
+        stage: &'static str,
+        /// The client's address, when the socket has one (a Unix client's usually has none).
+        peer: Option<String>,
+        /// Why it ended.
+        error: IoFailure,
+    },
+    /// A server on a [`Runtime`](crate::Runtime) accepted a connection but could not move it
+    /// to the worker chosen to serve it (registering it with that worker's reactor failed,
+    /// e.g. out of memory or descriptors); the connection was closed unserved. Always
+    /// reported.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::debug::{Exception, ExceptionKind, IoFailure};
+    ///
+    /// let enomem = std::io::Error::from_raw_os_error(libc::ENOMEM);
+    /// let kind = ExceptionKind::HandOverFailed {
+    ///     server: "http::serve",
+    ///     peer: None,
+    ///     worker: 1,
+    ///     error: IoFailure::from(&enomem),
+    /// };
+    /// assert!(Exception::new(kind).to_string().contains("could not move a connection to worker 1"));
+    /// ```
+    HandOverFailed {
+        /// The API that started the server (`"http::serve"`).
+        server: &'static str,
+        /// The client's address, when the socket has one.
+        peer: Option<String>,
+        /// The worker (index in the `Runtime`) that was to serve the connection.
+        worker: usize,
+        /// Why the move failed.
+        error: IoFailure,
+    },
+}
+
+/// An error as a report carries it: its [`io::ErrorKind`] and its message (`std::io::Error`
+/// is neither `Clone` nor `Eq`, which reports are). The message includes the error's
+/// sources, so nothing it said is lost.
+///
+/// # Examples
+/// ```
+/// use std::io::{Error, ErrorKind};
+/// use baton::debug::IoFailure;
+///
+/// let failure = IoFailure::from(&Error::new(ErrorKind::TimedOut, "no reply"));
+/// assert_eq!(failure.kind, ErrorKind::TimedOut);
+/// assert_eq!(failure.to_string(), "no reply");
+/// assert_eq!(failure, IoFailure::new(ErrorKind::TimedOut, "no reply"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct IoFailure {
+    /// The error's kind (`ErrorKind::Other` for an error that is not an `io::Error`).
+    pub kind: io::ErrorKind,
+    /// What the error said, with its sources after `": "`, on one line.
+    pub message: String,
+}
+
+impl IoFailure {
+    /// A failure of `kind` saying `message` (for building reports by hand, e.g. in a test of
+    /// a handler).
+    ///
+    /// # Examples
+    /// ```
+    /// let failure = baton::debug::IoFailure::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+    /// assert_eq!(failure.message, "reset by peer");
+    /// ```
+    pub fn new(kind: io::ErrorKind, message: impl Into<String>) -> IoFailure {
+        IoFailure {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Any error, as a report carries it: the kind of the first `io::Error` in its source
+    /// chain (`Other` if none), and the messages of the whole chain.
+    pub(crate) fn from_error(error: &(dyn Error + 'static)) -> IoFailure {
+        let mut kind = None;
+        let mut message = String::new();
+        let mut next = Some(error);
+        while let Some(e) = next {
+            if kind.is_none() {
+                kind = e.downcast_ref::<io::Error>().map(io::Error::kind);
+            }
+            // One line, as the default handler prints it.
+            let text = e.to_string().replace('\n', " ");
+            // Some errors repeat their source's message in their own: say it once.
+            if !message.ends_with(&text) {
+                if !message.is_empty() {
+                    message.push_str(": ");
+                }
+                message.push_str(&text);
+            }
+            next = e.source();
+        }
+        IoFailure {
+            kind: kind.unwrap_or(io::ErrorKind::Other),
+            message,
+        }
+    }
+}
+
+impl From<&io::Error> for IoFailure {
+    fn from(error: &io::Error) -> IoFailure {
+        IoFailure::from_error(error)
+    }
+}
+
+impl fmt::Display for IoFailure {
+    /// The message.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// Which task a report or dump entry is about.
@@ -207,12 +383,42 @@ impl fmt::Display for Exception {
                 }
                 write!(f, "; it stays installed")
             }
+            ExceptionKind::AcceptFailed {
+                server,
+                error,
+                retry_in,
+            } => write!(
+                f,
+                "baton: {server}: accept failed: {error}; retrying in {retry_in:?}"
+            ),
+            ExceptionKind::ConnectionFailed {
+                server,
+                stage,
+                peer,
+                error,
+            } => match peer {
+                Some(peer) => write!(f, "baton: {server}: {stage} with {peer} failed: {error}"),
+                None => write!(f, "baton: {server}: {stage} failed: {error}"),
+            },
+            ExceptionKind::HandOverFailed {
+                server,
+                peer,
+                worker,
+                error,
+            } => {
+                write!(f, "baton: {server}: could not move a connection")?;
+                if let Some(peer) = peer {
+                    write!(f, " from {peer}")?;
+                }
+                write!(f, " to worker {worker}: {error}; it was closed unserved")
+            }
         }
     }
 }
 
 /// The handler used when none was set: one line on stderr — or, with the `tracing` feature, a
-/// `tracing` event (`warn` for slow polls and pending tasks, `error` for lost panics).
+/// `tracing` event (`warn` for slow polls, pending tasks and failed connections, `error` for
+/// lost panics and a server's failed accepts or hand-overs).
 ///
 /// # Examples
 /// ```
@@ -228,7 +434,10 @@ pub fn default_exception_handler(exception: &Exception) {
     {
         let task = exception.task.as_ref().map(|t| t.id.as_u64());
         match exception.kind {
-            ExceptionKind::UnobservedPanic | ExceptionKind::SignalHandlerPanic { .. } => {
+            ExceptionKind::UnobservedPanic
+            | ExceptionKind::SignalHandlerPanic { .. }
+            | ExceptionKind::AcceptFailed { .. }
+            | ExceptionKind::HandOverFailed { .. } => {
                 tracing::error!(target: "baton", task, "{exception}")
             }
             _ => tracing::warn!(target: "baton", task, "{exception}"),

@@ -7,7 +7,8 @@
 //!   loop, and tasks still pending at close, through the loop's exception handler.
 //! - **Exception handler**: [`EventLoop::set_exception_handler`](crate::EventLoop::set_exception_handler)
 //!   receives every [`Exception`]; the default writes one line to stderr (with the `tracing`
-//!   feature, a `tracing` event of target `baton`).
+//!   feature, a `tracing` event of target `baton`). Servers report there too: a failed accept
+//!   always, a connection that failed (a TLS handshake, an HTTP connection) in debug mode.
 //! - **Metrics**: [`EventLoop::metrics`](crate::EventLoop::metrics) gives a loop's [`Metrics`].
 //! - **Seeds**: `Builder::seed` (or `BATON_SEED`) shuffles each iteration's ready tasks
 //!   reproducibly; [`testing::run_seeds`](crate::testing::run_seeds) sweeps many.
@@ -28,6 +29,6 @@ mod metrics;
 pub use crate::awaits::AwaitVia;
 pub use dump::{AwaitTree, Awaiter, Dump, DumpError, TaskSnapshot, TaskState};
 pub use exception::{
-    default_exception_handler, Exception, ExceptionHandler, ExceptionKind, TaskInfo,
+    default_exception_handler, Exception, ExceptionHandler, ExceptionKind, IoFailure, TaskInfo,
 };
 pub use metrics::Metrics;

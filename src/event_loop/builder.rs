@@ -62,7 +62,9 @@ impl Builder {
     /// Debug mode (asyncio's `loop.set_debug`): every poll is timed, and one that takes at least
     /// [`slow_poll_threshold`](Self::slow_poll_threshold) (100 ms by default) is reported with
     /// the task's name and spawn site; tasks still pending when the loop closes are reported;
-    /// a [dump](EventLoop::dump) shows each task's age and busy time. Reports go to the
+    /// so are a server's connections that failed (a TLS handshake that failed or timed out,
+    /// an HTTP connection's error), which outside debug mode end quietly; a
+    /// [dump](EventLoop::dump) shows each task's age and busy time. Reports go to the
     /// [exception handler](EventLoop::set_exception_handler) (stderr by default).
     ///
     /// Unset, the `BATON_DEBUG` environment variable decides: on when it is set to anything but

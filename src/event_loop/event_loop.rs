@@ -425,9 +425,11 @@ impl EventLoop {
         self.core.diagnostics().debug()
     }
 
-    /// Sends the loop's reports — [slow polls](crate::debug::ExceptionKind::SlowPoll) and
-    /// [tasks pending at close](crate::debug::ExceptionKind::PendingAtClose) in debug mode, and
-    /// [panics nobody retrieved](crate::debug::ExceptionKind::UnobservedPanic) always — to
+    /// Sends the loop's reports — [slow polls](crate::debug::ExceptionKind::SlowPoll),
+    /// [tasks pending at close](crate::debug::ExceptionKind::PendingAtClose) and servers'
+    /// [failed connections](crate::debug::ExceptionKind::ConnectionFailed) in debug mode, and
+    /// [panics nobody retrieved](crate::debug::ExceptionKind::UnobservedPanic) and servers'
+    /// [failed accepts](crate::debug::ExceptionKind::AcceptFailed) always — to
     /// `handler` instead of the default, which writes one line to stderr (or, with the `tracing`
     /// feature, a `tracing` event). asyncio's `loop.set_exception_handler`.
     ///

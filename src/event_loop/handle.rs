@@ -257,8 +257,8 @@ impl LoopHandle {
         self.shared.diagnostics().debug()
     }
 
-    /// Sends the loop's reports (slow polls, panics nobody retrieved, tasks pending at close)
-    /// to `handler` instead of stderr (asyncio's `loop.set_exception_handler`); see
+    /// Sends the loop's reports (slow polls, panics nobody retrieved, tasks pending at close,
+    /// servers' failed accepts and connections) to `handler` instead of stderr (asyncio's `loop.set_exception_handler`); see
     /// [`EventLoop::set_exception_handler`](crate::EventLoop::set_exception_handler).
     ///
     /// # Examples
@@ -316,6 +316,12 @@ impl LoopHandle {
     /// ```
     pub fn try_current() -> Option<LoopHandle> {
         context::try_with(|cx| cx.map(|cx| LoopHandle::new(cx.shared().clone())))
+    }
+
+    /// Whether this is the handle of the loop running on this thread.
+    #[cfg(feature = "hyper")]
+    pub(crate) fn is_current(&self) -> bool {
+        context::try_with(|cx| cx.is_some_and(|cx| Arc::ptr_eq(cx.shared(), &self.shared)))
     }
 }
 

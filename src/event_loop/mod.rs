@@ -10,6 +10,7 @@ mod error;
 #[allow(clippy::module_inception)]
 mod event_loop;
 mod handle;
+mod report;
 mod runner;
 mod runtime;
 mod runtime_builder;
@@ -21,6 +22,9 @@ pub use callback::CallbackHandle;
 pub use error::LoopStopped;
 pub use event_loop::{run, EventLoop};
 pub use handle::{get_running_loop, LoopHandle};
+pub(crate) use report::report_to_running_loop;
+#[cfg(any(feature = "tls", feature = "hyper"))]
+pub(crate) use report::running_loop_debug;
 pub(crate) use runner::{interruptible, or_exit};
 pub use runner::{Interrupted, Runner};
 pub use runtime::Runtime;

@@ -157,8 +157,8 @@ impl RuntimeBuilder {
     }
 
     /// Debug mode on every worker, as [`Builder::debug`](super::Builder::debug) for one loop:
-    /// slow polls and tasks pending at shutdown are reported through the runtime's exception
-    /// handler. Unset, `BATON_DEBUG` decides.
+    /// slow polls, tasks pending at shutdown and servers' failed connections are reported
+    /// through the runtime's exception handler. Unset, `BATON_DEBUG` decides.
     ///
     /// # Examples
     /// ```

@@ -36,9 +36,15 @@ pub(crate) mod sealed {
         type Io: Read + Write + Unpin + Send + 'static;
         /// The same connection, detached from its loop (to move it to another worker).
         type Detached: Send + 'static;
+        /// The client's address, as `accept(2)` gave it.
+        type Peer: Send + 'static;
 
         /// Accepts one connection.
-        fn accept_io(&self) -> impl Future<Output = io::Result<Self::Io>> + Send + '_;
+        fn accept_io(&self)
+            -> impl Future<Output = io::Result<(Self::Io, Self::Peer)>> + Send + '_;
+
+        /// The client's address as reports show it; `None` for an unnamed one.
+        fn describe_peer(peer: &Self::Peer) -> Option<String>;
 
         /// Deregisters the connection from its loop.
         fn detach(io: Self::Io) -> Self::Detached;
@@ -50,12 +56,17 @@ pub(crate) mod sealed {
     impl Accept for TcpListener {
         type Io = TcpStream;
         type Detached = std::net::TcpStream;
+        type Peer = std::net::SocketAddr;
 
-        async fn accept_io(&self) -> io::Result<TcpStream> {
-            let (stream, _) = self.accept().await?;
+        async fn accept_io(&self) -> io::Result<(TcpStream, std::net::SocketAddr)> {
+            let (stream, peer) = self.accept().await?;
             // Best effort, as every server does: a failure only costs latency.
             let _ = stream.set_nodelay(true);
-            Ok(stream)
+            Ok((stream, peer))
+        }
+
+        fn describe_peer(peer: &std::net::SocketAddr) -> Option<String> {
+            Some(peer.to_string())
         }
 
         fn detach(io: TcpStream) -> std::net::TcpStream {
@@ -70,9 +81,14 @@ pub(crate) mod sealed {
     impl Accept for UnixListener {
         type Io = UnixStream;
         type Detached = unix::UnixStream;
+        type Peer = unix::SocketAddr;
 
-        async fn accept_io(&self) -> io::Result<UnixStream> {
-            Ok(self.accept().await?.0)
+        async fn accept_io(&self) -> io::Result<(UnixStream, unix::SocketAddr)> {
+            self.accept().await
+        }
+
+        fn describe_peer(peer: &unix::SocketAddr) -> Option<String> {
+            peer.as_pathname().map(|path| path.display().to_string())
         }
 
         fn detach(io: UnixStream) -> unix::UnixStream {

@@ -18,7 +18,8 @@ use hyper_util::service::TowerToHyperService;
 
 use super::graceful::{Drain, Watch};
 use super::listener::Listener;
-use crate::event_loop::{LoopHandle, RuntimeHandle};
+use crate::debug::{ExceptionKind, IoFailure};
+use crate::event_loop::{report_to_running_loop, running_loop_debug, LoopHandle, RuntimeHandle};
 use crate::net::hyper_rt::{HyperExecutor, HyperTimer};
 
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -26,6 +27,9 @@ type BoxError = Box<dyn StdError + Send + Sync>;
 /// How long the accept loop pauses after an error that is not about one connection (such as
 /// `EMFILE`: out of descriptors), so it does not spin while the condition lasts.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// How the server's reports name it.
+const SERVER: &str = "http::serve";
 
 /// Serves HTTP on `listener` with `service`: every accepted connection speaks HTTP/1.1 or
 /// HTTP/2 (detected from its first bytes, so h2c with prior knowledge works), with upgrades
@@ -41,11 +45,18 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// each poll of a response future a switch of tokio's thread-local context (about 1.5% of a
 /// hello-world server's CPU); the upgraded connection's task runs on the hidden tokio thread.
 ///
-/// **Faults stay local.** An accept error about one connection (`ECONNABORTED`) is skipped;
-/// any other (`EMFILE`: out of descriptors) is printed to stderr, as baton's `start_server`
-/// does, and the accept loop pauses 100 ms, then goes on; a connection's error (a reset, a malformed request: answered 400
-/// by hyper) or a handler's panic ends that connection only (debug mode prints connection
-/// errors).
+/// **Faults stay local, and none is lost.** An accept error about one connection
+/// (`ECONNABORTED`) is skipped; any other (`EMFILE`: out of descriptors) goes to the running
+/// loop's [exception handler](crate::EventLoop::set_exception_handler) as
+/// [`ExceptionKind::AcceptFailed`](crate::debug::ExceptionKind::AcceptFailed) (the default
+/// handler prints it to stderr), as baton's `start_server` does, and the accept loop pauses
+/// 100 ms, then goes on. A connection's error (a reset, a malformed request: answered 400 by
+/// hyper) or a handler's panic ends that connection only; in
+/// [debug mode](crate::event_loop::Builder::debug) the error goes to the exception handler as
+/// [`ExceptionKind::ConnectionFailed`](crate::debug::ExceptionKind::ConnectionFailed), naming
+/// the client (asyncio logs a connection's `OSError` only in debug mode). On a `Runtime`, a
+/// connection that cannot be moved to its worker is closed and always reported
+/// ([`ExceptionKind::HandOverFailed`](crate::debug::ExceptionKind::HandOverFailed)).
 ///
 /// **Many cores.** On a worker of a [`Runtime`](crate::Runtime), the accept loop runs where
 /// `serve` is awaited and hands each connection to the worker serving the fewest
@@ -354,11 +365,17 @@ where
         ServeFuture(Box::pin(accept_loop(
             listener,
             signal,
-            move |io: L::Io, watch: Watch| match &spread {
+            move |io: L::Io, peer: L::Peer, watch: Watch| match &spread {
                 None => {
-                    drop(crate::task::spawn(connection(io, service.clone(), watch)));
+                    let peer = move || L::describe_peer(&peer);
+                    drop(crate::task::spawn(connection(
+                        io,
+                        peer,
+                        service.clone(),
+                        watch,
+                    )));
                 }
-                Some(spread) => spread.hand_over::<L, _, _>(io, service.clone(), watch),
+                Some(spread) => spread.hand_over::<L, _, _>(io, peer, service.clone(), watch),
             },
         )))
     }
@@ -387,16 +404,22 @@ where
         LocalServeFuture(Box::pin(accept_loop(
             listener,
             signal,
-            move |io: L::Io, watch: Watch| {
-                drop(crate::task::spawn(connection(io, service.clone(), watch)));
+            move |io: L::Io, peer: L::Peer, watch: Watch| {
+                let peer = move || L::describe_peer(&peer);
+                drop(crate::task::spawn(connection(
+                    io,
+                    peer,
+                    service.clone(),
+                    watch,
+                )));
             },
         )))
     }
 }
 
 /// What the accept loop waits for.
-enum Next<T> {
-    Connection(io::Result<T>),
+enum Next<T, P> {
+    Connection(io::Result<(T, P)>),
     Shutdown,
 }
 
@@ -405,7 +428,7 @@ enum Next<T> {
 async fn accept_loop<L: Listener, G: Future>(
     listener: L,
     signal: G,
-    start: impl Fn(L::Io, Watch),
+    start: impl Fn(L::Io, L::Peer, Watch),
 ) -> io::Result<()> {
     let drain = Arc::new(Drain::default());
     let mut signal = pin!(signal);
@@ -419,10 +442,15 @@ async fn accept_loop<L: Listener, G: Future>(
         })
         .await;
         match next {
-            Next::Connection(Ok(io)) => start(io, drain.watch()),
+            Next::Connection(Ok((io, peer))) => start(io, peer, drain.watch()),
             Next::Connection(Err(e)) if concerns_one_connection(&e) => {}
             Next::Connection(Err(e)) => {
-                eprintln!("baton: http::serve: accept failed: {e}; retrying in {ACCEPT_BACKOFF:?}");
+                // Out of descriptors or memory: always reported, as asyncio does.
+                report_to_running_loop(ExceptionKind::AcceptFailed {
+                    server: SERVER,
+                    error: IoFailure::from(&e),
+                    retry_in: ACCEPT_BACKOFF,
+                });
                 let mut pause = pin!(crate::time::sleep(ACCEPT_BACKOFF));
                 let stop = poll_fn(|cx| {
                     if signal.as_mut().poll(cx).is_ready() {
@@ -488,9 +516,14 @@ fn builder() -> Builder<HyperExecutor> {
     builder
 }
 
-/// Serves one connection to its end, shutting it down gracefully when the drain says so.
-async fn connection<I, S, B>(io: I, service: S, mut watch: Watch)
-where
+/// Serves one connection to its end, shutting it down gracefully when the drain says so. In
+/// debug mode, a connection that ends in an error is reported, naming the client (`peer`).
+async fn connection<I, S, B>(
+    io: I,
+    peer: impl FnOnce() -> Option<String>,
+    service: S,
+    mut watch: Watch,
+) where
     I: ::hyper::rt::Read + ::hyper::rt::Write + Unpin + Send + 'static,
     S: tower::Service<Request<Incoming>, Response = Response<B>> + Clone + 'static,
     S::Future: 'static,
@@ -511,11 +544,36 @@ where
     };
     // The connection is closed: only now may a draining server finish.
     drop(watch);
+    // A client's doing (a reset, a malformed request hyper answered with 400), and a public
+    // server sees many: reported in debug mode only, as asyncio logs a connection's OSError.
     if let Err(e) = result {
-        if LoopHandle::try_current().is_some_and(|lp| lp.debug()) {
-            eprintln!("baton: http::serve: connection error: {e}");
+        if running_loop_debug() {
+            report_to_running_loop(ExceptionKind::ConnectionFailed {
+                server: SERVER,
+                stage: "HTTP connection",
+                peer: peer(),
+                error: connection_failure(&*e),
+            });
         }
     }
+}
+
+/// A connection's error as a report carries it: hyper's own errors, which carry no
+/// `io::Error`, get the kind that says what happened (a malformed request is `InvalidData`).
+fn connection_failure(error: &(dyn StdError + Send + Sync + 'static)) -> IoFailure {
+    let mut failure = IoFailure::from_error(error);
+    if failure.kind == io::ErrorKind::Other {
+        if let Some(hyper) = error.downcast_ref::<::hyper::Error>() {
+            if hyper.is_parse() || hyper.is_parse_status() || hyper.is_parse_too_large() {
+                failure.kind = io::ErrorKind::InvalidData;
+            } else if hyper.is_timeout() {
+                failure.kind = io::ErrorKind::TimedOut;
+            } else if hyper.is_incomplete_message() {
+                failure.kind = io::ErrorKind::UnexpectedEof;
+            }
+        }
+    }
+    failure
 }
 
 /// Hands connections to the worker of a `Runtime` serving the fewest.
@@ -556,8 +614,9 @@ impl Spread {
     }
 
     /// Moves the connection to the least loaded worker's loop and serves it there, as a task
-    /// of that loop (so its future need not be `Send`).
-    fn hand_over<L, S, B>(&self, io: L::Io, service: S, watch: Watch)
+    /// of that loop (so its future need not be `Send`); on the accepting worker it stays
+    /// registered where it is.
+    fn hand_over<L, S, B>(&self, io: L::Io, peer: L::Peer, service: S, watch: Watch)
     where
         L: Listener,
         S: tower::Service<Request<Incoming>, Response = Response<B>> + Clone + Send + 'static,
@@ -568,15 +627,30 @@ impl Spread {
     {
         let worker = self.pick();
         let seat = Seat::take(&self.load, worker);
+        if self.workers[worker].is_current() {
+            // The accepting worker itself: the socket is registered here already.
+            drop(crate::task::spawn(async move {
+                let _seat = seat;
+                connection(io, move || L::describe_peer(&peer), service, watch).await;
+            }));
+            return;
+        }
         let detached = L::detach(io);
         // A `Send` trampoline: it runs on the worker and spawns the connection there.
         drop(self.workers[worker].spawn(async move {
             match L::attach(detached) {
                 Ok(io) => drop(crate::task::spawn(async move {
                     let _seat = seat;
-                    connection(io, service, watch).await;
+                    connection(io, move || L::describe_peer(&peer), service, watch).await;
                 })),
-                Err(e) => eprintln!("baton: http::serve: could not move a connection: {e}"),
+                // The server's doing, not the client's (out of memory or descriptors): always
+                // reported, as a failed accept is.
+                Err(e) => report_to_running_loop(ExceptionKind::HandOverFailed {
+                    server: SERVER,
+                    peer: L::describe_peer(&peer),
+                    worker,
+                    error: IoFailure::from(&e),
+                }),
             }
         }));
     }

@@ -8,6 +8,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
 use futures_io::{AsyncRead, AsyncWrite};
 
 use super::evented::Evented;
@@ -324,7 +325,15 @@ impl<T: AsFd, R, F: FnMut(&T) -> io::Result<R>> Future for IoWith<'_, T, F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
         let this = self.get_mut();
         let (io, op) = (this.io, &mut this.op);
-        this.waiter.poll_io(cx, || op(io.get_ref()))
+        let done = this.waiter.poll_io(cx, || op(io.get_ref()));
+        this.waiter.returning(done)
+    }
+}
+
+/// Terminated once its operation returned something other than `WouldBlock`.
+impl<T: AsFd, R, F: FnMut(&T) -> io::Result<R>> FusedFuture for IoWith<'_, T, F> {
+    fn is_terminated(&self) -> bool {
+        self.waiter.has_returned()
     }
 }
 

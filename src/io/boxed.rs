@@ -3,9 +3,10 @@
 //! to the system calls, and a hand-written state machine would cost clarity.
 
 /// Declares `pub struct $name` wrapping `Pin<Box<dyn Future<Output = $out> + Send>>`, with
-/// `Future`, `Debug` and the house `#[must_use]`: like the sockets they make, these futures may
-/// move between threads. `boxed_future! { local ... }` drops the `Send`, for a future that holds
-/// the user's `!Send` values (`start_server`'s handler).
+/// `Future`, `FusedFuture` (terminated once it returned), `Debug` and the house `#[must_use]`:
+/// like the sockets they make, these futures may move between threads. `boxed_future! { local
+/// ... }` drops the `Send`, for a future that holds the user's `!Send` values (`start_server`'s
+/// handler).
 macro_rules! boxed_future {
     (local $(#[$meta:meta])* $vis:vis struct $name:ident -> $out:ty;) => {
         $crate::io::boxed::boxed_future!(@with [] $(#[$meta])* $vis struct $name -> $out;);
@@ -18,6 +19,8 @@ macro_rules! boxed_future {
         #[must_use = "futures do nothing unless you .await or poll them"]
         $vis struct $name {
             inner: std::pin::Pin<Box<dyn std::future::Future<Output = $out> $($send)*>>,
+            /// The future returned `Ready`: `FusedFuture::is_terminated`.
+            returned: bool,
         }
 
         impl $name {
@@ -25,7 +28,10 @@ macro_rules! boxed_future {
             pub(crate) fn new(
                 f: impl std::future::Future<Output = $out> $($send)* + 'static,
             ) -> Self {
-                $name { inner: Box::pin(f) }
+                $name {
+                    inner: Box::pin(f),
+                    returned: false,
+                }
             }
         }
 
@@ -36,7 +42,16 @@ macro_rules! boxed_future {
                 mut self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<$out> {
-                self.inner.as_mut().poll(cx)
+                let out = self.inner.as_mut().poll(cx);
+                self.returned |= out.is_ready();
+                out
+            }
+        }
+
+        /// Terminated once it returned.
+        impl futures_core::future::FusedFuture for $name {
+            fn is_terminated(&self) -> bool {
+                self.returned
             }
         }
 

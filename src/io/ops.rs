@@ -7,6 +7,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
 use futures_io::{AsyncRead, AsyncWrite};
 
 /// The future of a stream's `read`: reads some bytes into the buffer.
@@ -36,6 +37,7 @@ use futures_io::{AsyncRead, AsyncWrite};
 pub struct Read<'a, T: ?Sized> {
     io: &'a mut T,
     buf: &'a mut [u8],
+    returned: bool,
 }
 
 /// The future of a stream's `read_exact`: fills the buffer.
@@ -67,6 +69,7 @@ pub struct ReadExact<'a, T: ?Sized> {
     io: &'a mut T,
     buf: &'a mut [u8],
     filled: usize,
+    returned: bool,
 }
 
 /// The future of a stream's `write`: writes some bytes from the buffer.
@@ -91,6 +94,7 @@ pub struct ReadExact<'a, T: ?Sized> {
 pub struct Write<'a, T: ?Sized> {
     io: &'a mut T,
     buf: &'a [u8],
+    returned: bool,
 }
 
 /// The future of a stream's `write_all`: writes the whole buffer.
@@ -117,6 +121,7 @@ pub struct Write<'a, T: ?Sized> {
 pub struct WriteAll<'a, T: ?Sized> {
     io: &'a mut T,
     buf: &'a [u8],
+    returned: bool,
 }
 
 /// The future of a stream's `flush`. Sockets buffer nothing in user space, so it is ready at
@@ -140,35 +145,56 @@ pub struct WriteAll<'a, T: ?Sized> {
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct Flush<'a, T: ?Sized> {
     io: &'a mut T,
+    returned: bool,
 }
 
 impl<'a, T: ?Sized> Read<'a, T> {
     pub(crate) fn new(io: &'a mut T, buf: &'a mut [u8]) -> Self {
-        Read { io, buf }
+        Read {
+            io,
+            buf,
+            returned: false,
+        }
     }
 }
 
 impl<'a, T: ?Sized> ReadExact<'a, T> {
     pub(crate) fn new(io: &'a mut T, buf: &'a mut [u8]) -> Self {
-        ReadExact { io, buf, filled: 0 }
+        ReadExact {
+            io,
+            buf,
+            filled: 0,
+            returned: false,
+        }
     }
 }
 
 impl<'a, T: ?Sized> Write<'a, T> {
     pub(crate) fn new(io: &'a mut T, buf: &'a [u8]) -> Self {
-        Write { io, buf }
+        Write {
+            io,
+            buf,
+            returned: false,
+        }
     }
 }
 
 impl<'a, T: ?Sized> WriteAll<'a, T> {
     pub(crate) fn new(io: &'a mut T, buf: &'a [u8]) -> Self {
-        WriteAll { io, buf }
+        WriteAll {
+            io,
+            buf,
+            returned: false,
+        }
     }
 }
 
 impl<'a, T: ?Sized> Flush<'a, T> {
     pub(crate) fn new(io: &'a mut T) -> Self {
-        Flush { io }
+        Flush {
+            io,
+            returned: false,
+        }
     }
 }
 
@@ -177,7 +203,8 @@ impl<T: AsyncRead + Unpin + ?Sized> Future for Read<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        Pin::new(&mut *this.io).poll_read(cx, this.buf)
+        let read = Pin::new(&mut *this.io).poll_read(cx, this.buf);
+        returning(&mut this.returned, read)
     }
 }
 
@@ -186,8 +213,15 @@ impl<T: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        while this.filled < this.buf.len() {
-            let n = match Pin::new(&mut *this.io).poll_read(cx, &mut this.buf[this.filled..]) {
+        let filled = this.poll_fill(cx);
+        returning(&mut this.returned, filled)
+    }
+}
+
+impl<T: AsyncRead + Unpin + ?Sized> ReadExact<'_, T> {
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.filled < self.buf.len() {
+            let n = match Pin::new(&mut *self.io).poll_read(cx, &mut self.buf[self.filled..]) {
                 Poll::Ready(Ok(n)) => n,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
@@ -197,12 +231,12 @@ impl<T: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, T> {
                     io::ErrorKind::UnexpectedEof,
                     format!(
                         "stream ended after {} of {} bytes",
-                        this.filled,
-                        this.buf.len()
+                        self.filled,
+                        self.buf.len()
                     ),
                 )));
             }
-            this.filled += n;
+            self.filled += n;
         }
         Poll::Ready(Ok(()))
     }
@@ -213,7 +247,8 @@ impl<T: AsyncWrite + Unpin + ?Sized> Future for Write<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        Pin::new(&mut *this.io).poll_write(cx, this.buf)
+        let written = Pin::new(&mut *this.io).poll_write(cx, this.buf);
+        returning(&mut this.returned, written)
     }
 }
 
@@ -222,8 +257,15 @@ impl<T: AsyncWrite + Unpin + ?Sized> Future for WriteAll<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        while !this.buf.is_empty() {
-            let n = match Pin::new(&mut *this.io).poll_write(cx, this.buf) {
+        let written = this.poll_write_all(cx);
+        returning(&mut this.returned, written)
+    }
+}
+
+impl<T: AsyncWrite + Unpin + ?Sized> WriteAll<'_, T> {
+    fn poll_write_all(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.buf.is_empty() {
+            let n = match Pin::new(&mut *self.io).poll_write(cx, self.buf) {
                 Poll::Ready(Ok(n)) => n,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Pending => return Poll::Pending,
@@ -231,7 +273,7 @@ impl<T: AsyncWrite + Unpin + ?Sized> Future for WriteAll<'_, T> {
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            this.buf = &this.buf[n..];
+            self.buf = &self.buf[n..];
         }
         Poll::Ready(Ok(()))
     }
@@ -241,9 +283,36 @@ impl<T: AsyncWrite + Unpin + ?Sized> Future for Flush<'_, T> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut *self.get_mut().io).poll_flush(cx)
+        let this = self.get_mut();
+        let flushed = Pin::new(&mut *this.io).poll_flush(cx);
+        returning(&mut this.returned, flushed)
     }
 }
+
+/// `poll` passed through, setting `returned` once it is ready.
+fn returning<T>(returned: &mut bool, poll: Poll<T>) -> Poll<T> {
+    *returned |= poll.is_ready();
+    poll
+}
+
+/// `FusedFuture` for the futures here: terminated once they returned (the count, or an error).
+macro_rules! fused {
+    ($($name:ident: $io:path),*) => {$(
+        impl<T: $io + Unpin + ?Sized> FusedFuture for $name<'_, T> {
+            fn is_terminated(&self) -> bool {
+                self.returned
+            }
+        }
+    )*};
+}
+
+fused!(
+    Read: AsyncRead,
+    ReadExact: AsyncRead,
+    Write: AsyncWrite,
+    WriteAll: AsyncWrite,
+    Flush: AsyncWrite
+);
 
 impl<T: ?Sized> fmt::Debug for Read<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -7,6 +7,8 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
+
 use crate::coop;
 use crate::runtime::driver::reactor::Waiter;
 
@@ -56,9 +58,17 @@ impl Future for Readiness<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let waiter = &mut self.get_mut().waiter;
         // Budgeted, so a task that awaits readiness without doing the I/O still yields.
-        coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
+        let ready = coop::poll_budgeted(cx, coop::Cost::Memory, |cx| {
             waiter.poll_ready(cx).map(|ready| ready.map(|_event| ()))
-        })
+        });
+        waiter.returning(ready)
+    }
+}
+
+/// Terminated once it returned (ready, or the closed-loop error).
+impl FusedFuture for Readiness<'_> {
+    fn is_terminated(&self) -> bool {
+        self.waiter.has_returned()
     }
 }
 

@@ -53,7 +53,13 @@ impl<'a, L: Listener> Accepting<'a, L> {
 
     pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<(L::Stream, L::Addr)>> {
         let socket = self.listener.evented().get_ref();
-        adopt::<L>(self.waiter.poll_io(cx, || accept4(socket)))
+        let accepted = adopt::<L>(self.waiter.poll_io(cx, || accept4(socket)));
+        self.waiter.returning(accepted)
+    }
+
+    /// Whether the future returned (its `FusedFuture::is_terminated`).
+    pub(super) fn has_returned(&self) -> bool {
+        self.waiter.has_returned()
     }
 }
 
@@ -124,6 +130,13 @@ macro_rules! listener {
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<Self::Output> {
                 self.get_mut().inner.poll(cx)
+            }
+        }
+
+        /// Terminated once it returned a connection or an error.
+        impl futures_core::future::FusedFuture for $accept<'_> {
+            fn is_terminated(&self) -> bool {
+                self.inner.has_returned()
             }
         }
 

@@ -20,6 +20,8 @@ use std::os::unix::net as unix;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
+
 use crate::io::evented::Evented;
 use crate::runtime::driver::reactor::{Direction, Waiter};
 
@@ -31,13 +33,33 @@ pub(super) trait DatagramSocket {
     /// A sender's address.
     type Addr;
     /// Where `send_to` sends, as the future keeps it.
-    type Target: fmt::Debug;
+    type Target: SendTarget;
 
     fn evented(&self) -> &Evented<Self::Socket>;
 
     fn send_to(socket: &Self::Socket, buf: &[u8], target: &Self::Target) -> io::Result<usize>;
 
     fn recv_from(socket: &Self::Socket, buf: &mut [u8]) -> io::Result<(usize, Self::Addr)>;
+}
+
+/// Where a datagram goes, and how a failed `send_to` says so.
+pub(super) trait SendTarget: fmt::Debug {
+    /// `e`, naming this target where the OS's message does not: a Unix socket's path.
+    fn naming(&self, e: io::Error) -> io::Error;
+}
+
+/// A UDP address: the OS's message stands as it is.
+impl SendTarget for std::net::SocketAddr {
+    fn naming(&self, e: io::Error) -> io::Error {
+        e
+    }
+}
+
+/// A Unix socket's path: "No such file or directory" says which file.
+impl SendTarget for std::path::PathBuf {
+    fn naming(&self, e: io::Error) -> io::Error {
+        super::unix_stream::naming_path("send to", self, e)
+    }
 }
 
 /// The calls on a connected socket, object-safe so that [`SendDatagram`] and [`RecvDatagram`]
@@ -151,7 +173,15 @@ impl Future for SendDatagram<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let (socket, buf) = (this.socket, this.buf);
-        this.waiter.poll_io(cx, || socket.send(buf))
+        let sent = this.waiter.poll_io(cx, || socket.send(buf));
+        this.waiter.returning(sent)
+    }
+}
+
+/// Terminated once it returned the count or an error.
+impl FusedFuture for SendDatagram<'_> {
+    fn is_terminated(&self) -> bool {
+        self.waiter.has_returned()
     }
 }
 
@@ -161,7 +191,15 @@ impl Future for RecvDatagram<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let (socket, buf) = (this.socket, &mut *this.buf);
-        this.waiter.poll_io(cx, || socket.recv(buf))
+        let received = this.waiter.poll_io(cx, || socket.recv(buf));
+        this.waiter.returning(received)
+    }
+}
+
+/// Terminated once it returned the count or an error.
+impl FusedFuture for RecvDatagram<'_> {
+    fn is_terminated(&self) -> bool {
+        self.waiter.has_returned()
     }
 }
 
@@ -214,6 +252,16 @@ impl<'a, D: DatagramSocket> SendingTo<'a, D> {
     }
 
     pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let sent = self.poll_send(cx);
+        self.waiter.returning(sent)
+    }
+
+    /// Whether the future returned (its `FusedFuture::is_terminated`).
+    pub(super) fn has_returned(&self) -> bool {
+        self.waiter.has_returned()
+    }
+
+    fn poll_send(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         if let Target::Resolving(lookup) = &mut self.target {
             let lookup = lookup
                 .get_mut()
@@ -228,7 +276,10 @@ impl<'a, D: DatagramSocket> SendingTo<'a, D> {
             unreachable!("resolved above")
         };
         let (socket, buf) = (self.socket.evented().get_ref(), self.buf);
-        self.waiter.poll_io(cx, || D::send_to(socket, buf, target))
+        // `poll_io` returns no `WouldBlock`: only a real failure is named, once.
+        self.waiter
+            .poll_io(cx, || D::send_to(socket, buf, target))
+            .map_err(|e| target.naming(e))
     }
 
     pub(super) fn fmt_as(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -253,7 +304,13 @@ impl<'a, D: DatagramSocket> ReceivingFrom<'a, D> {
 
     pub(super) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<(usize, D::Addr)>> {
         let (socket, buf) = (self.socket.evented().get_ref(), &mut *self.buf);
-        self.waiter.poll_io(cx, || D::recv_from(socket, buf))
+        let received = self.waiter.poll_io(cx, || D::recv_from(socket, buf));
+        self.waiter.returning(received)
+    }
+
+    /// Whether the future returned (its `FusedFuture::is_terminated`).
+    pub(super) fn has_returned(&self) -> bool {
+        self.waiter.has_returned()
     }
 
     pub(super) fn fmt_as(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -397,6 +454,20 @@ assert_eq!(n, 3);
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<Self::Output> {
                 self.get_mut().inner.poll(cx)
+            }
+        }
+
+        /// Terminated once it returned the count or an error.
+        impl futures_core::future::FusedFuture for $send_to<'_> {
+            fn is_terminated(&self) -> bool {
+                self.inner.has_returned()
+            }
+        }
+
+        /// Terminated once it returned the datagram's size and sender, or an error.
+        impl futures_core::future::FusedFuture for $recv_from<'_> {
+            fn is_terminated(&self) -> bool {
+                self.inner.has_returned()
             }
         }
 

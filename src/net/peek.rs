@@ -9,11 +9,15 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
+
 use super::{TcpStream, UdpSocket, UnixStream};
 use crate::runtime::driver::reactor::{Direction, Waiter};
 
-/// The future of [`TcpStream::peek`] and [`UnixStream::peek`]: the bytes at the front of the
-/// stream, left there for the next read.
+/// The future of [`TcpStream::peek`], [`UnixStream::peek`] and [`OwnedReadHalf::peek`]: the
+/// bytes at the front of the stream, left there for the next read.
+///
+/// [`OwnedReadHalf::peek`]: super::OwnedReadHalf::peek
 ///
 /// # Examples
 /// ```
@@ -150,7 +154,7 @@ impl Future for Peek<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let (fd, buf) = (this.fd, &mut *this.buf);
-        this.waiter.poll_io(cx, || {
+        let peeked = this.waiter.poll_io(cx, || {
             // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the call; `fd` is the
             // socket this future borrows (`'a`), so it stays open.
             let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_PEEK) };
@@ -159,7 +163,15 @@ impl Future for Peek<'_> {
             } else {
                 Ok(n as usize)
             }
-        })
+        });
+        this.waiter.returning(peeked)
+    }
+}
+
+/// Terminated once it returned the count or an error.
+impl FusedFuture for Peek<'_> {
+    fn is_terminated(&self) -> bool {
+        self.waiter.has_returned()
     }
 }
 
@@ -169,7 +181,15 @@ impl Future for PeekFrom<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let (socket, buf) = (this.socket.io.get_ref(), &mut *this.buf);
-        this.waiter.poll_io(cx, || socket.peek_from(buf))
+        let peeked = this.waiter.poll_io(cx, || socket.peek_from(buf));
+        this.waiter.returning(peeked)
+    }
+}
+
+/// Terminated once it returned the datagram's size and sender, or an error.
+impl FusedFuture for PeekFrom<'_> {
+    fn is_terminated(&self) -> bool {
+        self.waiter.has_returned()
     }
 }
 

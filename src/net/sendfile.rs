@@ -13,6 +13,8 @@ use std::os::unix::fs::FileExt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
+
 use super::stream_core::{AsStream as _, SplitStream};
 use super::{OwnedWriteHalf, TcpStream, UnixStream};
 use crate::runtime::driver::reactor::{Direction, Waiter};
@@ -40,7 +42,8 @@ pub fn force_sendfile_fallback(on: bool) {
     FORCE_FALLBACK.with(|f| f.set(on));
 }
 
-/// The future of [`TcpStream::sendfile`] and [`UnixStream::sendfile`]: how many bytes went.
+/// The future of [`TcpStream::sendfile`], [`UnixStream::sendfile`] and
+/// [`OwnedWriteHalf::sendfile`]: how many bytes went.
 ///
 /// # Examples
 /// ```
@@ -317,8 +320,17 @@ impl Future for SendFile<'_> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         let this = self.get_mut();
         let (socket, waiter) = (this.socket, &mut this.waiter);
-        this.transfer
-            .poll(cx, &mut |cx, op| waiter.poll_io(cx, || op(socket)))
+        let sent = this
+            .transfer
+            .poll(cx, &mut |cx, op| waiter.poll_io(cx, || op(socket)));
+        this.waiter.returning(sent)
+    }
+}
+
+/// Terminated once it returned the total or an error (not after each chunk it sent).
+impl FusedFuture for SendFile<'_> {
+    fn is_terminated(&self) -> bool {
+        self.waiter.has_returned()
     }
 }
 

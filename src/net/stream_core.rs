@@ -5,9 +5,10 @@
 //!
 //! - [`Evented`] does the I/O: readiness, `WouldBlock`, the short-transfer rule.
 //! - [`sealed::Stream`] is every operation a stream offers through a shared reference (read,
-//!   write, shut down). `byte_stream!` implements it for each stream type over its
-//!   `io: Evented<_>`, so the halves of a split stream, which share the stream (`Arc<S>`), and
-//!   the asyncio `StreamWriter` can drive either family with plain generics.
+//!   write, shut down; readiness, `try_read`, `peek`, `sendfile`). `byte_stream!` implements
+//!   it for each stream type over its `io: Evented<_>`, so the halves of a split stream, which
+//!   share the stream (`Arc<S>`), and the asyncio `StreamWriter` can drive either family with
+//!   plain generics.
 //! - [`SplitStream`] is its public, sealed face: what `OwnedReadHalf<S>` and
 //!   `OwnedWriteHalf<S>` ask of `S`, with the address type.
 //! - [`AsStream`] says how a type reaches its stream: a stream is its own, a half holds one.
@@ -147,6 +148,26 @@ pub(super) mod sealed {
 
         /// Shuts down `how`; see [`shutdown_quietly`](super::shutdown_quietly).
         fn shutdown_quiet(&self, how: Shutdown) -> io::Result<()>;
+
+        /// The stream's `readable()`: a future with its own place among the read waiters.
+        fn readable_shared(&self) -> crate::io::Readiness<'_>;
+
+        /// The stream's `writable()`: a future with its own place among the write waiters.
+        fn writable_shared(&self) -> crate::io::Readiness<'_>;
+
+        /// The stream's `try_read`: reads what is there now, without waiting.
+        fn try_read_shared(&self, buf: &mut [u8]) -> io::Result<usize>;
+
+        /// The stream's `peek`.
+        fn peek_shared<'a>(&'a self, buf: &'a mut [u8]) -> crate::net::Peek<'a>;
+
+        /// The stream's `sendfile`.
+        fn sendfile_shared<'a>(
+            &'a self,
+            file: &'a std::fs::File,
+            offset: u64,
+            count: Option<u64>,
+        ) -> crate::net::SendFile<'a>;
     }
 }
 
@@ -441,6 +462,31 @@ macro_rules! byte_stream {
 
             fn shutdown_quiet(&self, how: std::net::Shutdown) -> std::io::Result<()> {
                 $crate::net::stream_core::shutdown_quietly(self.io.get_ref().shutdown(how))
+            }
+
+            fn readable_shared(&self) -> $crate::io::Readiness<'_> {
+                self.readable()
+            }
+
+            fn writable_shared(&self) -> $crate::io::Readiness<'_> {
+                self.writable()
+            }
+
+            fn try_read_shared(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                self.try_read(buf)
+            }
+
+            fn peek_shared<'a>(&'a self, buf: &'a mut [u8]) -> $crate::net::Peek<'a> {
+                self.peek(buf)
+            }
+
+            fn sendfile_shared<'a>(
+                &'a self,
+                file: &'a std::fs::File,
+                offset: u64,
+                count: Option<u64>,
+            ) -> $crate::net::SendFile<'a> {
+                self.sendfile(file, offset, count)
             }
         }
 

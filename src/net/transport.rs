@@ -92,6 +92,13 @@ pub(crate) mod sealed {
         fn has_unsent(&self) -> bool {
             false
         }
+
+        /// Ends the connection at once, sending nothing more (a server's `abort_clients`):
+        /// unlike `shutdown`, a TLS transport sends no `close_notify`, so the peer sees a
+        /// truncation, as asyncio's `transport.abort()` gives it.
+        fn abort(&self) -> io::Result<()> {
+            self.shutdown(Shutdown::Both)
+        }
     }
 }
 

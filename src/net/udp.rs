@@ -7,6 +7,7 @@ use std::net::{self, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use futures_core::future::FusedFuture;
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::addr::{each_addr, ToSocketAddrs};
@@ -66,6 +67,8 @@ boxed_future! {
 pub struct ConnectUdp<'a> {
     socket: &'a UdpSocket,
     resolve: super::Resolve,
+    /// It returned `Ready`: `FusedFuture::is_terminated`.
+    returned: bool,
 }
 
 impl UdpSocket {
@@ -154,6 +157,7 @@ impl UdpSocket {
         ConnectUdp {
             socket: self,
             resolve: addr.to_addrs(),
+            returned: false,
         }
     }
 
@@ -258,7 +262,24 @@ impl UdpSocket {
 impl Future for ConnectUdp<'_> {
     type Output = io::Result<()>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let connected = this.poll_connect(cx);
+        this.returned |= connected.is_ready();
+        connected
+    }
+}
+
+/// Terminated once it returned.
+impl FusedFuture for ConnectUdp<'_> {
+    fn is_terminated(&self) -> bool {
+        self.returned
+    }
+}
+
+impl ConnectUdp<'_> {
+    /// Looks the address up, then connects to the first address that takes it.
+    fn poll_connect(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let addrs = match Pin::new(&mut self.resolve).poll(cx) {
             Poll::Ready(Ok(addrs)) => addrs,
             Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),

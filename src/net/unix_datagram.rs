@@ -6,6 +6,7 @@ use std::os::unix::net::{self as unix, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use super::datagram::{datagram_socket, SendingTo};
+use super::unix_stream::naming_path;
 use crate::io::evented::Evented;
 
 /// A Unix-domain datagram socket registered with the event loop.
@@ -45,13 +46,15 @@ impl UnixDatagram {
     /// ```
     ///
     /// # Errors
-    /// `AddrInUse` when `path` exists; others as `bind(2)`.
+    /// `AddrInUse` when `path` exists; others as `bind(2)`. The message names the path.
     ///
     /// # Panics
     /// Outside a running event loop.
     #[track_caller]
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
-        UnixDatagram::from_std(unix::UnixDatagram::bind(path)?)
+        let path = path.as_ref();
+        let socket = unix::UnixDatagram::bind(path).map_err(|e| naming_path("bind", path, e))?;
+        UnixDatagram::from_std(socket)
     }
 
     /// Creates a datagram socket bound to no address (it can send, and receive replies only
@@ -143,9 +146,14 @@ impl UnixDatagram {
     /// ```
     ///
     /// # Errors
-    /// As `connect(2)`, e.g. `NotFound`.
+    /// As `connect(2)`, e.g. `NotFound` without a socket at `path`. The message names the
+    /// path.
     pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
-        self.io.get_ref().connect(path)
+        let path = path.as_ref();
+        self.io
+            .get_ref()
+            .connect(path)
+            .map_err(|e| naming_path("connect to", path, e))
     }
 
     /// Sends one datagram to the socket at `target`.
@@ -167,7 +175,8 @@ impl UnixDatagram {
     /// ```
     ///
     /// # Errors
-    /// As `sendto(2)`, e.g. `NotFound`.
+    /// As `sendto(2)`, e.g. `NotFound` without a socket at `target`, `ConnectionRefused` when
+    /// nobody is bound there any more. The message names the path.
     ///
     /// # Cancel safety
     /// Cancel safe: nothing is sent unless it completes. Several tasks may send on one socket

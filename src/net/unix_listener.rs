@@ -62,8 +62,8 @@ impl UnixListener {
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         let path = path.as_ref();
         let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
-        socket
-            .bind(&SockAddr::unix(path)?)
+        SockAddr::unix(path)
+            .and_then(|addr| socket.bind(&addr))
             .map_err(|e| naming_path("bind", path, e))?;
         socket.listen(DEFAULT_BACKLOG as i32)?;
         Ok(UnixListener {

@@ -606,11 +606,17 @@ impl<T> fmt::Debug for Get<'_, T> {
 pub struct QueueJoin<'a, T> {
     core: &'a Core<T>,
     key: Option<WaitKey>,
+    /// Every item was done: `FusedFuture::is_terminated`.
+    returned: bool,
 }
 
 impl<'a, T> QueueJoin<'a, T> {
     pub(crate) fn new(core: &'a Core<T>) -> QueueJoin<'a, T> {
-        QueueJoin { core, key: None }
+        QueueJoin {
+            core,
+            key: None,
+            returned: false,
+        }
     }
 }
 
@@ -619,7 +625,16 @@ impl<T> Future for QueueJoin<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        this.core.poll_join(&mut this.key, cx)
+        let joined = this.core.poll_join(&mut this.key, cx);
+        this.returned |= joined.is_ready();
+        joined
+    }
+}
+
+/// Terminated once it returned: every item put before it was done.
+impl<T> FusedFuture for QueueJoin<'_, T> {
+    fn is_terminated(&self) -> bool {
+        self.returned
     }
 }
 

@@ -16,6 +16,9 @@ pub(super) trait Listen: 'static {
     type Addr: Clone + fmt::Debug + Send + Sync + 'static;
     /// What a connection's `StreamWriter` writes through.
     type Transport: WriteTransport + Send + Sync;
+    /// The function that starts a server on this kind of socket, as the server's reports
+    /// name it.
+    const API: &'static str;
 
     fn local_addr(&self) -> io::Result<Self::Addr>;
 
@@ -29,6 +32,7 @@ pub(super) trait Listen: 'static {
 impl Listen for TcpListener {
     type Addr = std::net::SocketAddr;
     type Transport = OwnedWriteHalf;
+    const API: &'static str = "start_server";
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
         TcpListener::local_addr(self)
@@ -43,6 +47,7 @@ impl Listen for TcpListener {
 impl Listen for UnixListener {
     type Addr = UnixSocketAddr;
     type Transport = OwnedWriteHalf<UnixStream>;
+    const API: &'static str = "start_unix_server";
 
     fn local_addr(&self) -> io::Result<Self::Addr> {
         UnixListener::local_addr(self)

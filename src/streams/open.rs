@@ -82,8 +82,11 @@ pub fn open_connection<A: ToSocketAddrs>(addr: A) -> OpenConnection {
 /// [`ServerOptions`] for `start_serving=False` and the reader's limit.
 ///
 /// The accept loop survives errors: on a resource shortage such as `EMFILE` (the descriptor
-/// table is full) it logs to stderr, pauses 100 ms and accepts again, so it neither
-/// dies nor spins. A handler that panics, when called or while it runs, ends its own
+/// table is full) it reports to the loop's
+/// [exception handler](crate::EventLoop::set_exception_handler) (as
+/// [`ExceptionKind::AcceptFailed`](crate::debug::ExceptionKind::AcceptFailed); the default
+/// handler prints it to stderr), pauses 100 ms and accepts again, so it neither dies nor
+/// spins, and nothing is lost silently. A handler that panics, when called or while it runs, ends its own
 /// connection only (the panic hook reports it as usual).
 ///
 /// # Examples

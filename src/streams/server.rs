@@ -32,8 +32,9 @@ use slab::Slab;
 
 use super::listen::Listen;
 use super::reader::StreamReader;
-use super::writer::{StreamWriter, WriterHandle};
-use crate::net::{TcpStream, WriteTransport};
+use super::writer::{HeldWriter, StreamWriter};
+use crate::debug::{ExceptionKind, IoFailure};
+use crate::net::TcpStream;
 use crate::task::Task;
 use crate::util::Mutex;
 
@@ -94,7 +95,7 @@ struct Inner {
     /// The accept loop waiting for serving to start (or the server to close first).
     gate: Option<Waker>,
     /// The writer of every open connection.
-    connections: Slab<Arc<dyn ClientWriter>>,
+    connections: Slab<Arc<dyn HeldWriter>>,
     /// `serve_forever` callers, woken when the server closes.
     serve_waiters: Vec<Waker>,
     /// `wait_closed` callers, woken when the server is closed and every connection done.
@@ -108,25 +109,6 @@ impl Inner {
         } else {
             Vec::new()
         }
-    }
-}
-
-/// A connection's writer as the server holds it, whatever its transport.
-trait ClientWriter: Send + Sync {
-    fn close(&self);
-    fn abort(&self);
-}
-
-impl<W: WriteTransport> ClientWriter for WriterHandle<W>
-where
-    WriterHandle<W>: Send + Sync,
-{
-    fn close(&self) {
-        WriterHandle::close(self);
-    }
-
-    fn abort(&self) {
-        WriterHandle::abort(self);
     }
 }
 
@@ -222,7 +204,7 @@ impl<A> Server<A> {
                         let Some(inner) = server.upgrade() else {
                             return; // the server is gone: this loop is being cancelled
                         };
-                        let held: Arc<dyn ClientWriter> = Arc::new(writer.clone());
+                        let held: Arc<dyn HeldWriter> = Arc::new(writer.clone());
                         let key = inner.lock().connections.insert(held);
                         drop(inner);
                         let guard = ConnectionGuard {
@@ -238,9 +220,12 @@ impl<A> Server<A> {
                     }
                     Err(e) if is_transient(&e) => {}
                     Err(e) => {
-                        eprintln!(
-                            "baton: start_server: accept failed: {e}; retrying in {ACCEPT_BACKOFF:?}"
-                        );
+                        // Out of descriptors or memory: always reported, as asyncio does.
+                        crate::event_loop::report_to_running_loop(ExceptionKind::AcceptFailed {
+                            server: L::API,
+                            error: IoFailure::from(&e),
+                            retry_in: ACCEPT_BACKOFF,
+                        });
                         crate::time::sleep(ACCEPT_BACKOFF).await;
                     }
                 }
@@ -510,7 +495,7 @@ impl<A> Server<A> {
     }
 
     /// The open connections' writers, copied out so no borrow is held while they are closed.
-    fn connection_writers(&self) -> Vec<Arc<dyn ClientWriter>> {
+    fn connection_writers(&self) -> Vec<Arc<dyn HeldWriter>> {
         let st = self.inner.lock();
         st.connections.iter().map(|(_, w)| w.clone()).collect()
     }

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
+use futures_core::future::FusedFuture;
 use futures_core::Stream;
 
 use super::sleep::{sleep, sleep_until, Sleep};
@@ -197,7 +198,10 @@ impl Interval {
     /// Cancel safe: a tick dropped before it completed is not consumed; the next call waits
     /// for the same tick.
     pub fn tick(&mut self) -> Tick<'_> {
-        Tick { interval: self }
+        Tick {
+            interval: self,
+            returned: false,
+        }
     }
 
     /// The poll behind [`tick`](Interval::tick) and the [`Stream`] impl, for hand-written
@@ -414,10 +418,30 @@ impl fmt::Debug for Interval {
     }
 }
 
-/// The future returned by [`Interval::tick`]: the instant the tick was due.
+/// The future returned by [`Interval::tick`]: the instant the tick was due. A
+/// `FusedFuture`, so `futures::select!` takes it as it is.
+///
+/// # Examples
+/// ```
+/// use baton::time::{interval, Tick};
+/// use std::time::Duration;
+///
+/// let mut lp = baton::EventLoop::builder().paused_clock().build().unwrap();
+/// lp.run_until_complete(async {
+///     let mut every = interval(Duration::from_secs(1));
+///     let start = every.tick().await; // the first tick is due at once
+///     let next: Tick<'_> = every.tick();
+///     assert_eq!(next.await - start, Duration::from_secs(1));
+/// });
+/// ```
+///
+/// # Cancel safety
+/// Cancel safe: a tick dropped before it completed is not consumed.
 #[must_use = "futures do nothing unless you .await or poll them"]
 pub struct Tick<'a> {
     interval: &'a mut Interval,
+    /// It returned its tick: `FusedFuture::is_terminated`.
+    returned: bool,
 }
 
 impl Future for Tick<'_> {
@@ -425,7 +449,16 @@ impl Future for Tick<'_> {
 
     #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Instant> {
-        self.interval.poll_tick(cx)
+        let tick = self.interval.poll_tick(cx);
+        self.returned |= tick.is_ready();
+        tick
+    }
+}
+
+/// Terminated once it returned its tick (the next tick is another `tick()` call).
+impl FusedFuture for Tick<'_> {
+    fn is_terminated(&self) -> bool {
+        self.returned
     }
 }
 

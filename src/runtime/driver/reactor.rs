@@ -177,6 +177,9 @@ pub(crate) struct Registration {
 pub(crate) struct Waiter<'a> {
     reg: &'a Registration,
     dir: Direction,
+    /// The future this waiter serves has returned `Ready` (set through [`Waiter::returning`]):
+    /// its `FusedFuture::is_terminated`.
+    returned: bool,
     /// The entry's key in the waiter list, while this waiter holds one.
     key: Option<usize>,
 }
@@ -362,6 +365,7 @@ impl Registration {
         Waiter {
             reg: self,
             dir,
+            returned: false,
             key: None,
         }
     }
@@ -516,6 +520,19 @@ impl Waiter<'_> {
     ) -> Poll<io::Result<R>> {
         let (reg, dir) = (self.reg, self.dir);
         drive(reg, cx, dir, |cx| self.poll_ready(cx), op, |_| false)
+    }
+
+    /// `poll`, the result of the future this waiter serves, passed through; once it is ready
+    /// the future has returned, which [`has_returned`](Self::has_returned) tells from then on.
+    #[inline]
+    pub(crate) fn returning<T>(&mut self, poll: Poll<T>) -> Poll<T> {
+        self.returned |= poll.is_ready();
+        poll
+    }
+
+    /// Whether the future this waiter serves has returned (its `FusedFuture::is_terminated`).
+    pub(crate) fn has_returned(&self) -> bool {
+        self.returned
     }
 }
 

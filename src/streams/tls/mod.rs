@@ -292,6 +292,7 @@ fn finish<W: WriteTransport + Send + Sync>(
     limit: usize,
 ) -> io::Result<(StreamReader, StreamWriter<TlsTransport<W>>)> {
     tls.set_read_only_reads();
+    let plain = tls.get_ref().write.handle();
     let session = Arc::new(Mutex::new(tls));
     let reader = StreamReader::with_limit(
         TlsReadHalf {
@@ -299,5 +300,11 @@ fn finish<W: WriteTransport + Send + Sync>(
         },
         limit,
     );
-    Ok((reader, StreamWriter::new(TlsTransport { session })))
+    let writer = StreamWriter::new(TlsTransport {
+        session: session.clone(),
+    });
+    // Whoever holds the plain writer (a server) now closes and aborts the TLS one. Not under
+    // the session's lock: a close passed on at once sends `close_notify`, which takes it.
+    plain.hand_over_to(Arc::new(writer.handle()));
+    Ok((reader, writer))
 }

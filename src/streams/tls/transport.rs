@@ -113,8 +113,9 @@ impl<W: WriteTransport> AsyncRead for TlsReadHalf<W> {
 ///
 /// Written bytes are encrypted and sent as the socket takes them; `close` sends TLS's
 /// `close_notify` (as far as the socket takes it at once) and shuts the socket down, as does
-/// `write_eof` for writing only. A server's `close_clients`/`abort_clients` shut the socket
-/// down without `close_notify`.
+/// `write_eof` for writing only. A server's `close_clients` closes it the same way (also for a
+/// connection its handler upgraded with [`start_tls_server`](super::start_tls_server));
+/// `abort_clients` shuts the socket down without `close_notify`.
 ///
 /// # Examples
 /// ```
@@ -279,6 +280,16 @@ impl<W: WriteTransport> crate::net::Transport for TlsTransport<W> {
         let (io, conn) = tls.parts_mut();
         let _ = send_now(io, conn);
         io.write.io().shutdown(how)
+    }
+
+    /// The socket's shutdown alone: no `close_notify`.
+    fn abort(&self) -> io::Result<()> {
+        self.session
+            .lock()
+            .get_ref()
+            .write
+            .io()
+            .shutdown(Shutdown::Both)
     }
 }
 

@@ -2,14 +2,16 @@
 //!
 //! The transport stays inside the writer's shared state (the server that accepted the
 //! connection holds it too, to close or abort it), so what comes back is that state, used from
-//! now on only for its transport: the TLS layer writes through it, and a server's
-//! `close_clients`/`abort_clients` still shuts the connection down.
+//! now on only for its transport: the TLS layer writes through it. Once the TLS writer exists,
+//! `hand_over_to` names it in that state, so a server's `close_clients`/`abort_clients` reach
+//! the TLS writer (and `close_notify` is sent).
 
 use std::future::poll_fn;
 use std::io;
 use std::sync::Arc;
 use std::task::Poll;
 
+use super::handle::WriterHandle;
 use super::state::Shared;
 use super::StreamWriter;
 use crate::net::WriteTransport;
@@ -23,6 +25,13 @@ impl<W: WriteTransport> DetachedWriter<W> {
     /// The transport.
     pub(crate) fn io(&self) -> &W {
         &self.shared.io
+    }
+
+    /// A handle on the writer this was, to name its successor (`WriterHandle::hand_over_to`).
+    pub(crate) fn handle(&self) -> WriterHandle<W> {
+        WriterHandle {
+            shared: self.shared.clone(),
+        }
     }
 }
 

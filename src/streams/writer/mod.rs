@@ -54,7 +54,7 @@ use std::task::{Context, Poll};
 #[cfg(feature = "tls")]
 pub(crate) use detach::DetachedWriter;
 pub use futures::{WriterClose, WriterDrain, WriterWaitClosed};
-pub(crate) use handle::WriterHandle;
+pub(crate) use handle::{HeldWriter, WriterHandle};
 pub use sendfile::WriterSendFile;
 use state::{begin_close, wake_all, Shared, State, DEFAULT_HIGH_WATER};
 

@@ -4,8 +4,10 @@
 use crate::util::Mutex;
 use std::io;
 use std::net::Shutdown;
+use std::sync::Arc;
 use std::task::Waker;
 
+use super::handle::HeldWriter;
 use crate::net::WriteTransport;
 
 /// asyncio's default high-water mark: 64 KiB.
@@ -43,6 +45,9 @@ pub(super) struct State {
     pub(super) closed: bool,
     /// A flusher task exists (it ends when the buffer is empty, or on failure).
     pub(super) flusher_running: bool,
+    /// `start_tls` took the transport for a TLS writer: the handles held of this writer (a
+    /// server's) act on that one instead (see `handle.rs`).
+    pub(super) successor: Option<Arc<dyn HeldWriter>>,
     /// Tasks waiting in `drain`, `close` or `wait_closed`, or for the connection to finish;
     /// all are woken at every change one of them may wait for, and re-check.
     pub(super) waiters: Vec<Waker>,
