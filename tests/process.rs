@@ -476,3 +476,24 @@ fn the_reaper_sleeps_while_its_orphans_run_and_wakes_when_one_exits() {
         "the killed orphan {pid} was not reaped"
     );
 }
+
+#[test]
+fn a_child_is_awaited_on_another_loop_after_its_own_loop_closed_or_while_it_is_idle() {
+    bounded(LIMIT, || {
+        let mut spawner = baton::EventLoop::new().unwrap();
+        let (mut exited, mut running) = spawner.run_until_complete(async {
+            let exited = Command::new("sh").args(["-c", "exit 3"]).spawn().unwrap();
+            // Runs until its stdin closes, which `wait` does.
+            let running = Command::new("cat").stdin(Stdio::piped()).spawn().unwrap();
+            (exited, running)
+        });
+        // The spawning loop exists but does not run: the exits must be seen elsewhere.
+        let mut other = baton::EventLoop::new().unwrap();
+        let code = other.run_until_complete(async { exited.wait().await.unwrap().code() });
+        assert_eq!(code, Some(3));
+        drop(spawner);
+        // And once it has closed, with the child still running then.
+        let code = other.run_until_complete(async { running.wait().await.unwrap().code() });
+        assert_eq!(code, Some(0));
+    });
+}

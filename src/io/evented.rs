@@ -52,6 +52,24 @@ impl<T: AsRawFd> Evented<T> {
         Evented::new(io, Initially::Ready)
     }
 
+    /// Moves the registration to the reactor of the loop running on this thread, unless it is
+    /// there already or no loop runs here; `initially` is the readiness it starts with there
+    /// (events the old loop took are not carried over). The new registration is made before the
+    /// old one goes, so on an error the descriptor stays registered where it was.
+    ///
+    /// # Errors
+    /// When the OS refuses the registration, or the running loop is closing.
+    pub(crate) fn follow_running_loop(&mut self, initially: Initially) -> io::Result<()> {
+        let Some(here) = context::try_with(|lp| lp.map(|lp| lp.registrations())) else {
+            return Ok(());
+        };
+        if self.reg.is_in(&here) {
+            return Ok(());
+        }
+        self.reg = Registration::new(here, self.io.as_raw_fd(), initially)?;
+        Ok(())
+    }
+
     pub(crate) fn get_ref(&self) -> &T {
         &self.io
     }

@@ -16,8 +16,9 @@ use super::pipe::{ChildStderr, ChildStdin, ChildStdout};
 /// A child process spawned by [`Command::spawn`](super::Command::spawn) or
 /// [`create_subprocess_exec`](super::create_subprocess_exec) (asyncio's `Process`).
 ///
-/// Its exit is watched by the reactor of the loop that spawned it (a pidfd, or `SIGCHLD` where
-/// there are none), so [`wait`](Child::wait) blocks no thread. The pipes asked for with
+/// Its exit is watched by a reactor (a pidfd, or `SIGCHLD` where there are none), so
+/// [`wait`](Child::wait) blocks no thread: the pidfd starts in the spawning loop's reactor and
+/// moves to the reactor of whichever loop awaits `wait`. The pipes asked for with
 /// [`Stdio::piped()`](super::Stdio::piped) are the public fields `stdin`, `stdout` and
 /// `stderr`; take them to use them in other tasks.
 ///
@@ -25,7 +26,8 @@ use super::pipe::{ChildStderr, ChildStdin, ChildStdout};
 /// (it never becomes a lasting zombie), and it keeps running unless
 /// [`kill_on_drop`](super::Command::kill_on_drop) was set.
 ///
-/// `Send + Sync`: it may be awaited from a task on another thread, while its loop runs.
+/// `Send + Sync`: it may be awaited from a task on another thread or loop, even after the
+/// loop that spawned it has closed. (Its pipes stay with the spawning loop, as sockets do.)
 ///
 /// # Examples
 /// ```
@@ -158,8 +160,8 @@ impl Child {
     /// ```
     ///
     /// # Errors
-    /// `waitpid`'s; or, if the loop that spawned the child has closed, the reactor's
-    /// "the event loop this socket was registered with has closed".
+    /// `waitpid`'s; or the reactor's, when the pidfd cannot be registered with the loop
+    /// awaiting it (it is closing, or the OS refuses).
     pub fn wait(&mut self) -> Wait<'_> {
         drop(self.stdin.take());
         Wait { child: self }

@@ -77,8 +77,8 @@ impl ExitWatcher {
     /// the pidfd to become readable, or for the next `SIGCHLD`.
     ///
     /// # Errors
-    /// `waitpid`'s, or, with a pidfd, the reactor's when the loop that spawned the child has
-    /// closed.
+    /// `waitpid`'s, or the reactor's when the pidfd cannot be registered with the running
+    /// loop.
     pub(crate) fn poll_exit(
         &mut self,
         cx: &mut Context<'_>,
@@ -86,6 +86,10 @@ impl ExitWatcher {
     ) -> Poll<io::Result<ExitStatus>> {
         match self {
             ExitWatcher::Pidfd(io) => {
+                // Awaited on another loop than the one that spawned the child (which may be
+                // closed, or not running): the pidfd moves to this one, and the first look
+                // reaps a child that exited meanwhile.
+                io.follow_running_loop(Initially::Ready)?;
                 io.poll_io(cx, Direction::Read, |_| match child.try_wait()? {
                     Some(status) => Ok(status),
                     None => Err(io::ErrorKind::WouldBlock.into()),

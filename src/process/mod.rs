@@ -32,7 +32,9 @@
 //! ignore `SIGPIPE` itself.
 //!
 //! A `Child` and its pipes are `Send + Sync`: they may be used from tasks on other threads or
-//! workers of a [`Runtime`](crate::Runtime), while the loop that spawned them runs.
+//! workers of a [`Runtime`](crate::Runtime). `Child::wait` works on any loop, even once the
+//! spawning loop has closed (the exit watcher moves to the loop that awaits it); the pipes,
+//! like sockets, need the loop that spawned them to run.
 //!
 //! # Examples
 //! ```

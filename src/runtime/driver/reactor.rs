@@ -359,6 +359,11 @@ impl Registration {
         })
     }
 
+    /// Whether this registration is in `driver`, a loop's table.
+    pub(crate) fn is_in(&self, driver: &Arc<Registrations>) -> bool {
+        Arc::ptr_eq(&self.driver, driver)
+    }
+
     /// A waiter for `dir`, for the future of a `&self` method that several tasks may await at
     /// once: it keeps its own place, so it neither replaces nor is replaced by another waiter.
     pub(crate) fn waiter(&self, dir: Direction) -> Waiter<'_> {
