@@ -258,7 +258,8 @@ impl LoopHandle {
     }
 
     /// Sends the loop's reports (slow polls, panics nobody retrieved, tasks pending at close,
-    /// servers' failed accepts and connections) to `handler` instead of stderr (asyncio's `loop.set_exception_handler`); see
+    /// servers' failed accepts and connections) to `handler` instead of stderr (asyncio's
+    /// `loop.set_exception_handler`); see
     /// [`EventLoop::set_exception_handler`](crate::EventLoop::set_exception_handler).
     ///
     /// # Examples

@@ -86,8 +86,8 @@ pub fn open_connection<A: ToSocketAddrs>(addr: A) -> OpenConnection {
 /// [exception handler](crate::EventLoop::set_exception_handler) (as
 /// [`ExceptionKind::AcceptFailed`](crate::debug::ExceptionKind::AcceptFailed); the default
 /// handler prints it to stderr), pauses 100 ms and accepts again, so it neither dies nor
-/// spins, and nothing is lost silently. A handler that panics, when called or while it runs, ends its own
-/// connection only (the panic hook reports it as usual).
+/// spins, and nothing is lost silently. A handler that panics, when called or while it runs,
+/// ends its own connection only (the panic hook reports it as usual).
 ///
 /// # Examples
 /// ```
