@@ -198,17 +198,7 @@ mod tls {
     /// A self-signed certificate for `localhost`: a client config trusting it (no ALPN: the
     /// connector adds it), a server config presenting it, offering h2 and http/1.1.
     fn configs() -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
-        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(cert.cert.der().clone()).unwrap();
-        let client = rustls::ClientConfig::builder()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let key = PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
-        let mut server = rustls::ServerConfig::builder()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert.cert.der().clone()], key)
-            .unwrap();
+        let (client, mut server) = crate::common::tls::localhost_config_parts();
         server.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         (Arc::new(client), Arc::new(server))
     }

@@ -13,30 +13,13 @@ use baton::net::{TcpListener, TcpStream, UnixStream};
 use baton::streams::{
     open_tls_connection, start_tls, start_tls_server, ServerOptions, TlsTransport,
 };
-use baton::tls::rustls::{self, pki_types::PrivateKeyDer};
+use baton::tls::rustls;
 use baton::tls::{TlsAcceptor, TlsConnector, TlsStream};
 use baton::{StreamReader, StreamWriter};
 use common::bounded;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// A self-signed certificate for `localhost`: a client config trusting it, a server config
-/// presenting it.
-fn configs() -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert.cert.der().clone()).unwrap();
-    let client = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let key = PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
-    let server = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.cert.der().clone()], key)
-        .unwrap();
-    (Arc::new(client), Arc::new(server))
-}
 
 /// A TLS server that echoes lines until EOF.
 fn echo_server(config: Arc<rustls::ServerConfig>) -> baton::streams::StartServer {
@@ -67,7 +50,7 @@ async fn echo_once(addr: std::net::SocketAddr, client: &TlsConnector) -> std::io
 
 #[test]
 fn a_rustls_client_talks_to_a_baton_tls_server() {
-    let (client, server) = configs();
+    let (client, server) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         baton::run(async move {
             let server = echo_server(server).await?;
@@ -105,7 +88,7 @@ fn a_rustls_client_talks_to_a_baton_tls_server() {
 
 #[test]
 fn a_baton_client_talks_to_a_tokio_rustls_server() {
-    let (client, server) = configs();
+    let (client, server) = common::tls::localhost_configs();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let tokio_side = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -148,7 +131,7 @@ fn curl_fetches_from_a_baton_tls_server() {
         eprintln!("note: {curl} is missing; the curl test is skipped");
         return;
     }
-    let (_, server) = configs();
+    let (_, server) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         baton::run(async move {
             let server = ServerOptions::new()
@@ -185,8 +168,8 @@ fn curl_fetches_from_a_baton_tls_server() {
 
 #[test]
 fn a_client_that_trusts_another_root_fails_the_handshake_and_the_server_serves_on() {
-    let (good_client, server) = configs();
-    let (stranger, _) = configs(); // trusts a different self-signed certificate
+    let (good_client, server) = common::tls::localhost_configs();
+    let (stranger, _) = common::tls::localhost_configs(); // trusts a different self-signed certificate
     bounded(LIMIT, move || {
         baton::run(async move {
             let server = echo_server(server).await?;
@@ -228,7 +211,7 @@ fn a_client_that_trusts_another_root_fails_the_handshake_and_the_server_serves_o
 
 #[test]
 fn a_client_that_stalls_mid_handshake_times_out_alone() {
-    let (client, server) = configs();
+    let (client, server) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         // The paused clock: the 5 s handshake timeout passes in no real time.
         let mut lp = common::paused_loop();
@@ -269,7 +252,7 @@ fn a_client_that_stalls_mid_handshake_times_out_alone() {
 
 #[test]
 fn garbage_or_a_reset_fails_only_that_connection() {
-    let (client, server_config) = configs();
+    let (client, server_config) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         baton::run(async move {
             let server = echo_server(server_config.clone()).await?;
@@ -318,7 +301,7 @@ fn garbage_or_a_reset_fails_only_that_connection() {
 
 #[test]
 fn start_tls_upgrades_a_connection_and_keeps_the_bytes_the_reader_had_buffered() {
-    let (client, server) = configs();
+    let (client, server) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         baton::run(async move {
             let acceptor = TlsAcceptor::from(server);
@@ -389,7 +372,7 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
 #[test]
 fn several_mebibytes_go_both_ways_at_once() {
     const LEN: usize = 8 << 20;
-    let (client, server) = configs();
+    let (client, server) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         baton::run(async move {
             // The server echoes in 64 KiB reads, writing while the client still sends.
@@ -436,7 +419,7 @@ fn several_mebibytes_go_both_ways_at_once() {
 #[test]
 fn a_tls_stream_carries_mebibytes_each_way_after_a_half_close() {
     const LEN: usize = 4 << 20;
-    let (client, server) = configs();
+    let (client, server) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         baton::run(async move {
             let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -470,7 +453,7 @@ fn a_tls_stream_carries_mebibytes_each_way_after_a_half_close() {
 #[test]
 fn tls_works_on_runtime_workers() {
     fn is_send<T: Send>(_: &T) {}
-    let (client, server) = configs();
+    let (client, server) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         let rt = baton::Runtime::builder().workers(2).build().unwrap();
         // The server (its accept loop is not `Send`) lives on worker 0.
@@ -534,7 +517,7 @@ fn curl_fetches_from_hyper_over_a_tls_stream() {
         eprintln!("note: {curl} is missing; the curl test is skipped");
         return;
     }
-    let (_, server) = configs();
+    let (_, server) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         baton::run(async move {
             let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -574,7 +557,7 @@ fn curl_fetches_from_hyper_over_a_tls_stream() {
 
 #[test]
 fn a_tls_servers_close_clients_sends_close_notify_and_wait_closed_reaches_its_connections() {
-    let (client, server) = configs();
+    let (client, server) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         baton::run(async move {
             let server = ServerOptions::new()
@@ -604,7 +587,7 @@ fn a_tls_servers_close_clients_sends_close_notify_and_wait_closed_reaches_its_co
 
 #[test]
 fn a_tls_servers_abort_clients_fails_the_tls_writer_and_sends_no_close_notify() {
-    let (client, server) = configs();
+    let (client, server) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         baton::run(async move {
             let (seen_tx, seen_rx) = baton::channel::oneshot::channel();
@@ -644,7 +627,7 @@ fn a_tls_servers_abort_clients_fails_the_tls_writer_and_sends_no_close_notify() 
 
 #[test]
 fn close_clients_reaches_a_connection_its_handler_upgraded_with_start_tls() {
-    let (client, server) = configs();
+    let (client, server) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         baton::run(async move {
             let acceptor = TlsAcceptor::from(server);

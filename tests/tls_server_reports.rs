@@ -13,30 +13,13 @@ use std::time::Duration;
 use baton::debug::{Exception, ExceptionKind};
 use baton::net::{OwnedWriteHalf, TcpStream, UnixStream};
 use baton::streams::{open_tls_connection, ServerOptions, TlsTransport};
-use baton::tls::rustls::{self, pki_types::PrivateKeyDer};
+use baton::tls::rustls;
 use baton::tls::TlsConnector;
 use baton::{EventLoop, StreamReader, StreamWriter};
 use common::bounded;
 use futures_lite::AsyncReadExt;
 
 const LIMIT: Duration = Duration::from_secs(60);
-
-/// A self-signed certificate for `localhost`: a client config trusting it, a server config
-/// presenting it.
-fn configs() -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(cert.cert.der().clone()).unwrap();
-    let client = rustls::ClientConfig::builder()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let key = PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
-    let server = rustls::ServerConfig::builder()
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.cert.der().clone()], key)
-        .unwrap();
-    (Arc::new(client), Arc::new(server))
-}
 
 /// The server reports `lp` hands its exception handler (slow polls and tasks pending at close,
 /// which debug mode also reports, are left out).
@@ -86,7 +69,7 @@ async fn send_garbage(addr: std::net::SocketAddr) -> std::io::Result<std::net::S
 
 #[test]
 fn debug_mode_reports_a_failed_handshake_once_and_the_server_serves_on() {
-    let (client, server_config) = configs();
+    let (client, server_config) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         let mut lp = EventLoop::builder().debug(true).build().unwrap();
         let seen = server_reports(&lp);
@@ -132,7 +115,7 @@ fn debug_mode_reports_a_failed_handshake_once_and_the_server_serves_on() {
 
 #[test]
 fn outside_debug_mode_a_failed_handshake_is_not_reported() {
-    let (client, server_config) = configs();
+    let (client, server_config) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         let mut lp = EventLoop::builder().debug(false).build().unwrap();
         let seen = server_reports(&lp);
@@ -158,7 +141,7 @@ fn outside_debug_mode_a_failed_handshake_is_not_reported() {
 
 #[test]
 fn debug_mode_reports_a_stalled_handshake_as_timed_out() {
-    let (client, server_config) = configs();
+    let (client, server_config) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         // The paused clock: the 5 s handshake timeout passes in no real time.
         let mut lp = EventLoop::builder()
@@ -222,7 +205,7 @@ fn debug_mode_reports_a_stalled_handshake_as_timed_out() {
 /// mode a client sending garbage is reported, naming `start_unix_server`.
 #[test]
 fn a_tls_unix_server_serves_a_rustls_client_and_reports_garbage_in_debug_mode() {
-    let (client, server_config) = configs();
+    let (client, server_config) = common::tls::localhost_configs();
     bounded(LIMIT, move || {
         let dir = std::env::temp_dir().join(format!("baton-tls-unix-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();

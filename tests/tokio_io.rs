@@ -265,29 +265,13 @@ fn async_fd_and_the_compat_adapter_speak_tokio() {
 #[cfg(feature = "tls")]
 mod tls {
     use super::*;
-    use baton::tls::rustls::{self, pki_types::PrivateKeyDer, pki_types::ServerName};
+    use baton::tls::rustls::pki_types::ServerName;
     use baton::tls::{TlsAcceptor, TlsConnector};
-    use std::sync::Arc;
-
-    fn configs() -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
-        let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
-        let mut roots = rustls::RootCertStore::empty();
-        roots.add(cert.cert.der().clone()).unwrap();
-        let client = rustls::ClientConfig::builder()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let key = PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
-        let server = rustls::ServerConfig::builder()
-            .with_no_client_auth()
-            .with_single_cert(vec![cert.cert.der().clone()], key)
-            .unwrap();
-        (Arc::new(client), Arc::new(server))
-    }
 
     #[test]
     fn tokio_rustls_client_and_server_over_baton_tcp() {
         bounded(LIMIT, || {
-            let (client_config, server_config) = configs();
+            let (client_config, server_config) = common::tls::localhost_configs();
             baton::run(async move {
                 let listener = TcpListener::bind("127.0.0.1:0").await?;
                 let addr = listener.local_addr()?;
@@ -323,7 +307,7 @@ mod tls {
     #[test]
     fn baton_tls_streams_speak_tokio_with_a_tokio_rustls_peer() {
         bounded(LIMIT, || {
-            let (client_config, server_config) = configs();
+            let (client_config, server_config) = common::tls::localhost_configs();
             let server_config2 = server_config.clone();
             baton::run(async move {
                 let listener = TcpListener::bind("127.0.0.1:0").await?;

@@ -6,6 +6,9 @@ use std::rc::Rc;
 use std::sync::mpsc;
 use std::time::Duration;
 
+#[cfg(feature = "tls")]
+pub mod tls;
+
 /// Runs `f` on its own thread and fails the test if it has not finished within `limit`:
 /// a hang is a failure, never a stuck suite.
 pub fn bounded<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
