@@ -1,6 +1,7 @@
 //! asyncio's `open_unix_connection` and `start_unix_server`: the same server as over TCP
 //! (options, `close_clients`, `wait_closed`), on filesystem, abstract and autobound paths, and
-//! the errors of a missing or occupied path.
+//! the errors of a missing or occupied path; the socket file cleared when stale and removed at
+//! close, as asyncio 3.13 does.
 
 mod common;
 
@@ -37,7 +38,7 @@ async fn echo(mut r: StreamReader, mut w: UnixStreamWriter) {
 }
 
 #[test]
-fn a_unix_server_echoes_and_leaves_its_socket_file_for_the_caller_to_remove() {
+fn a_unix_server_echoes_and_removes_its_socket_file_at_close() {
     bounded(LIMIT, || {
         baton::run(async {
             let path = socket_path("echo");
@@ -52,18 +53,75 @@ fn a_unix_server_echoes_and_leaves_its_socket_file_for_the_caller_to_remove() {
             assert_eq!(r.readline().await?, b"two\n");
             w.close().await?;
             assert_eq!(r.readline().await?, b"");
+            assert!(
+                path.exists(),
+                "the socket file is there while the server is"
+            );
             server.close().await;
             server.wait_closed().await;
             assert!(server.sockets().is_empty());
+            // asyncio 3.13's cleanup_socket: the file goes with the server.
+            assert!(!path.exists(), "the socket file is removed at close");
+            let again = start_unix_server(echo, &path).await?;
+            again.close().await;
+            assert!(!path.exists());
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
 
-            // asyncio leaves the file too: a new server fails until the caller removes it.
-            assert!(path.exists(), "the socket file stays after close");
+#[test]
+fn a_stale_socket_file_is_cleared_but_a_live_servers_path_or_another_file_is_refused() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let path = socket_path("takeover");
+            drop(UnixListener::bind(&path)?); // a dead server's file: connections are refused
+            let server = start_unix_server(echo, &path).await?;
+
+            // A live server keeps its path: asyncio would remove its file and take it over.
             let err = start_unix_server(echo, &path).await.unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
             assert!(err.to_string().contains(&*path.to_string_lossy()), "{err}");
+            let (mut r, mut w) = open_unix_connection(&path).await?;
+            w.write(b"still mine\n");
+            assert_eq!(r.readline().await?, b"still mine\n");
+            server.close().await;
+
+            // A file that is not a socket is never removed.
+            std::fs::write(&path, b"notes")?;
+            let err = start_unix_server(echo, &path).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::AddrInUse);
+            assert_eq!(std::fs::read(&path)?, b"notes");
             std::fs::remove_file(&path)?;
-            let again = start_unix_server(echo, &path).await?;
-            again.close().await;
+            io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
+fn cleanup_socket_false_keeps_the_file_and_a_file_that_replaced_the_servers_is_left_alone() {
+    bounded(LIMIT, || {
+        baton::run(async {
+            let path = socket_path("kept");
+            let kept = ServerOptions::new().cleanup_socket(false);
+            let server = kept.start_unix_server(echo, &path).await?;
+            server.close().await;
+            assert!(path.exists(), "cleanup_socket(false) leaves the file");
+            let err = open_unix_connection(&path).await.unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::ConnectionRefused);
+
+            // Someone else's socket took the path while the server ran: closing the server
+            // must not remove that one.
+            let server = start_unix_server(echo, &path).await?;
+            std::fs::remove_file(&path)?;
+            let successor = UnixListener::bind(&path)?;
+            server.close().await;
+            assert!(path.exists(), "the successor's file stays");
+            let _client = UnixStream::connect(&path).await?;
+            let (_conn, _peer) = successor.accept().await?;
+            drop(successor);
             std::fs::remove_file(&path)?;
             io::Result::Ok(())
         })
@@ -100,7 +158,7 @@ fn server_options_limit_and_start_serving_apply_to_a_unix_server() {
             assert_eq!(r.readline().await?, b"overrun\n");
             server.close().await;
             server.wait_closed().await;
-            std::fs::remove_file(&path)?;
+            assert!(!path.exists());
             io::Result::Ok(())
         }
         .await
@@ -127,7 +185,7 @@ fn close_clients_shuts_every_unix_connection_down() {
             server.close_clients();
             server.wait_closed().await;
             assert_eq!(r.readline().await?, b"");
-            std::fs::remove_file(&path)?;
+            assert!(!path.exists());
             io::Result::Ok(())
         })
         .unwrap();

@@ -1,14 +1,14 @@
 //! `Listen`: what a [`Server`](super::Server)'s accept loop asks of its listening socket, so
 //! one server serves TCP ([`start_server`](super::start_server)) and Unix sockets
-//! ([`start_unix_server`](super::start_unix_server)) alike.
+//! ([`start_unix_server`](super::start_unix_server), through `socket_file.rs`'s
+//! `UnixServerSocket`) alike.
 
 use std::fmt;
 use std::io;
-use std::os::unix::net::SocketAddr as UnixSocketAddr;
 
 use super::reader::StreamReader;
 use super::writer::StreamWriter;
-use crate::net::{OwnedWriteHalf, TcpListener, UnixListener, UnixStream, WriteTransport};
+use crate::net::{OwnedWriteHalf, TcpListener, WriteTransport};
 
 /// A listening socket a server accepts from, and what an accepted connection becomes.
 pub(super) trait Listen: 'static {
@@ -41,23 +41,5 @@ impl Listen for TcpListener {
     async fn accept_streams(&self, limit: usize) -> io::Result<(StreamReader, StreamWriter)> {
         let (stream, _peer) = self.accept().await?;
         Ok(super::server::streams_of(stream, limit))
-    }
-}
-
-impl Listen for UnixListener {
-    type Addr = UnixSocketAddr;
-    type Transport = OwnedWriteHalf<UnixStream>;
-    const API: &'static str = "start_unix_server";
-
-    fn local_addr(&self) -> io::Result<Self::Addr> {
-        UnixListener::local_addr(self)
-    }
-
-    async fn accept_streams(
-        &self,
-        limit: usize,
-    ) -> io::Result<(StreamReader, StreamWriter<Self::Transport>)> {
-        let (stream, _peer) = self.accept().await?;
-        Ok(super::unix::unix_streams_of(stream, limit))
     }
 }

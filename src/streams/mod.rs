@@ -6,7 +6,8 @@
 //! has read; `feed.rs` lets code push bytes into a reader with no transport; `writer/`
 //! buffers writes and applies flow control (water marks) with a flusher task; `open.rs` has
 //! the entry points (`open_connection`, `start_server`, `ServerOptions`); `unix.rs` their Unix
-//! socket forms (`open_unix_connection`, `start_unix_server`); `server.rs` the `Server`, its
+//! socket forms (`open_unix_connection`, `start_unix_server`), whose socket file
+//! `socket_file.rs` clears when stale and removes at close; `server.rs` the `Server`, its
 //! accept loop and its connections, over any listener `listen.rs` describes (TCP or Unix);
 //! `error.rs` holds the errors that travel inside `io::Error`; `tls/` (feature `tls`) is
 //! asyncio's `ssl=`: TLS readers and writers.
@@ -19,6 +20,7 @@ mod open;
 mod read_buffer;
 mod reader;
 mod server;
+mod socket_file;
 #[cfg(feature = "tls")]
 mod tls;
 mod unix;

@@ -154,6 +154,7 @@ pub struct ServerOptions {
     start_serving: bool,
     limit: usize,
     reuse_port: bool,
+    cleanup_socket: bool,
 }
 
 impl Default for ServerOptions {
@@ -162,6 +163,7 @@ impl Default for ServerOptions {
             start_serving: true,
             limit: DEFAULT_LIMIT,
             reuse_port: false,
+            cleanup_socket: true,
         }
     }
 }
@@ -225,6 +227,35 @@ impl ServerOptions {
         self
     }
 
+    /// Whether a Unix server removes its socket file when it closes (asyncio 3.13's
+    /// `cleanup_socket`; on by default): the file goes once the server is closed or dropped and
+    /// its loop has let go of the socket, unless another file has replaced it at that path
+    /// since. `false` leaves the file, as asyncio before 3.13 did. A TCP server ignores it.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::streams::ServerOptions;
+    ///
+    /// baton::run(async {
+    ///     let path = std::env::temp_dir().join(format!("baton-doc-cs-{}", std::process::id()));
+    ///     let kept = ServerOptions::new().cleanup_socket(false);
+    ///     let server = kept.start_unix_server(|_r, _w| async {}, &path).await?;
+    ///     server.close().await;
+    ///     assert!(path.exists(), "left for the caller");
+    ///
+    ///     // The next server clears the stale file, and by default removes its own at close.
+    ///     let server = baton::start_unix_server(|_r, _w| async {}, &path).await?;
+    ///     server.close().await;
+    ///     assert!(!path.exists());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn cleanup_socket(mut self, cleanup_socket: bool) -> ServerOptions {
+        self.cleanup_socket = cleanup_socket;
+        self
+    }
+
     /// The limit of each connection's [`StreamReader`] (asyncio's `limit`; 64 KiB by default).
     ///
     /// # Examples
@@ -246,6 +277,11 @@ impl ServerOptions {
     /// The reader limit each connection gets.
     pub(super) fn reader_limit(&self) -> usize {
         self.limit
+    }
+
+    /// Whether a Unix server removes its socket file at close.
+    pub(super) fn cleans_up_socket(&self) -> bool {
+        self.cleanup_socket
     }
 
     /// Whether the server serves as soon as it is started.

@@ -1,10 +1,10 @@
 //! asyncio's Unix-socket streams: `open_unix_connection` and `start_unix_server`, the same
 //! reader/writer pair and [`Server`] as over TCP, on a Unix-domain stream socket.
 //!
-//! As in asyncio, a server's socket file stays behind when the server closes, and binding
-//! fails with `AddrInUse` while a file is at the path: removing a stale socket file is the
-//! caller's job. A path starting with a NUL byte names a socket in Linux's abstract namespace
-//! (no file, nothing to remove).
+//! As in asyncio, a server clears a stale socket file at its path before it binds and removes
+//! its own file when it closes (3.13's `cleanup_socket`; `ServerOptions::cleanup_socket(false)`
+//! keeps it): see `socket_file.rs`. A path starting with a NUL byte names a socket in Linux's
+//! abstract namespace (no file, nothing to remove).
 
 use std::future::Future;
 use std::io;
@@ -14,9 +14,10 @@ use std::path::Path;
 use super::open::ServerOptions;
 use super::reader::{StreamReader, DEFAULT_LIMIT};
 use super::server::Server;
+use super::socket_file::UnixServerSocket;
 use super::writer::StreamWriter;
 use crate::io::boxed::boxed_future;
-use crate::net::{OwnedWriteHalf, UnixListener, UnixStream};
+use crate::net::{OwnedWriteHalf, UnixStream};
 
 /// The writer of a Unix-socket stream: a [`StreamWriter`] over the socket's write half.
 ///
@@ -87,11 +88,9 @@ boxed_future! {
     /// ```
     /// baton::run(async {
     ///     let path = std::env::temp_dir().join(format!("baton-doc-sus-{}", std::process::id()));
-    ///     let _ = std::fs::remove_file(&path);
     ///     let start = baton::start_unix_server(|_r, _w| async {}, &path); // a `StartUnixServer`
     ///     let server = start.await?;
     ///     server.close().await;
-    ///     std::fs::remove_file(&path)?;
     ///     std::io::Result::Ok(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
@@ -109,7 +108,6 @@ boxed_future! {
 ///
 /// baton::run(async {
 ///     let path = std::env::temp_dir().join(format!("baton-doc-ouc2-{}", std::process::id()));
-///     let _ = std::fs::remove_file(&path);
 ///     let server = baton::start_unix_server(|mut r: StreamReader, mut w: UnixStreamWriter| async move {
 ///         if let Ok(line) = r.readline().await {
 ///             w.write(&line.to_ascii_uppercase());
@@ -120,8 +118,7 @@ boxed_future! {
 ///     w.write(b"shout\n");
 ///     w.drain().await?;
 ///     assert_eq!(r.readline().await?, b"SHOUT\n");
-///     server.close().await;
-///     std::fs::remove_file(&path)?;
+///     server.close().await; // and its socket file is gone
 ///     std::io::Result::Ok(())
 /// })?;
 /// # Ok::<(), std::io::Error>(())
@@ -145,8 +142,11 @@ pub fn open_unix_connection(path: impl AsRef<Path>) -> OpenUnixConnection {
 /// task for each connection (asyncio's `start_unix_server`). It is serving when this returns;
 /// the server is the same as [`start_server`](super::start_server)'s, with Unix addresses.
 ///
-/// The socket file is not removed when the server closes, and binding fails while a file is at
-/// `path`: remove a stale one first, as with asyncio.
+/// As asyncio's: a socket file already at `path` that nobody listens on (a connection to it is
+/// refused) is removed first, and the server removes its own file when it closes, unless
+/// another has replaced it ([`ServerOptions::cleanup_socket`]). Unlike asyncio, which removes
+/// any socket file there, a path a live server listens on is an `AddrInUse` error, not taken
+/// from that server.
 ///
 /// # Examples
 /// ```
@@ -155,7 +155,6 @@ pub fn open_unix_connection(path: impl AsRef<Path>) -> OpenUnixConnection {
 ///
 /// baton::run(async {
 ///     let path = std::env::temp_dir().join(format!("baton-doc-sus2-{}", std::process::id()));
-///     let _ = std::fs::remove_file(&path); // a stale socket from an earlier run
 ///     let server = baton::start_unix_server(|mut r: StreamReader, mut w: UnixStreamWriter| async move {
 ///         while let Ok(line) = r.readline().await {
 ///             if line.is_empty() { break; }
@@ -170,14 +169,15 @@ pub fn open_unix_connection(path: impl AsRef<Path>) -> OpenUnixConnection {
 ///     assert_eq!(r.readline().await?, b"hello\n");
 ///     w.close().await?;
 ///     server.close().await;
-///     std::fs::remove_file(&path)?;
+///     assert!(!path.exists(), "removed at close");
 ///     std::io::Result::Ok(())
 /// })?;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 ///
 /// # Errors
-/// As [`UnixListener::bind`]: `AddrInUse` (naming the path) when a file is at `path`.
+/// As [`UnixListener::bind`](crate::net::UnixListener::bind): `AddrInUse` (naming the path)
+/// when a file other than a stale socket is at `path`, or a server listens there.
 ///
 /// # Panics
 /// When polled outside a running event loop.
@@ -194,8 +194,8 @@ where
 
 impl ServerOptions {
     /// Starts a Unix-socket server with these options, as [`start_unix_server`]: the reader
-    /// limit and `start_serving` apply; `reuse_port` has no meaning for Unix sockets and is
-    /// ignored.
+    /// limit, `start_serving` and `cleanup_socket` apply; `reuse_port` has no meaning for Unix
+    /// sockets and is ignored.
     ///
     /// # Examples
     /// ```
@@ -203,7 +203,6 @@ impl ServerOptions {
     ///
     /// baton::run(async {
     ///     let path = std::env::temp_dir().join(format!("baton-doc-sous-{}", std::process::id()));
-    ///     let _ = std::fs::remove_file(&path);
     ///     let server = ServerOptions::new()
     ///         .start_serving(false)
     ///         .limit(1024)
@@ -213,14 +212,13 @@ impl ServerOptions {
     ///     server.start_serving()?;
     ///     assert!(server.is_serving());
     ///     server.close().await;
-    ///     std::fs::remove_file(&path)?;
     ///     std::io::Result::Ok(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
     ///
     /// # Errors
-    /// As [`UnixListener::bind`].
+    /// As [`start_unix_server`].
     ///
     /// # Panics
     /// When polled outside a running event loop.
@@ -236,7 +234,7 @@ impl ServerOptions {
         let path = path.as_ref().to_path_buf();
         let options = self.clone();
         StartUnixServer::new(async move {
-            let listener = UnixListener::bind(&path)?;
+            let listener = UnixServerSocket::bind(&path, options.cleans_up_socket())?;
             let server = Server::new(listener, handler, options.reader_limit());
             if options.serves_at_start() {
                 server.start_serving()?;

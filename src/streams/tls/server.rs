@@ -251,7 +251,6 @@ impl TlsServerOptions {
     /// # let (client, server_config) = configs();
     /// baton::run(async {
     ///     let path = std::env::temp_dir().join(format!("baton-doc-tls-unix-{}", std::process::id()));
-    ///     let _ = std::fs::remove_file(&path);
     ///     let server = baton::streams::ServerOptions::new()
     ///         .tls(server_config)
     ///         .start_unix_server(|_r, mut w| async move { w.write(b"hi\n") }, &path)
@@ -260,15 +259,15 @@ impl TlsServerOptions {
     ///     let connector = baton::tls::TlsConnector::from(client);
     ///     let (mut r, _w) = baton::streams::start_tls(r, w, &connector, "localhost").await?;
     ///     assert_eq!(r.readline().await?, b"hi\n");
-    ///     server.close().await;
-    ///     std::fs::remove_file(&path)?;
+    ///     server.close().await; // and its socket file is gone
     ///     std::io::Result::Ok(())
     /// })?;
     /// # Ok::<(), std::io::Error>(())
     /// ```
     ///
     /// # Errors
-    /// As [`UnixListener::bind`](crate::net::UnixListener::bind).
+    /// As [`start_unix_server`](crate::start_unix_server), which also says what becomes of the
+    /// socket file.
     ///
     /// # Panics
     /// When polled outside a running event loop.
