@@ -1,5 +1,5 @@
 //! `baton::process` against real programs: `sh`, `cat`, `yes | head`, large data both ways, a
-//! thousand children and their zombies, faults (a missing program, a signal, a closed pipe),
+//! thousand children and their zombies, stderr merged into stdout, faults (a missing program, a signal, a closed pipe),
 //! `kill_on_drop`, the multi-core runtime, and the `SIGCHLD` fallback (the whole file re-run in
 //! a child process with `BATON_NO_PIDFD=1`).
 
@@ -356,6 +356,39 @@ fn communicate_refuses_input_without_a_stdin_pipe_and_leaves_the_pipes_alone() {
         assert!(child.stdout.is_some(), "the refusal took nothing");
         let output = child.communicate(None).await?;
         assert_eq!(output.stdout, b"kept\n");
+        Ok(())
+    });
+}
+
+#[test]
+fn stderr_to_stdout_interleaves_both_streams_in_one_pipe_and_a_later_stderr_undoes_it() {
+    run(|| async {
+        // asyncio's stderr=STDOUT: one pipe, in the order the child wrote.
+        let script = "echo one; echo two >&2; echo three";
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]).stderr_to_stdout();
+        let output = cmd.output().await?;
+        assert_eq!(output.stdout, b"one\ntwo\nthree\n");
+        assert!(output.stderr.is_empty());
+
+        // Where stdout is a file, stderr follows it there.
+        let path = std::env::temp_dir().join(format!("baton-merge-{}", std::process::id()));
+        let file = std::fs::File::create(&path)?;
+        let status = Command::new("sh")
+            .args(["-c", script])
+            .stdout(file)
+            .stderr_to_stdout()
+            .status()
+            .await?;
+        assert!(status.success());
+        assert_eq!(std::fs::read(&path)?, b"one\ntwo\nthree\n");
+        std::fs::remove_file(&path)?;
+
+        // The same command, with stderr set again: two streams once more.
+        cmd.stderr(Stdio::piped());
+        let output = cmd.output().await?;
+        assert_eq!(output.stdout, b"one\nthree\n");
+        assert_eq!(output.stderr, b"two\n");
         Ok(())
     });
 }

@@ -4,8 +4,11 @@
 use std::ffi::OsStr;
 use std::fmt;
 use std::io;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use super::child::Child;
 use crate::io::boxed::boxed_future;
@@ -35,6 +38,10 @@ pub struct Command {
     kill_on_drop: bool,
     /// Which of stdin, stdout and stderr the user set: `output` pipes the others.
     stdio_set: [bool; 3],
+    /// Whether the child's stderr is its stdout, once `stderr_to_stdout` was ever called:
+    /// the flag the `pre_exec` hook reads in the child (a hook cannot be taken back, so a
+    /// later `stderr` clears the flag instead).
+    stderr_to_stdout: Option<Arc<AtomicBool>>,
 }
 
 boxed_future! {
@@ -85,6 +92,7 @@ impl Command {
             std: std::process::Command::new(program),
             kill_on_drop: false,
             stdio_set: [false; 3],
+            stderr_to_stdout: None,
         }
     }
 
@@ -280,6 +288,64 @@ impl Command {
     pub fn stderr(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
         self.std.stderr(cfg);
         self.stdio_set[2] = true;
+        if let Some(merged) = &self.stderr_to_stdout {
+            merged.store(false, Ordering::Relaxed);
+        }
+        self
+    }
+
+    /// Sends the child's standard error wherever its standard output goes — the stdout pipe,
+    /// a file, `/dev/null` or this process's stdout (asyncio's
+    /// `stderr=asyncio.subprocess.STDOUT`, a shell's `2>&1`). [`Child::stderr`] is then `None`
+    /// and [`output`](Command::output)'s `stderr` is empty. A later [`stderr`](Command::stderr)
+    /// undoes it.
+    ///
+    /// The child's descriptor 2 is made a copy of descriptor 1 between fork and exec, so std
+    /// starts such a command with `fork`/`exec` rather than `posix_spawn`.
+    ///
+    /// # Examples
+    /// ```
+    /// use baton::process::{Command, Stdio};
+    ///
+    /// baton::run(async {
+    ///     let mut child = Command::new("sh")
+    ///         .args(["-c", "echo out; echo err >&2"])
+    ///         .stdout(Stdio::piped())
+    ///         .stderr_to_stdout()
+    ///         .spawn()?;
+    ///     assert!(child.stderr.is_none());
+    ///     let mut both = child.stdout.take().unwrap().into_reader();
+    ///     assert_eq!(both.read_to_end().await?, b"out\nerr\n");
+    ///     child.wait().await?;
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn stderr_to_stdout(&mut self) -> &mut Command {
+        // No pipe or file of its own: descriptor 2 is replaced in the child.
+        self.std.stderr(Stdio::inherit());
+        self.stdio_set[2] = true;
+        match &self.stderr_to_stdout {
+            Some(merged) => merged.store(true, Ordering::Relaxed),
+            None => {
+                let merged = Arc::new(AtomicBool::new(true));
+                let in_child = merged.clone();
+                let hook = move || {
+                    // SAFETY: `dup2` on two descriptor numbers has no memory-safety
+                    // requirement; a failure is returned as std's spawn error.
+                    if in_child.load(Ordering::Relaxed) && unsafe { libc::dup2(1, 2) } == -1 {
+                        return Err(io::Error::last_os_error());
+                    }
+                    Ok(())
+                };
+                // SAFETY: the hook runs in the forked child, after std has set descriptors
+                // 0-2 up and before exec, where only async-signal-safe work is allowed: it
+                // loads an atomic and calls `dup2`, and allocates nothing (an OS error is
+                // stored inline).
+                unsafe { self.std.pre_exec(hook) };
+                self.stderr_to_stdout = Some(merged);
+            }
+        }
         self
     }
 
@@ -467,6 +533,7 @@ impl From<std::process::Command> for Command {
             std,
             kill_on_drop: false,
             stdio_set: [false; 3],
+            stderr_to_stdout: None,
         }
     }
 }
@@ -476,6 +543,13 @@ impl fmt::Debug for Command {
         f.debug_struct("Command")
             .field("command", &self.std)
             .field("kill_on_drop", &self.kill_on_drop)
+            .field(
+                "stderr_to_stdout",
+                &self
+                    .stderr_to_stdout
+                    .as_ref()
+                    .is_some_and(|merged| merged.load(Ordering::Relaxed)),
+            )
             .finish()
     }
 }
