@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use baton::net::{TcpListener, TcpStream, UnixStream};
 use baton::streams::{
-    open_tls_connection, start_tls, start_tls_server, ServerOptions, TlsTransport,
+    open_tls_connection, open_tls_unix_connection, start_tls, start_tls_server, ServerOptions,
+    TlsTransport,
 };
 use baton::tls::rustls;
 use baton::tls::{TlsAcceptor, TlsConnector, TlsStream};
@@ -203,6 +204,52 @@ fn a_client_that_trusts_another_root_fails_the_handshake_and_the_server_serves_o
             );
             echo_once(addr, &TlsConnector::from(good_client)).await?;
             server.close().await;
+            std::io::Result::Ok(())
+        })
+        .unwrap();
+    });
+}
+
+#[test]
+fn open_tls_unix_connection_talks_to_a_tls_unix_server_and_checks_its_certificate() {
+    let (client, server_config) = common::tls::localhost_configs();
+    let (stranger, _) = common::tls::localhost_configs();
+    bounded(LIMIT, move || {
+        baton::run(async move {
+            let path = std::env::temp_dir().join(format!("baton-otuc-{}", std::process::id()));
+            let server = ServerOptions::new()
+                .tls(server_config)
+                .start_unix_server(
+                    |mut r: StreamReader, mut w: StreamWriter<TlsTransport<_>>| async move {
+                        let line = r.readline().await.unwrap_or_default();
+                        w.write(&line);
+                        let _ = w.close().await;
+                    },
+                    &path,
+                )
+                .await?;
+            let connector = TlsConnector::from(client);
+            let (mut r, mut w) = open_tls_unix_connection(&path, "localhost", &connector).await?;
+            w.write(b"through the file\n");
+            assert_eq!(r.readline().await?, b"through the file\n");
+            assert!(w.transport().peer_certificates().is_some());
+
+            let err = open_tls_unix_connection(&path, "localhost", &TlsConnector::from(stranger))
+                .await
+                .unwrap_err();
+            assert!(
+                err.to_string().contains("invalid peer certificate"),
+                "{err}"
+            );
+            server.close().await;
+            let gone = open_tls_unix_connection(&path, "localhost", &connector)
+                .await
+                .unwrap_err();
+            assert_eq!(
+                gone.kind(),
+                std::io::ErrorKind::NotFound,
+                "the file went at close"
+            );
             std::io::Result::Ok(())
         })
         .unwrap();

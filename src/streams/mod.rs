@@ -33,8 +33,8 @@ pub use reader::{ReadExactly, ReadLine, ReadN, ReadToEnd, ReadUntil, StreamReade
 pub use server::{ServeForever, Server, ServerClose, ServerWaitClosed};
 #[cfg(feature = "tls")]
 pub use tls::{
-    open_tls_connection, start_tls, start_tls_server, TlsServerOptions, TlsTransport,
-    DEFAULT_HANDSHAKE_TIMEOUT,
+    open_tls_connection, open_tls_unix_connection, start_tls, start_tls_server, TlsServerOptions,
+    TlsTransport, DEFAULT_HANDSHAKE_TIMEOUT,
 };
 pub use unix::{
     open_unix_connection, start_unix_server, OpenUnixConnection, StartUnixServer, UnixServer,

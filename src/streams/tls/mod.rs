@@ -1,4 +1,5 @@
 //! asyncio's `ssl=` on the streams API (cargo feature `tls`): [`open_tls_connection`],
+//! [`open_tls_unix_connection`],
 //! [`ServerOptions::tls`](super::ServerOptions::tls) and [`start_tls`]/[`start_tls_server`],
 //! whose readers and writers are the usual [`StreamReader`] and a
 //! [`StreamWriter<TlsTransport>`](TlsTransport).
@@ -13,6 +14,7 @@ mod transport;
 
 use std::future::Future;
 use std::io;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,8 +22,9 @@ use futures_io::{AsyncRead, AsyncWrite};
 
 use super::open::open_connection;
 use super::reader::StreamReader;
+use super::unix::open_unix_connection;
 use super::writer::StreamWriter;
-use crate::net::{ToSocketAddrs, WriteTransport};
+use crate::net::{OwnedWriteHalf, ToSocketAddrs, UnixStream, WriteTransport};
 use crate::tls::{TlsAcceptor, TlsConnector, TlsStream};
 use crate::util::Mutex;
 
@@ -98,6 +101,73 @@ pub fn open_tls_connection<A: ToSocketAddrs>(
     connector: &TlsConnector,
 ) -> impl Future<Output = io::Result<(StreamReader, StreamWriter<TlsTransport>)>> + Send {
     let open = open_connection(addr);
+    let server_name = server_name.to_owned();
+    let connector = connector.clone();
+    async move {
+        let (reader, writer) = open.await?;
+        start_tls(reader, writer, &connector, &server_name).await
+    }
+}
+
+/// Connects to the Unix socket at `path` and runs a TLS handshake over it as a client
+/// (asyncio's `open_unix_connection(path, ssl=context, server_hostname=name)`), as
+/// [`open_tls_connection`] does over TCP: the server's certificate is checked against
+/// `server_name`, and the handshake must finish within 60 s.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use baton::tls::rustls;
+/// # fn configs() -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
+/// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+/// #     let mut roots = rustls::RootCertStore::empty();
+/// #     roots.add(cert.cert.der().clone()).unwrap();
+/// #     let client = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+/// #     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+/// #     let server = rustls::ServerConfig::builder().with_no_client_auth()
+/// #         .with_single_cert(vec![cert.cert.der().clone()], key).unwrap();
+/// #     (Arc::new(client), Arc::new(server))
+/// # }
+/// # let (client, server) = configs();
+/// use baton::streams::{open_tls_unix_connection, ServerOptions};
+///
+/// baton::run(async {
+///     let path = format!("\0baton-doc-otuc-{}", std::process::id()); // abstract: no file
+///     let server = ServerOptions::new()
+///         .tls(server)
+///         .start_unix_server(|_r, mut w| async move {
+///             w.write(b"over unix\n");
+///             let _ = w.close().await;
+///         }, &path)
+///         .await?;
+///     let connector = baton::tls::TlsConnector::from(client);
+///     let (mut r, _w) = open_tls_unix_connection(&path, "localhost", &connector).await?;
+///     assert_eq!(r.readline().await?, b"over unix\n");
+///     server.close().await;
+///     std::io::Result::Ok(())
+/// })?;
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`open_unix_connection`](crate::open_unix_connection), then the handshake's (see
+/// [`TlsConnector::connect`]), or `TimedOut` after 60 s.
+///
+/// # Panics
+/// When polled outside a running event loop.
+///
+/// # Cancel safety
+/// Cancel safe: the connection is dropped.
+pub fn open_tls_unix_connection(
+    path: impl AsRef<Path>,
+    server_name: &str,
+    connector: &TlsConnector,
+) -> impl Future<
+    Output = io::Result<(
+        StreamReader,
+        StreamWriter<TlsTransport<OwnedWriteHalf<UnixStream>>>,
+    )>,
+> + Send {
+    let open = open_unix_connection(path);
     let server_name = server_name.to_owned();
     let connector = connector.clone();
     async move {
