@@ -100,13 +100,7 @@ pub fn open_tls_connection<A: ToSocketAddrs>(
     server_name: &str,
     connector: &TlsConnector,
 ) -> impl Future<Output = io::Result<(StreamReader, StreamWriter<TlsTransport>)>> + Send {
-    let open = open_connection(addr);
-    let server_name = server_name.to_owned();
-    let connector = connector.clone();
-    async move {
-        let (reader, writer) = open.await?;
-        start_tls(reader, writer, &connector, &server_name).await
-    }
+    tls_over(open_connection(addr), server_name, connector)
 }
 
 /// Connects to the Unix socket at `path` and runs a TLS handshake over it as a client
@@ -167,7 +161,15 @@ pub fn open_tls_unix_connection(
         StreamWriter<TlsTransport<OwnedWriteHalf<UnixStream>>>,
     )>,
 > + Send {
-    let open = open_unix_connection(path);
+    tls_over(open_unix_connection(path), server_name, connector)
+}
+
+/// Opens a plain connection with `open`, then upgrades it as [`start_tls`] does.
+fn tls_over<W: WriteTransport + Send + Sync>(
+    open: impl Future<Output = io::Result<(StreamReader, StreamWriter<W>)>> + Send,
+    server_name: &str,
+    connector: &TlsConnector,
+) -> impl Future<Output = io::Result<(StreamReader, StreamWriter<TlsTransport<W>>)>> + Send {
     let server_name = server_name.to_owned();
     let connector = connector.clone();
     async move {
