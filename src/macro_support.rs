@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::event_loop::{interruptible, or_exit, EventLoop, Runner, Runtime};
+use crate::event_loop::{interruptible, or_exit, run_once_or_exit, EventLoop, Runner, Runtime};
 use crate::task::TaskError;
 use crate::testing::{Outcome, TestRun};
 
@@ -23,7 +23,7 @@ use crate::testing::{Outcome, TestRun};
 #[track_caller]
 pub fn main<F: Future>(debug: bool, ctrl_c: bool, future: F) -> F::Output {
     let runner = Runner::from(EventLoop::builder().debug(debug)).handle_ctrl_c(ctrl_c);
-    or_exit(runner.run(future))
+    run_once_or_exit(runner, future)
 }
 
 /// `#[baton::main(workers = N)]`: runs the future `make()` returns on worker 0 of a new

@@ -82,6 +82,15 @@ fn run_child_mode() -> bool {
             println!("ready");
             std::future::pending::<()>().await;
         }),
+        "reuse" => {
+            let mut runner = baton::Runner::new();
+            let first = runner.run(serve());
+            println!("first run: {first:?}");
+            let second = runner.run(async { "the same loop" });
+            println!("second run: {second:?}");
+            runner.close();
+            println!("closed");
+        }
         "after_run" => {
             baton::run(async {});
             // SAFETY: a null new action only reads the current one into `old`.
@@ -312,5 +321,33 @@ fn a_sigint_the_process_ignores_is_left_alone() {
         stdout.read_to_string(&mut rest).unwrap();
         assert!(!rest.contains("dropped"), "{rest:?}");
         assert_eq!(child.wait().unwrap().signal(), Some(libc::SIGTERM));
+    });
+}
+
+#[test]
+fn a_runner_keeps_its_loop_after_a_ctrl_c_for_the_next_run_and_close_cancels_what_is_left() {
+    if run_child_mode() {
+        return;
+    }
+    common::bounded(LIMIT, || {
+        let (child, stdout) = start(
+            "a_runner_keeps_its_loop_after_a_ctrl_c_for_the_next_run_and_close_cancels_what_is_left",
+            "reuse",
+        );
+        let (rest, status) = interrupt_and_finish(child, stdout);
+        let order = [
+            "main future dropped",
+            "first run: Err(Interrupted(()))",
+            "second run: Ok(\"the same loop\")",
+            "task dropped", // the first run's task lived on the loop until close
+            "closed",
+        ];
+        let at: Vec<_> = order.iter().map(|line| rest.find(line)).collect();
+        assert!(at.iter().all(Option::is_some), "{rest:?}");
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{rest:?}");
+        assert!(
+            status.success(),
+            "Runner::run returns the interrupt: {status:?}"
+        );
     });
 }

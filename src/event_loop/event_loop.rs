@@ -600,7 +600,7 @@ impl fmt::Debug for EventLoop {
 /// stopped first (`get_running_loop().stop()`), or if called from inside a running loop.
 #[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
-    super::runner::or_exit(super::Runner::new().run(future))
+    super::runner::run_once_or_exit(super::Runner::new(), future)
 }
 
 /// Wakes the future that `run_until_complete` drives (it is not a task).

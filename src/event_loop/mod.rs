@@ -25,7 +25,7 @@ pub use handle::{get_running_loop, LoopHandle};
 pub(crate) use report::report_to_running_loop;
 #[cfg(any(feature = "tls", feature = "hyper"))]
 pub(crate) use report::running_loop_debug;
-pub(crate) use runner::{interruptible, or_exit};
+pub(crate) use runner::{interruptible, or_exit, run_once_or_exit};
 pub use runner::{Interrupted, Runner};
 pub use runtime::Runtime;
 pub use runtime_builder::RuntimeBuilder;

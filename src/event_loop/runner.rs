@@ -1,5 +1,5 @@
-//! `Runner`: asyncio.Runner's Ctrl-C handling for [`baton::run`](crate::run) and
-//! `#[baton::main]`.
+//! `Runner`: asyncio.Runner — one loop for several top-level runs, with asyncio's Ctrl-C
+//! handling — which [`baton::run`](crate::run) and `#[baton::main]` use.
 
 use std::error::Error;
 use std::fmt;
@@ -8,19 +8,25 @@ use std::pin::pin;
 use std::task::Poll;
 
 use super::builder::Builder;
+use super::event_loop::EventLoop;
 use crate::signal::{exit_interrupted, InterruptWatch};
 
-/// Runs a main future on a new event loop as `asyncio.Runner` does, with its Ctrl-C handling;
+/// Runs main futures on one event loop as `asyncio.Runner` does, with its Ctrl-C handling;
 /// what [`baton::run`](crate::run) and `#[baton::main]` use.
 ///
+/// The loop is made at the first [`run`](Runner::run) (or [`get_loop`](Runner::get_loop)) and
+/// kept for the next ones, so tasks and state one run leaves on the loop are there for the
+/// next; [`close`](Runner::close), or dropping the runner, closes it (asyncio's `with
+/// asyncio.Runner() as runner:` block ending).
+///
 /// - The **first Ctrl-C** (`SIGINT`) cancels the main future: it is dropped on the loop, so its
-///   `Drop`s and guards run there, and then the loop closes, cancelling every remaining task as
-///   closing always does. [`run`](Runner::run) then returns `Err(Interrupted)`; `baton::run`
-///   and `#[baton::main]` end the process as Python does after `asyncio.run` was interrupted:
-///   by `SIGINT` itself, default disposition restored, so the shell sees an interrupted program
-///   (status 130).
+///   `Drop`s and guards run there, and [`run`](Runner::run) returns `Err(Interrupted)`, the
+///   loop still open. `baton::run` and `#[baton::main]` then close the loop, cancelling every
+///   remaining task as closing always does, and end the process as Python does after
+///   `asyncio.run` was interrupted: by `SIGINT` itself, default disposition restored, so the
+///   shell sees an interrupted program (status 130).
 /// - A **second Ctrl-C**, during that clean-up, ends the process at once: the first one put
-///   `SIGINT`'s default disposition back.
+///   `SIGINT`'s default disposition back (until the next `run`).
 /// - A program that **listens for Ctrl-C itself** — [`ctrl_c`](crate::signal::ctrl_c), a
 ///   [`Signals`](crate::signal::Signals) of `SIGINT`, a loop's
 ///   [`add_signal_handler`](crate::EventLoop::add_signal_handler) of `SIGINT` — gets the
@@ -55,18 +61,23 @@ use crate::signal::{exit_interrupted, InterruptWatch};
 ///
 /// # // A test run in the background starts with SIGINT ignored, which the runner leaves alone.
 /// # unsafe { libc::signal(libc::SIGINT, libc::SIG_DFL) };
-/// let outcome = Runner::new().run(async {
+/// let mut runner = Runner::new();
+/// let outcome = runner.run(async {
 ///     let _guard = Cleanup;
 ///     // SAFETY: raising a signal this process has a handler for.
 ///     unsafe { libc::raise(libc::SIGINT) }; // what the terminal sends on Ctrl-C
 ///     std::future::pending::<()>().await;
 /// });
 /// assert!(outcome.is_err(), "the main future was cancelled, and `Cleanup` dropped");
+/// assert_eq!(runner.run(async { "the loop is still there" }), Ok("the loop is still there"));
+/// runner.close();
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Runner {
     builder: Builder,
     handle_ctrl_c: bool,
+    /// The loop, once the first `run` or `get_loop` made it.
+    lp: Option<EventLoop>,
 }
 
 /// A [`Runner`]'s main future was cancelled by Ctrl-C (Python's `KeyboardInterrupt`).
@@ -110,13 +121,20 @@ impl Runner {
         self
     }
 
-    /// Runs `future` on a new loop until it completes or Ctrl-C cancels it, then closes the
-    /// loop (asyncio's `Runner.run`, then `close`).
+    /// Runs `future` on the runner's loop until it completes or Ctrl-C cancels it (asyncio's
+    /// `Runner.run`). The loop stays open for the next run, with whatever tasks this one left
+    /// on it; after a Ctrl-C too, as asyncio's does.
     ///
     /// # Examples
     /// ```
-    /// let runner = baton::Runner::from(baton::EventLoop::builder().debug(true));
+    /// let mut runner = baton::Runner::from(baton::EventLoop::builder().debug(true));
     /// assert_eq!(runner.run(async { baton::get_running_loop().debug() }), Ok(true));
+    ///
+    /// // A task the first run left behind is on the loop the second run uses.
+    /// let (tx, rx) = baton::channel::oneshot::channel();
+    /// runner.run(async move { drop(baton::spawn(async move { tx.send("later").unwrap() })) })?;
+    /// assert_eq!(runner.run(rx), Ok(Ok("later")));
+    /// # Ok::<(), baton::event_loop::Interrupted>(())
     /// ```
     ///
     /// # Errors
@@ -126,14 +144,52 @@ impl Runner {
     /// As [`baton::run`](crate::run): if the loop cannot be created, if `future` panics, if the
     /// loop is stopped first, or if called from inside a running loop.
     #[track_caller]
-    pub fn run<F: Future>(self, future: F) -> Result<F::Output, Interrupted> {
-        let mut lp = match self.builder.build() {
-            Ok(lp) => lp,
-            Err(e) => panic!("baton::run could not create an event loop: {e}"),
-        };
-        let outcome = lp.run_until_complete(interruptible(future, self.handle_ctrl_c));
-        lp.close();
-        outcome
+    pub fn run<F: Future>(&mut self, future: F) -> Result<F::Output, Interrupted> {
+        let handle_ctrl_c = self.handle_ctrl_c;
+        self.get_loop()
+            .run_until_complete(interruptible(future, handle_ctrl_c))
+    }
+
+    /// The runner's loop, made now if no run has made it yet (asyncio's `Runner.get_loop`):
+    /// to set an exception handler or signal handlers, spawn tasks or schedule callbacks before
+    /// the first run.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut runner = baton::Runner::new();
+    /// let lp = runner.get_loop();
+    /// lp.set_exception_handler(|report| eprintln!("app: {report}"));
+    /// let answer = lp.spawn(async { 6 * 7 });
+    /// assert_eq!(runner.run(answer).unwrap().unwrap(), 42);
+    /// ```
+    ///
+    /// # Panics
+    /// If the loop cannot be created (the OS refused a poller).
+    #[track_caller]
+    pub fn get_loop(&mut self) -> &mut EventLoop {
+        if self.lp.is_none() {
+            match self.builder.clone().build() {
+                Ok(lp) => self.lp = Some(lp),
+                Err(e) => panic!("baton::Runner could not create an event loop: {e}"),
+            }
+        }
+        self.lp.as_mut().expect("the loop was just made")
+    }
+
+    /// Closes the runner's loop, cancelling the tasks still on it (asyncio's `Runner.close`);
+    /// dropping the runner does the same.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut runner = baton::Runner::new();
+    /// runner.run(async { drop(baton::spawn(std::future::pending::<()>())) })?;
+    /// runner.close(); // the pending task is cancelled
+    /// # Ok::<(), baton::event_loop::Interrupted>(())
+    /// ```
+    pub fn close(mut self) {
+        if let Some(lp) = self.lp.take() {
+            lp.close();
+        }
     }
 }
 
@@ -148,7 +204,7 @@ impl From<Builder> for Runner {
     ///
     /// # Examples
     /// ```
-    /// let runner = baton::Runner::from(baton::EventLoop::builder().paused_clock());
+    /// let mut runner = baton::Runner::from(baton::EventLoop::builder().paused_clock());
     /// let slept = runner.run(baton::sleep(std::time::Duration::from_secs(60))); // instant
     /// assert!(slept.is_ok());
     /// ```
@@ -156,6 +212,7 @@ impl From<Builder> for Runner {
         Runner {
             builder,
             handle_ctrl_c: true,
+            lp: None,
         }
     }
 }
@@ -207,6 +264,16 @@ pub(crate) async fn interruptible<F: Future>(
         }
     })
     .await
+}
+
+/// Runs `future` with `runner` and closes its loop, then ends the process if Ctrl-C
+/// interrupted the run (what `baton::run` and `#[baton::main]` do): the loop is closed first,
+/// so the tasks the run left are cancelled before the process ends.
+#[track_caller]
+pub(crate) fn run_once_or_exit<F: Future>(mut runner: Runner, future: F) -> F::Output {
+    let outcome = runner.run(future);
+    runner.close();
+    or_exit(outcome)
 }
 
 /// Ends the process after an interrupted run; the `Ok` output otherwise.
