@@ -21,6 +21,7 @@ use super::super::reader::BoxedRead;
 use super::super::writer::DetachedWriter;
 use crate::net::WriteTransport;
 use crate::tls::rustls::pki_types::CertificateDer;
+use crate::tls::rustls::{Connection, ProtocolVersion, SupportedCipherSuite};
 use crate::tls::TlsStream;
 use crate::util::Mutex;
 
@@ -236,6 +237,92 @@ impl<W: WriteTransport> TlsTransport<W> {
             .connection()
             .peer_certificates()
             .map(<[CertificateDer<'static>]>::to_vec)
+    }
+
+    /// The TLS version and cipher suite the handshake agreed on (asyncio's
+    /// `get_extra_info("cipher")` and `ssl_object.version()`).
+    ///
+    /// # Examples
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use baton::tls::rustls;
+    /// # fn configs() -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    /// #     let mut roots = rustls::RootCertStore::empty();
+    /// #     roots.add(cert.cert.der().clone()).unwrap();
+    /// #     let client = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    /// #     let server = rustls::ServerConfig::builder().with_no_client_auth()
+    /// #         .with_single_cert(vec![cert.cert.der().clone()], key).unwrap();
+    /// #     (Arc::new(client), Arc::new(server))
+    /// # }
+    /// # let (client, server) = configs();
+    /// use baton::tls::rustls::ProtocolVersion;
+    ///
+    /// baton::run(async {
+    ///     let server = baton::streams::ServerOptions::new()
+    ///         .tls(server)
+    ///         .start_server(|_r, _w| async {}, "127.0.0.1:0").await?;
+    ///     let connector = baton::tls::TlsConnector::from(client);
+    ///     let (_r, w) = baton::streams::open_tls_connection(server.local_addr()?, "localhost", &connector).await?;
+    ///     let (version, suite) = w.transport().negotiated().unwrap();
+    ///     assert_eq!(version, ProtocolVersion::TLSv1_3);
+    ///     assert_eq!(suite.version().version, version);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn negotiated(&self) -> Option<(ProtocolVersion, SupportedCipherSuite)> {
+        let tls = self.session.lock();
+        let connection = tls.connection();
+        Some((
+            connection.protocol_version()?,
+            connection.negotiated_cipher_suite()?,
+        ))
+    }
+
+    /// The host name the client asked for (SNI), on a server's connection: to pick a site
+    /// by name. `None` on a client's, or when the client sent none (it connected by address).
+    ///
+    /// # Examples
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use baton::tls::rustls;
+    /// # fn configs() -> (Arc<rustls::ClientConfig>, Arc<rustls::ServerConfig>) {
+    /// #     let cert = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+    /// #     let mut roots = rustls::RootCertStore::empty();
+    /// #     roots.add(cert.cert.der().clone()).unwrap();
+    /// #     let client = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+    /// #     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(cert.signing_key.serialize_der().into());
+    /// #     let server = rustls::ServerConfig::builder().with_no_client_auth()
+    /// #         .with_single_cert(vec![cert.cert.der().clone()], key).unwrap();
+    /// #     (Arc::new(client), Arc::new(server))
+    /// # }
+    /// # let (client, server) = configs();
+    /// use baton::streams::TlsTransport;
+    /// use baton::StreamWriter;
+    ///
+    /// baton::run(async {
+    ///     let server = baton::streams::ServerOptions::new()
+    ///         .tls(server)
+    ///         .start_server(|_r, mut w: StreamWriter<TlsTransport>| async move {
+    ///             let name = w.transport().server_name().unwrap_or_default();
+    ///             w.write(format!("hello, {name}\n").as_bytes());
+    ///             let _ = w.close().await;
+    ///         }, "127.0.0.1:0").await?;
+    ///     let connector = baton::tls::TlsConnector::from(client);
+    ///     let (mut r, w) = baton::streams::open_tls_connection(server.local_addr()?, "localhost", &connector).await?;
+    ///     assert_eq!(r.readline().await?, b"hello, localhost\n");
+    ///     assert_eq!(w.transport().server_name(), None); // a client's own side
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn server_name(&self) -> Option<String> {
+        match self.session.lock().connection() {
+            Connection::Server(server) => server.server_name().map(str::to_owned),
+            Connection::Client(_) => None,
+        }
     }
 }
 
