@@ -20,13 +20,13 @@ mod signal_handlers;
 pub use builder::Builder;
 pub use callback::CallbackHandle;
 pub use error::LoopStopped;
-pub use event_loop::{run, EventLoop};
+pub use event_loop::EventLoop;
 pub use handle::{get_running_loop, LoopHandle};
 pub(crate) use report::report_to_running_loop;
 #[cfg(any(feature = "tls", feature = "hyper"))]
 pub(crate) use report::running_loop_debug;
 pub(crate) use runner::{interruptible, or_exit, run_once_or_exit};
-pub use runner::{Interrupted, Runner};
+pub use runner::{run, Interrupted, Runner};
 pub use runtime::Runtime;
 pub use runtime_builder::RuntimeBuilder;
 pub use runtime_handle::RuntimeHandle;

@@ -1,5 +1,5 @@
 //! `Runner`: asyncio.Runner — one loop for several top-level runs, with asyncio's Ctrl-C
-//! handling — which [`baton::run`](crate::run) and `#[baton::main]` use.
+//! handling — and [`run`], asyncio's `run`: a runner used once, as `#[baton::main]` uses it.
 
 use std::error::Error;
 use std::fmt;
@@ -264,6 +264,36 @@ pub(crate) async fn interruptible<F: Future>(
         }
     })
     .await
+}
+
+/// Runs `future` on a new event loop, closes it, and returns the output (asyncio's `run`).
+///
+/// Ctrl-C is handled as asyncio's `Runner` does (see [`Runner`]): the first one
+/// cancels `future` (it is dropped on the loop, its `Drop`s run, then the loop closes and
+/// cancels its tasks) and the process then ends by `SIGINT`, as a Python program does after an
+/// uncaught `KeyboardInterrupt`; a second one ends it at once. A program that listens for
+/// Ctrl-C itself ([`ctrl_c`](crate::signal::ctrl_c)) gets it instead. To get an
+/// [`Interrupted`] back, or to leave Ctrl-C alone, use a [`Runner`].
+///
+/// # Examples
+/// ```
+/// use baton::sleep;
+/// use std::time::Duration;
+///
+/// async fn compute_square(x: u64) -> u64 {
+///     sleep(Duration::from_millis(1)).await;
+///     x * x
+/// }
+///
+/// assert_eq!(baton::run(compute_square(3)), 9);
+/// ```
+///
+/// # Panics
+/// If the loop cannot be created (the OS refused a poller), if `future` panics, if the loop is
+/// stopped first (`get_running_loop().stop()`), or if called from inside a running loop.
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    run_once_or_exit(Runner::new(), future)
 }
 
 /// Runs `future` with `runner` and closes its loop, then ends the process if Ctrl-C
