@@ -1,7 +1,7 @@
 //! `baton::process` against real programs: `sh`, `cat`, `yes | head`, large data both ways, a
-//! thousand children and their zombies, stderr merged into stdout, faults (a missing program, a signal, a closed pipe),
-//! `kill_on_drop`, the multi-core runtime, and the `SIGCHLD` fallback (the whole file re-run in
-//! a child process with `BATON_NO_PIDFD=1`).
+//! thousand children and their zombies, stderr merged into stdout, faults (a missing program,
+//! a signal, a closed pipe), `kill_on_drop`, the multi-core runtime, and the `SIGCHLD` fallback
+//! (the whole file re-run in a child process with `BATON_NO_PIDFD=1`).
 
 mod common;
 
